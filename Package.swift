@@ -1,0 +1,38 @@
+// swift-tools-version:6.0
+// Floorlink: the edge controller for barcode/RFID readers, smart lockers and pick-to-light.
+// No package dependencies: the toolchain and two system C libraries only.
+import PackageDescription
+
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "Floorlink",
+    products: [
+        .library(name: "HAL", targets: ["HAL"]),
+        .library(name: "HALSimulated", targets: ["HALSimulated"]),
+        .library(name: "HALLinux", targets: ["HALLinux"]),
+    ],
+    targets: [
+        // System libraries: libgpiod 1.6 (v1 API) and libserialport 0.1.
+        .systemLibrary(
+            name: "CGPIOD",
+            pkgConfig: "libgpiod",
+            providers: [.apt(["libgpiod-dev"])]
+        ),
+        .systemLibrary(
+            name: "CSerialPort",
+            pkgConfig: "libserialport",
+            providers: [.apt(["libserialport-dev"])]
+        ),
+
+        // Linux I/O calls Swift's Glibc module lacks (epoll, eventfd, tty ioctls): libc, header only.
+        .systemLibrary(name: "CLinuxIO"),
+
+        // Hardware abstraction: protocols (HAL), real backends (HALLinux), simulated backends (HALSimulated).
+        .target(name: "HAL", swiftSettings: strict),
+        .target(name: "HALLinux", dependencies: ["HAL", "CGPIOD", "CSerialPort", "CLinuxIO"], swiftSettings: strict),
+        .target(name: "HALSimulated", dependencies: ["HAL"], swiftSettings: strict),
+
+        .testTarget(name: "HALTests", dependencies: ["HAL", "HALSimulated", "HALLinux"], swiftSettings: strict),
+    ]
+)

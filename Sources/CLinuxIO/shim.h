@@ -1,0 +1,22 @@
+// Linux I/O calls that Swift's Glibc module does not expose (epoll, eventfd) and the variadic
+// ioctls Swift cannot call directly. Part of libc: nothing extra to link.
+#ifndef FLOORLINK_CLINUXIO_SHIM_H
+#define FLOORLINK_CLINUXIO_SHIM_H
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/file.h>
+#include <termios.h>
+
+/// ioctl(fd, TIOCEXCL): refuse further opens of this tty by non-root processes.
+static inline int floorlink_tty_set_exclusive(int fd) { return ioctl(fd, TIOCEXCL); }
+/// ioctl(fd, TIOCOUTQ): bytes still waiting in the output queue.
+static inline int floorlink_tty_output_queue(int fd, int *count) { return ioctl(fd, TIOCOUTQ, count); }
+/// The epoll_data fd of an event, without touching the packed union from Swift.
+static inline int floorlink_epoll_event_fd(const struct epoll_event *event) { return event->data.fd; }
+static inline unsigned int floorlink_epoll_event_mask(const struct epoll_event *event) { return event->events; }
+static inline int floorlink_epoll_ctl(int epfd, int op, int fd, unsigned int events) {
+    struct epoll_event event = { .events = events, .data = { .fd = fd } };
+    return epoll_ctl(epfd, op, fd, &event);
+}
+#endif

@@ -1,0 +1,291 @@
+import HAL
+import Synchronization
+
+/// A GPIO chip in memory: a test (or the demo simulator) drives its inputs with `drive(_:high:)` and observes
+/// what the code under test put on its outputs in `outputHistory`.
+public final class SimulatedGPIOChip: GPIOChip {
+    /// One change of an output's physical level.
+    public struct OutputChange: Hashable, Sendable, CustomStringConvertible {
+        public var time: ClockInstant
+        public var offset: Int
+        /// The physical level (after active-low inversion).
+        public var high: Bool
+
+        public var description: String { "\(time) line \(offset) \(high ? "high" : "low")" }
+    }
+
+    private struct Line {
+        var name: String?
+        var physicalHigh = false
+        var request: Request?
+    }
+
+    private struct Request {
+        var id: UInt64
+        var consumer: String
+        var direction: GPIODirection
+        var activeLow: Bool
+        var edges: GPIOEdgeDetection
+        var queue: SignalQueue<GPIOEdgeEvent>?
+    }
+
+    private struct State {
+        var lines: [Line]
+        var history: [OutputChange] = []
+        var nextRequestID: UInt64 = 0
+    }
+
+    public let info: GPIOChipInfo
+    private let clock: any Clock
+    private let state: Mutex<State>
+
+    /// Makes a chip whose lines carry `lineNames` (nil for an unnamed line); all inputs start low.
+    public init(name: String, label: String, lineNames: [String?], clock: any Clock) {
+        info = GPIOChipInfo(name: name, label: label, lineCount: lineNames.count)
+        self.clock = clock
+        state = Mutex(State(lines: lineNames.map { Line(name: $0) }))
+    }
+
+    /// Makes a chip of `lineCount` unnamed lines.
+    public convenience init(name: String, label: String, lineCount: Int, clock: any Clock) {
+        self.init(name: name, label: label, lineNames: Array(repeating: nil, count: lineCount), clock: clock)
+    }
+
+    public func lines() throws(HALError) -> [GPIOLineInfo] {
+        state.withLock { state in
+            state.lines.enumerated().map { offset, line in
+                GPIOLineInfo(
+                    offset: offset,
+                    name: line.name,
+                    consumer: line.request?.consumer,
+                    direction: line.request?.direction ?? .input,
+                    activeLow: line.request?.activeLow ?? false,
+                    used: line.request != nil
+                )
+            }
+        }
+    }
+
+    public func offset(ofLineNamed name: String) throws(HALError) -> Int? {
+        state.withLock { $0.lines.firstIndex { $0.name == name } }
+    }
+
+    public func requestInput(offset: Int, consumer: String, configuration: GPIOInputConfiguration)
+        throws(HALError) -> any GPIOInputLine
+    {
+        let queue = configuration.edges == .none ? nil : SignalQueue<GPIOEdgeEvent>()
+        let id = try claim(
+            offset: offset,
+            request: Request(
+                id: 0,
+                consumer: consumer,
+                direction: .input,
+                activeLow: configuration.activeLow,
+                edges: configuration.edges,
+                queue: queue
+            )
+        )
+        return SimulatedGPIOInputLine(chip: self, offset: offset, requestID: id, queue: queue)
+    }
+
+    public func requestOutput(offset: Int, consumer: String, configuration: GPIOOutputConfiguration)
+        throws(HALError) -> any GPIOOutputLine
+    {
+        let id = try claim(
+            offset: offset,
+            request: Request(
+                id: 0,
+                consumer: consumer,
+                direction: .output,
+                activeLow: configuration.activeLow,
+                edges: .none,
+                queue: nil
+            )
+        )
+        let line = SimulatedGPIOOutputLine(chip: self, offset: offset, requestID: id)
+        try line.write(configuration.initialValue)
+        return line
+    }
+
+    // MARK: The test's side
+
+    /// Sets the physical level of line `offset`, as a pull resistor or a switch would; a requested input with
+    /// edge detection sees an edge event stamped with the clock's time.
+    public func drive(_ offset: Int, high: Bool) {
+        let (event, queue) = state.withLock { state -> (GPIOEdgeEvent?, SignalQueue<GPIOEdgeEvent>?) in
+            guard state.lines.indices.contains(offset), state.lines[offset].physicalHigh != high else {
+                return (nil, nil)
+            }
+            state.lines[offset].physicalHigh = high
+            guard let request = state.lines[offset].request, request.direction == .input,
+                let queue = request.queue
+            else { return (nil, nil) }
+            let active = high != request.activeLow
+            let kind: GPIOEdgeEvent.Kind = active ? .rising : .falling
+            switch (request.edges, kind) {
+            case (.both, _), (.rising, .rising), (.falling, .falling):
+                return (GPIOEdgeEvent(offset: offset, kind: kind, timestamp: clock.now), queue)
+            default:
+                return (nil, nil)
+            }
+        }
+        if let event, let queue { queue.push(event) }
+    }
+
+    /// Sets the physical level of the line named `name`; returns false when no line has that name.
+    @discardableResult
+    public func drive(named name: String, high: Bool) -> Bool {
+        guard let offset = state.withLock({ $0.lines.firstIndex { $0.name == name } }) else { return false }
+        drive(offset, high: high)
+        return true
+    }
+
+    /// The physical level of line `offset` now (what a meter on the pin would show).
+    public func physicalLevel(_ offset: Int) -> Bool {
+        state.withLock { state in state.lines.indices.contains(offset) ? state.lines[offset].physicalHigh : false }
+    }
+
+    /// Every change the code under test made to an output, in order.
+    public var outputHistory: [OutputChange] {
+        state.withLock { $0.history }
+    }
+
+    // MARK: Line requests
+
+    private func claim(offset: Int, request: Request) throws(HALError) -> UInt64 {
+        let path = "/dev/\(info.name)"
+        let result = state.withLock { state -> Result<UInt64, HALError> in
+            guard state.lines.indices.contains(offset) else {
+                return .failure(
+                    .notFound(path: path, detail: "line \(offset), the chip has lines 0...\(state.lines.count - 1)")
+                )
+            }
+            if let holder = state.lines[offset].request {
+                return .failure(.busy(path: "\(path) line \(offset)", holder: holder.consumer))
+            }
+            state.nextRequestID += 1
+            var request = request
+            request.id = state.nextRequestID
+            state.lines[offset].request = request
+            return .success(request.id)
+        }
+        return try result.get()
+    }
+
+    fileprivate func release(offset: Int, requestID: UInt64) {
+        let queue = state.withLock { state -> SignalQueue<GPIOEdgeEvent>? in
+            guard let request = state.lines[offset].request, request.id == requestID else { return nil }
+            state.lines[offset].request = nil
+            return request.queue
+        }
+        queue?.finish()
+    }
+
+    fileprivate func value(offset: Int, requestID: UInt64) throws(HALError) -> Bool {
+        let result = state.withLock { state -> Result<Bool, HALError> in
+            guard let request = state.lines[offset].request, request.id == requestID else {
+                return .failure(.closed(path: "/dev/\(info.name) line \(offset)"))
+            }
+            return .success(state.lines[offset].physicalHigh != request.activeLow)
+        }
+        return try result.get()
+    }
+
+    fileprivate func setOutput(offset: Int, requestID: UInt64, value: Bool) throws(HALError) {
+        let now = clock.now
+        let result = state.withLock { state -> Result<Void, HALError> in
+            guard let request = state.lines[offset].request, request.id == requestID else {
+                return .failure(.closed(path: "/dev/\(info.name) line \(offset)"))
+            }
+            let high = value != request.activeLow
+            if state.lines[offset].physicalHigh != high || !state.history.contains(where: { $0.offset == offset }) {
+                state.history.append(OutputChange(time: now, offset: offset, high: high))
+            }
+            state.lines[offset].physicalHigh = high
+            return .success(())
+        }
+        try result.get()
+    }
+}
+
+/// An input line of a `SimulatedGPIOChip`.
+final class SimulatedGPIOInputLine: GPIOInputLine {
+    let offset: Int
+    private let chip: SimulatedGPIOChip
+    private let requestID: UInt64
+    private let queue: SignalQueue<GPIOEdgeEvent>?
+
+    init(chip: SimulatedGPIOChip, offset: Int, requestID: UInt64, queue: SignalQueue<GPIOEdgeEvent>?) {
+        self.chip = chip
+        self.offset = offset
+        self.requestID = requestID
+        self.queue = queue
+    }
+
+    deinit { chip.release(offset: offset, requestID: requestID) }
+
+    func read() throws(HALError) -> Bool {
+        try chip.value(offset: offset, requestID: requestID)
+    }
+
+    var edges: GPIOEdgeEvents {
+        let queue = queue
+        return GPIOEdgeEvents { () async throws(HALError) -> GPIOEdgeEvent? in
+            await queue?.next()
+        }
+    }
+
+    func close() { chip.release(offset: offset, requestID: requestID) }
+}
+
+/// An output line of a `SimulatedGPIOChip`.
+final class SimulatedGPIOOutputLine: GPIOOutputLine {
+    let offset: Int
+    private let chip: SimulatedGPIOChip
+    private let requestID: UInt64
+
+    init(chip: SimulatedGPIOChip, offset: Int, requestID: UInt64) {
+        self.chip = chip
+        self.offset = offset
+        self.requestID = requestID
+    }
+
+    deinit { chip.release(offset: offset, requestID: requestID) }
+
+    func write(_ value: Bool) throws(HALError) {
+        try chip.setOutput(offset: offset, requestID: requestID, value: value)
+    }
+
+    func read() throws(HALError) -> Bool {
+        try chip.value(offset: offset, requestID: requestID)
+    }
+
+    func close() { chip.release(offset: offset, requestID: requestID) }
+}
+
+/// A set of simulated chips behind the `GPIOBackend` protocol.
+public struct SimulatedGPIOBackend: GPIOBackend {
+    public let chipsByName: [String: SimulatedGPIOChip]
+
+    public init(chips: [SimulatedGPIOChip]) {
+        chipsByName = Dictionary(chips.map { ($0.info.name, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    public func chips() throws(HALError) -> [GPIOChipInfo] {
+        chipsByName.values.map(\.info).sorted { $0.name < $1.name }
+    }
+
+    public func openChip(_ selector: GPIOChipSelector) throws(HALError) -> any GPIOChip {
+        let match: SimulatedGPIOChip?
+        switch selector {
+        case .name(let name): match = chipsByName[name]
+        case .path(let path): match = chipsByName[String(path.split(separator: "/").last ?? "")]
+        case .label(let label): match = chipsByName.values.first { $0.info.label == label }
+        case .number(let number): match = chipsByName["gpiochip\(number)"]
+        }
+        guard let match else {
+            throw .notFound(path: selector.description, detail: "no such GPIO chip in the simulation")
+        }
+        return match
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import HAL
+import HALLinux
+import Testing
+
+/// Linux-only paths of the serial backend: things a simulated port cannot get wrong.
+@Suite("Linux serial backend")
+struct LinuxSerialTests {
+    @Test("a path that is not a serial terminal is refused as not a terminal", arguments: [
+        "/dev/null", "/etc/hostname", "/tmp",
+    ])
+    func notATerminal(path: String) async throws {
+        await #expect(throws: HALError.notATerminal(path: path)) {
+            _ = try await LinuxSerialBackend().open(path: path, configuration: SerialConfiguration())
+        }
+    }
+
+    @Test("a udev-style symlink to the port opens the port it points at",
+          .enabled(if: PseudoTerminalPair.isAvailable, "needs socat for a pseudo-terminal pair"))
+    func symlinkIsResolved() async throws {
+        let pair = PseudoTerminalPair()
+        try await pair.start()
+        defer { pair.remove() }
+        let link = pair.directory.appendingPathComponent("by-id-link").path
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: pair.portPath)
+        let port = try await LinuxSerialBackend().open(path: link, configuration: SerialConfiguration(baud: 115200))
+        defer { port.close() }
+        let peer = try PseudoTerminalPeer(pair: pair)
+        try await peer.send(Array("ok".utf8))
+        var received: [UInt8] = []
+        while received.count < 2 { received += try await port.read(maxBytes: 2, timeout: .seconds(5)) }
+        #expect(received == Array("ok".utf8))
+        #expect(port.path == link)
+    }
+
+    @Test("a second process cannot open a port this process holds",
+          .enabled(if: PseudoTerminalPair.isAvailable, "needs socat for a pseudo-terminal pair"))
+    func busyAcrossProcesses() async throws {
+        let pair = PseudoTerminalPair()
+        try await pair.start()
+        defer { pair.remove() }
+        let port = try await LinuxSerialBackend().open(path: pair.portPath, configuration: SerialConfiguration())
+        defer { port.close() }
+        // flock(1) is what a second Floorlink process meets: the lock is held.
+        let status = try ChildProcess.run("/usr/bin/flock", ["--nonblock", "--exclusive", pair.portPath, "true"])
+        #expect(status == 1)
+    }
+
+    @Test("enumeration lists ports without failing and never lists a pseudo-terminal as USB")
+    func enumeration() throws {
+        let ports = try LinuxSerialBackend().ports()
+        for port in ports {
+            #expect(port.path.hasPrefix("/dev/"))
+            if port.transport != .usb {
+                #expect(port.usbVendorID == nil)
+            }
+        }
+    }
+}
