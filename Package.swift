@@ -11,6 +11,8 @@ let package = Package(
         .library(name: "HAL", targets: ["HAL"]),
         .library(name: "HALSimulated", targets: ["HALSimulated"]),
         .library(name: "HALLinux", targets: ["HALLinux"]),
+        .library(name: "GS1", targets: ["GS1"]),
+        .library(name: "Devices", targets: ["Devices"]),
     ],
     targets: [
         // System libraries: libgpiod 1.6 (v1 API) and libserialport 0.1.
@@ -33,6 +35,19 @@ let package = Package(
         .target(name: "HALLinux", dependencies: ["HAL", "CGPIOD", "CSerialPort", "CLinuxIO"], swiftSettings: strict),
         .target(name: "HALSimulated", dependencies: ["HAL"], swiftSettings: strict),
 
+        // Pure identifier decoding: check digits, GS1 element strings, Digital Link, EPC binary, AIM ids.
+        .target(name: "GS1", swiftSettings: strict),
+        // The event model: types, JSON, the sink drivers report to.
+        .target(name: "Events", swiftSettings: strict),
+        // Drivers: barcode scanner, RFID reader, locker bank, pick-to-light.
+        .target(name: "Devices", dependencies: ["HAL", "GS1", "Events"], swiftSettings: strict),
+
         .testTarget(name: "HALTests", dependencies: ["HAL", "HALSimulated", "HALLinux"], swiftSettings: strict),
+        .testTarget(name: "GS1Tests", dependencies: ["GS1"], swiftSettings: strict),
+        .testTarget(
+            name: "DevicesTests",
+            dependencies: ["Devices", "HAL", "HALSimulated", "GS1", "Events"],
+            swiftSettings: strict
+        ),
     ]
 )

@@ -1,0 +1,177 @@
+/// Validates one AI value against its AI definition and builds the typed interpretation.
+enum ValueValidation {
+    /// Validates `value` (ASCII bytes, starting at absolute `position` in the input) for `definition`.
+    static func interpret(
+        _ value: ArraySlice<UInt8>, as definition: AIDefinition, position: Int
+    ) throws(GS1Error) -> Interpretation? {
+        let ai = definition.ai
+        guard definition.length.accepts(value.count) else {
+            throw .invalidLength(ai: ai, expected: definition.length, actual: value.count, position: position)
+        }
+        var parts: [(component: AIComponent, bytes: ArraySlice<UInt8>)] = []
+        var cursor = value.startIndex
+        for (offset, component) in definition.components.enumerated() {
+            let remaining = value.endIndex - cursor
+            if component.isOptional && remaining == 0 {
+                break
+            }
+            let isLast = offset == definition.components.count - 1
+            let take = isLast ? remaining : min(remaining, component.length.maximum)
+            guard component.length.accepts(take) || (component.isOptional && take == 0) else {
+                throw .invalidLength(ai: ai, expected: definition.length, actual: value.count, position: position)
+            }
+            parts.append((component, value[cursor..<(cursor + take)]))
+            cursor += take
+        }
+        for part in parts {
+            try validate(part.bytes, component: part.component, ai: ai, whole: value, position: position)
+        }
+        return interpretation(of: parts.map { ($0.component, text($0.bytes)) }, definition: definition)
+    }
+
+    static func text(_ bytes: ArraySlice<UInt8>) -> String {
+        String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Renders one input byte for an error message: itself if printable ASCII, else "0xNN".
+    static func display(_ byte: UInt8) -> String {
+        (0x20...0x7E).contains(byte) ? String(Unicode.Scalar(byte)) : Hex.byte(byte)
+    }
+
+    /// GS1 AI encodable character set 82 (General Specifications figure 7.11-1).
+    static func isCSet82(_ byte: UInt8) -> Bool {
+        switch byte {
+        case 0x21, 0x22, 0x25...0x2F, 0x30...0x39, 0x3A...0x3F, 0x41...0x5A, 0x5F, 0x61...0x7A:
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// GS1 AI encodable character set 39 (General Specifications figure 7.11-2).
+    static func isCSet39(_ byte: UInt8) -> Bool {
+        switch byte {
+        case 0x23, 0x2D, 0x2F, 0x30...0x39, 0x41...0x5A:
+            return true
+        default:
+            return false
+        }
+    }
+
+    private static func validate(
+        _ bytes: ArraySlice<UInt8>, component: AIComponent, ai: String, whole: ArraySlice<UInt8>, position: Int
+    ) throws(GS1Error) {
+        let allowed: (UInt8) -> Bool
+        switch component.kind {
+        case .alphanumeric:
+            allowed = isCSet82
+        case .alphanumeric39:
+            allowed = isCSet39
+        default:
+            allowed = { $0 >= 0x30 && $0 <= 0x39 }
+        }
+        for index in bytes.indices where !allowed(bytes[index]) {
+            throw .invalidCharacter(
+                ai: ai, character: display(bytes[index]), position: position + (index - whole.startIndex)
+            )
+        }
+        let digits = bytes.map { Int($0) - 0x30 }
+        if component.hasCheckDigit, let found = digits.last,
+           let expected = CheckDigit.compute(utf8: Array(bytes.dropLast())), expected != found {
+            throw .invalidCheckDigit(ai: ai, expected: expected, found: found)
+        }
+        switch component.kind {
+        case let .date(allowsDay00):
+            guard digits.count == 6 else {
+                return
+            }
+            let yy = digits[0] * 10 + digits[1]
+            let month = digits[2] * 10 + digits[3]
+            let day = digits[4] * 10 + digits[5]
+            let leapYear = 2000 + yy
+            guard (1...12).contains(month),
+                  (allowsDay00 && day == 0) || (1...GS1Date.daysIn(month: month, year: leapYear)).contains(day) else {
+                throw .invalidDate(ai: ai, value: text(whole))
+            }
+        case .time:
+            guard digits.count == 4, digits[0] * 10 + digits[1] <= 23, digits[2] * 10 + digits[3] <= 59 else {
+                throw .invalidDate(ai: ai, value: text(whole))
+            }
+        case .countryCodeList:
+            guard digits.count % 3 == 0 else {
+                throw .invalidValue(ai: ai, value: text(whole), expected: "1 to 5 three-digit ISO 3166 country codes")
+            }
+        default:
+            break
+        }
+    }
+
+    private static func interpretation(
+        of parts: [(component: AIComponent, text: String)], definition: AIDefinition
+    ) -> Interpretation? {
+        guard let first = parts.first else {
+            return nil
+        }
+        switch first.component.kind {
+        case .date:
+            guard let date = date(first.text) else {
+                return nil
+            }
+            if parts.count >= 2, parts[1].component.kind == .time {
+                let time = Array(parts[1].text.utf8).map { Int($0) - 0x30 }
+                return .dateTime(date, hour: time[0] * 10 + time[1], minute: time[2] * 10 + time[3])
+            }
+            return .date(date)
+        case let .decimal(places):
+            let value = decimal(first.text, places: places)
+            if let unit = definition.unit {
+                return .decimal(value: value, unit: unit)
+            }
+            return .amount(value: value, currency: nil)
+        case .currencyCode:
+            guard parts.count == 2, case let .decimal(places) = parts[1].component.kind else {
+                return nil
+            }
+            return .amount(value: decimal(parts[1].text, places: places), currency: first.text)
+        case .countryCode:
+            if parts.count == 2 {
+                return .postalCode(country: first.text, code: parts[1].text)
+            }
+            return .countries([first.text])
+        case .countryCodeList:
+            var codes: [String] = []
+            var remaining = Substring(first.text)
+            while !remaining.isEmpty {
+                codes.append(String(remaining.prefix(3)))
+                remaining = remaining.dropFirst(3)
+            }
+            return .countries(codes)
+        case .numeric where first.component.hasCheckDigit && definition.components.count == 2:
+            return .keyWithSerial(key: first.text, serial: parts.count == 2 ? parts[1].text : nil)
+        default:
+            return nil
+        }
+    }
+
+    private static func date(_ text: String) -> GS1Date? {
+        let digits = Array(text.utf8).map { Int($0) - 0x30 }
+        guard digits.count == 6 else {
+            return nil
+        }
+        return GS1Date(
+            yy: digits[0] * 10 + digits[1], month: digits[2] * 10 + digits[3], day: digits[4] * 10 + digits[5]
+        )
+    }
+
+    /// Applies an implied decimal point: ("000123", 3) -> "0.123", ("001500", 0) -> "1500".
+    static func decimal(_ digits: String, places: Int) -> String {
+        var integer = Substring(digits.dropLast(min(places, digits.count)))
+        let fractionDigits = digits.suffix(min(places, digits.count))
+        let fraction = String(repeating: "0", count: places - fractionDigits.count) + fractionDigits
+        while integer.count > 1, integer.first == "0" {
+            integer = integer.dropFirst()
+        }
+        let integerText = integer.isEmpty ? "0" : String(integer)
+        return places == 0 ? integerText : integerText + "." + fraction
+    }
+}
