@@ -27,6 +27,13 @@ let package = Package(
             providers: [.apt(["libserialport-dev"])]
         ),
 
+        // OpenSSL's libcrypto: pickup-code hashing, HMAC signatures, constant-time comparison.
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
+
         // Linux I/O calls Swift's Glibc module lacks (epoll, eventfd, tty ioctls): libc, header only.
         .systemLibrary(name: "CLinuxIO"),
 
@@ -40,7 +47,7 @@ let package = Package(
         // The event model: types, JSON, the sink drivers report to.
         .target(name: "Events", swiftSettings: strict),
         // Drivers: barcode scanner, RFID reader, locker bank, pick-to-light.
-        .target(name: "Devices", dependencies: ["HAL", "GS1", "Events"], swiftSettings: strict),
+        .target(name: "Devices", dependencies: ["HAL", "GS1", "Events", "COpenSSL"], swiftSettings: strict),
 
         .testTarget(name: "HALTests", dependencies: ["HAL", "HALSimulated", "HALLinux"], swiftSettings: strict),
         .testTarget(name: "GS1Tests", dependencies: ["GS1"], swiftSettings: strict),

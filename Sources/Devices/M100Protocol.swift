@@ -144,8 +144,11 @@ public struct M100Protocol: RFIDProtocol {
             guard count - index >= 5 else { break }
             let length = Int(buffer[index + 3]) << 8 | Int(buffer[index + 4])
             guard length <= Self.maxPayloadLength else {
-                reject(FrameFault.Reason.badFrame, "payload length \(length) exceeds \(Self.maxPayloadLength)",
-                       into: &messages)
+                reject(
+                    FrameFault.Reason.badFrame,
+                    "payload length \(length) exceeds \(Self.maxPayloadLength)",
+                    into: &messages
+                )
                 index += 1
                 continue
             }
@@ -161,8 +164,11 @@ public struct M100Protocol: RFIDProtocol {
             let expected = Self.checksum(buffer[(index + 1)..<checksumIndex])
             let actual = buffer[checksumIndex]
             guard expected == actual else {
-                reject(FrameFault.Reason.badChecksum, "expected \(Self.hex(expected)), got \(Self.hex(actual))",
-                       into: &messages)
+                reject(
+                    FrameFault.Reason.badChecksum,
+                    "expected \(Self.hex(expected)), got \(Self.hex(actual))",
+                    into: &messages
+                )
                 index += 1
                 continue
             }
@@ -222,7 +228,8 @@ public struct M100Protocol: RFIDProtocol {
         case 0:
             crc = nil
         default:
-            let detail = "inventory notice of \(bytes.count) bytes does not fit PC \(Self.hex(pc)) "
+            let detail =
+                "inventory notice of \(bytes.count) bytes does not fit PC \(Self.hex(pc)) "
                 + "(\(epcLength)-byte EPC)"
             return .fault(faults.record(FrameFault.Reason.badFrame, detail))
         }

@@ -119,10 +119,14 @@ public struct ScannerFramer: Sendable {
         if discarding { return }
         guard pending.count < configuration.maxFrameLength else {
             let limit = configuration.maxFrameLength
-            outputs.append(.fault(faults.record(
-                FrameFault.Reason.frameTooLong,
-                "frame exceeded \(limit) bytes; discarding until the next frame boundary"
-            )))
+            outputs.append(
+                .fault(
+                    faults.record(
+                        FrameFault.Reason.frameTooLong,
+                        "frame exceeded \(limit) bytes; discarding until the next frame boundary"
+                    )
+                )
+            )
             pending.removeAll(keepingCapacity: true)
             discarding = true
             return

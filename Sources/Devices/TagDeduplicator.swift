@@ -56,9 +56,16 @@ public struct TagDeduplicator: Sendable {
             reads.append(oldest)
         }
         positions[key] = base + queue.count
-        queue.append(TagRead(
-            epc: tag.epc, antenna: tag.antenna, firstSeen: now, lastSeen: now, count: 1, peakRSSI: tag.rssi
-        ))
+        queue.append(
+            TagRead(
+                epc: tag.epc,
+                antenna: tag.antenna,
+                firstSeen: now,
+                lastSeen: now,
+                count: 1,
+                peakRSSI: tag.rssi
+            )
+        )
         return reads
     }
 

@@ -107,11 +107,17 @@ public enum AITable {
         row("420", "SHIP TO POST", [xv(20)]),
         row("421", "SHIP TO POST", [country, xv(9)]),
         row("422", "ORIGIN", [country]),
-        row("423", "COUNTRY - INITIAL PROCESS.",
-            [AIComponent(kind: .countryCodeList, length: .variable(min: 3, max: 15))]),
+        row(
+            "423",
+            "COUNTRY - INITIAL PROCESS.",
+            [AIComponent(kind: .countryCodeList, length: .variable(min: 3, max: 15))]
+        ),
         row("424", "COUNTRY - PROCESS.", [country]),
-        row("425", "COUNTRY - DISASSEMBLY",
-            [AIComponent(kind: .countryCodeList, length: .variable(min: 3, max: 15))]),
+        row(
+            "425",
+            "COUNTRY - DISASSEMBLY",
+            [AIComponent(kind: .countryCodeList, length: .variable(min: 3, max: 15))]
+        ),
         row("426", "COUNTRY - FULL PROCESS", [country]),
         row("7001", "NSN", [n(13)]),
         row("7002", "MEAT CUT", [xv(30)]),

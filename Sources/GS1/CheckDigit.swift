@@ -11,7 +11,8 @@ public enum CheckDigit {
     public static func isValid(_ key: some StringProtocol) -> Bool {
         let bytes = Array(key.utf8)
         guard bytes.count >= 2, let last = bytes.last, let found = digitValue(last),
-              let expected = compute(utf8: Array(bytes.dropLast())) else {
+            let expected = compute(utf8: Array(bytes.dropLast()))
+        else {
             return false
         }
         return expected == found

@@ -72,13 +72,16 @@ public struct DigitalLink: Sendable, Hashable {
                 let equals = bytes[parameter].firstIndex(of: UInt8(ascii: "=")) ?? parameter.upperBound
                 let key = try percentDecoded(bytes, parameter.lowerBound..<equals)
                 guard !key.isEmpty, key.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
-                      AITable.definition(for: ValueValidation.text(key[...])) != nil else {
+                    AITable.definition(for: ValueValidation.text(key[...])) != nil
+                else {
                     continue
                 }
                 let valueStart = min(equals + 1, parameter.upperBound)
                 elements.append(
                     try element(
-                        ai: ValueValidation.text(key[...]), bytes: bytes, range: valueStart..<parameter.upperBound,
+                        ai: ValueValidation.text(key[...]),
+                        bytes: bytes,
+                        range: valueStart..<parameter.upperBound,
                         warnings: &warnings
                     )
                 )
@@ -174,7 +177,10 @@ public struct DigitalLink: Sendable, Hashable {
     }
 
     private static func element(
-        ai: String, bytes: [UInt8], range: Range<Int>, warnings: inout [ParseWarning]
+        ai: String,
+        bytes: [UInt8],
+        range: Range<Int>,
+        warnings: inout [ParseWarning]
     ) throws(GS1Error) -> Element {
         guard let definition = AITable.definition(for: ai) else {
             throw .unknownAI(ai, position: range.lowerBound)
@@ -186,7 +192,10 @@ public struct DigitalLink: Sendable, Hashable {
         }
         let interpretation = try ValueValidation.interpret(value[...], as: definition, position: range.lowerBound)
         return Element(
-            ai: ai, value: ValueValidation.text(value[...]), title: definition.title, interpretation: interpretation
+            ai: ai,
+            value: ValueValidation.text(value[...]),
+            title: definition.title,
+            interpretation: interpretation
         )
     }
 
@@ -202,7 +211,8 @@ public struct DigitalLink: Sendable, Hashable {
                 continue
             }
             guard cursor + 2 < range.upperBound, let high = hexValue(bytes[cursor + 1]),
-                  let low = hexValue(bytes[cursor + 2]) else {
+                let low = hexValue(bytes[cursor + 2])
+            else {
                 throw .invalidPercentEncoding(position: cursor)
             }
             output.append(high << 4 | low)

@@ -129,7 +129,10 @@ public struct EPC: Sendable, Hashable {
         let remainderStart = referenceStart + row.referenceBits
         let remainder = bits.read(at: remainderStart, count: 96 - remainderStart)
         let companyPrefix = try padded(
-            prefixValue, digits: row.companyPrefixDigits, scheme: scheme, field: "company prefix"
+            prefixValue,
+            digits: row.companyPrefixDigits,
+            scheme: scheme,
+            field: "company prefix"
         )
         let reference: String
         if scheme == .giai96 {
@@ -141,11 +144,18 @@ public struct EPC: Sendable, Hashable {
         } else {
             reference = try padded(referenceValue, digits: row.referenceDigits, scheme: scheme, field: "reference")
         }
-        let fields = try identity(scheme: scheme, companyPrefix: companyPrefix, reference: reference,
-                                  remainder: remainder)
+        let fields = try identity(
+            scheme: scheme,
+            companyPrefix: companyPrefix,
+            reference: reference,
+            remainder: remainder
+        )
         let uriBody = ([companyPrefix] + fields.uriParts).joined(separator: ".")
         return EPC(
-            scheme: scheme, filter: filter, partition: partitionValue, companyPrefix: companyPrefix,
+            scheme: scheme,
+            filter: filter,
+            partition: partitionValue,
+            companyPrefix: companyPrefix,
             pureIdentityURI: "urn:epc:id:\(scheme.identityName):" + uriBody,
             tagURI: "urn:epc:tag:\(scheme.description):\(filter)." + uriBody,
             elements: fields.elements
@@ -154,7 +164,10 @@ public struct EPC: Sendable, Hashable {
 
     /// Builds the URI parts after the company prefix and the equivalent GS1 elements for each scheme.
     private static func identity(
-        scheme: Scheme, companyPrefix: String, reference: String, remainder: UInt64
+        scheme: Scheme,
+        companyPrefix: String,
+        reference: String,
+        remainder: UInt64
     ) throws(GS1Error) -> (uriParts: [String], elements: [Element]) {
         switch scheme {
         case .sgtin96:

@@ -17,13 +17,16 @@ public struct EPCPartition: Sendable, Hashable {
 /// Each scheme has its own table; the index is the 3-bit partition value 0-6 (7 is invalid).
 public enum EPCPartitionTable {
     private static func table(
-        _ referenceBits: [Int], _ referenceDigits: [Int]
+        _ referenceBits: [Int],
+        _ referenceDigits: [Int]
     ) -> [EPCPartition] {
         let prefixBits = [40, 37, 34, 30, 27, 24, 20]
         return (0..<7).map { row in
             EPCPartition(
-                companyPrefixBits: prefixBits[row], companyPrefixDigits: 12 - row,
-                referenceBits: referenceBits[row], referenceDigits: referenceDigits[row]
+                companyPrefixBits: prefixBits[row],
+                companyPrefixDigits: 12 - row,
+                referenceBits: referenceBits[row],
+                referenceDigits: referenceDigits[row]
             )
         }
     }

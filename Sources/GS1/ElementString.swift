@@ -54,9 +54,10 @@ public struct ElementString: Sendable, Hashable {
         while cursor < bytes.count {
             guard let (definition, valueStart) = aiMarker(in: bytes, at: cursor) else {
                 if bytes[cursor] == UInt8(ascii: "("), cursor + 1 < bytes.count,
-                   let close = bytes[(cursor + 1)...].firstIndex(of: UInt8(ascii: ")")),
-                   close - cursor - 1 >= 2, close - cursor - 1 <= 4,
-                   bytes[(cursor + 1)..<close].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
+                    let close = bytes[(cursor + 1)...].firstIndex(of: UInt8(ascii: ")")),
+                    close - cursor - 1 >= 2, close - cursor - 1 <= 4,
+                    bytes[(cursor + 1)..<close].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 })
+                {
                     throw .unknownAI(ValueValidation.text(bytes[(cursor + 1)..<close]), position: cursor + 1)
                 }
                 throw .malformedHumanReadable(position: cursor, expected: "\"(\" followed by a 2-4 digit AI and \")\"")
@@ -69,7 +70,9 @@ public struct ElementString: Sendable, Hashable {
             let interpretation = try ValueValidation.interpret(value, as: definition, position: valueStart)
             elements.append(
                 Element(
-                    ai: definition.ai, value: ValueValidation.text(value), title: definition.title,
+                    ai: definition.ai,
+                    value: ValueValidation.text(value),
+                    title: definition.title,
                     interpretation: interpretation
                 )
             )
@@ -90,7 +93,8 @@ public struct ElementString: Sendable, Hashable {
         }
         let digitCount = cursor - index - 1
         guard digitCount >= 2, digitCount <= 4, cursor < bytes.count, bytes[cursor] == UInt8(ascii: ")"),
-              let definition = AITable.definition(for: ValueValidation.text(bytes[(index + 1)..<cursor])) else {
+            let definition = AITable.definition(for: ValueValidation.text(bytes[(index + 1)..<cursor]))
+        else {
             return nil
         }
         return (definition, cursor + 1)
@@ -174,7 +178,10 @@ struct ElementStringParser {
                 let stop = separatorIndex(from: dataStart, end: min(end, dataStart + count))
                 guard stop - dataStart == count else {
                     throw .invalidLength(
-                        ai: definition.ai, expected: definition.length, actual: stop - dataStart, position: dataStart
+                        ai: definition.ai,
+                        expected: definition.length,
+                        actual: stop - dataStart,
+                        position: dataStart
                     )
                 }
                 elements.append(try element(definition, dataStart..<stop))
@@ -207,7 +214,9 @@ struct ElementStringParser {
         let value = bytes[range]
         let interpretation = try ValueValidation.interpret(value, as: definition, position: range.lowerBound)
         return Element(
-            ai: definition.ai, value: ValueValidation.text(value), title: definition.title,
+            ai: definition.ai,
+            value: ValueValidation.text(value),
+            title: definition.title,
             interpretation: interpretation
         )
     }
@@ -215,7 +224,10 @@ struct ElementStringParser {
     /// Moves past the separator that should follow a field ending at `index`; records substitutes and
     /// tolerates a missing separator after a fixed-length field (its length already delimits it).
     private mutating func skipSeparator(
-        after definition: AIDefinition, at index: Int, end: Int, recovering: Bool
+        after definition: AIDefinition,
+        at index: Int,
+        end: Int,
+        recovering: Bool
     ) throws(GS1Error) -> Int {
         guard index < end else {
             return index

@@ -18,8 +18,13 @@ public struct DecodedScan: Sendable, Hashable {
 
     /// Creates a result; normally produced by `ScannedData.decode`.
     public init(
-        symbology: String, aim: String?, payload: String, gs1: [Element]?, warnings: [ParseWarning],
-        gs1Error: GS1Error?, digitalLink: Bool
+        symbology: String,
+        aim: String?,
+        payload: String,
+        gs1: [Element]?,
+        warnings: [ParseWarning],
+        gs1Error: GS1Error?,
+        digitalLink: Bool
     ) {
         self.symbology = symbology
         self.aim = aim
@@ -42,11 +47,19 @@ public enum ScannedData {
         let (identifier, payload) = SymbologyIdentifier.split(text)
         let symbology = identifier?.name ?? "none"
         func result(
-            _ elements: [Element]?, _ warnings: [ParseWarning] = [], error: GS1Error? = nil, link: Bool = false
+            _ elements: [Element]?,
+            _ warnings: [ParseWarning] = [],
+            error: GS1Error? = nil,
+            link: Bool = false
         ) -> DecodedScan {
             DecodedScan(
-                symbology: symbology, aim: identifier?.aim, payload: payload, gs1: elements, warnings: warnings,
-                gs1Error: error, digitalLink: link
+                symbology: symbology,
+                aim: identifier?.aim,
+                payload: payload,
+                gs1: elements,
+                warnings: warnings,
+                gs1Error: error,
+                digitalLink: link
             )
         }
         if isHTTP(payload) {
@@ -89,7 +102,8 @@ public enum ScannedData {
     /// EAN/UPC payloads are GTINs: EAN-13/UPC-A (13 or 12 digits, an add-on after 13 digits is dropped),
     /// EAN-8 (8 digits), UPC-E (8 digits under ]E0, expanded to UPC-A).
     private static func gtin(
-        from payload: String, identifier: SymbologyIdentifier,
+        from payload: String,
+        identifier: SymbologyIdentifier,
         result: ([Element]?, [ParseWarning], GS1Error?, Bool) -> DecodedScan
     ) -> DecodedScan {
         var digits = payload
@@ -116,8 +130,12 @@ public enum ScannedData {
             return result(nil, [], error, false)
         }
         let warnings: [ParseWarning] = normalized == digits ? [] : [.gtinNormalized(from: digits)]
-        return result([Element(ai: "01", value: normalized, title: definition.title, interpretation: nil)],
-                      warnings, nil, false)
+        return result(
+            [Element(ai: "01", value: normalized, title: definition.title, interpretation: nil)],
+            warnings,
+            nil,
+            false
+        )
     }
 
     /// Expands an 8-digit UPC-E (number system, 6 digits, check digit) to the 12-digit UPC-A it stands for.

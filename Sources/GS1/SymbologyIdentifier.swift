@@ -22,13 +22,18 @@ public struct SymbologyIdentifier: Sendable, Hashable, CustomStringConvertible {
     public static func parse(_ text: String) -> SymbologyIdentifier? {
         var characters = text.makeIterator()
         guard characters.next() == "]", let code = characters.next(), let modifier = characters.next(),
-              code.isASCII, modifier.isASCII, !code.isWhitespace, !modifier.isWhitespace else {
+            code.isASCII, modifier.isASCII, !code.isWhitespace, !modifier.isWhitespace
+        else {
             return nil
         }
         let entry = lookup(code: code, modifier: modifier)
         return SymbologyIdentifier(
-            aim: "]" + String(code) + String(modifier), code: code, modifier: modifier, name: entry.name,
-            isGS1ElementString: entry.gs1, isGTIN: entry.gtin
+            aim: "]" + String(code) + String(modifier),
+            code: code,
+            modifier: modifier,
+            name: entry.name,
+            isGS1ElementString: entry.gs1,
+            isGTIN: entry.gtin
         )
     }
 

@@ -2,7 +2,9 @@
 enum ValueValidation {
     /// Validates `value` (ASCII bytes, starting at absolute `position` in the input) for `definition`.
     static func interpret(
-        _ value: ArraySlice<UInt8>, as definition: AIDefinition, position: Int
+        _ value: ArraySlice<UInt8>,
+        as definition: AIDefinition,
+        position: Int
     ) throws(GS1Error) -> Interpretation? {
         let ai = definition.ai
         guard definition.length.accepts(value.count) else {
@@ -59,7 +61,11 @@ enum ValueValidation {
     }
 
     private static func validate(
-        _ bytes: ArraySlice<UInt8>, component: AIComponent, ai: String, whole: ArraySlice<UInt8>, position: Int
+        _ bytes: ArraySlice<UInt8>,
+        component: AIComponent,
+        ai: String,
+        whole: ArraySlice<UInt8>,
+        position: Int
     ) throws(GS1Error) {
         let allowed: (UInt8) -> Bool
         switch component.kind {
@@ -72,12 +78,15 @@ enum ValueValidation {
         }
         for index in bytes.indices where !allowed(bytes[index]) {
             throw .invalidCharacter(
-                ai: ai, character: display(bytes[index]), position: position + (index - whole.startIndex)
+                ai: ai,
+                character: display(bytes[index]),
+                position: position + (index - whole.startIndex)
             )
         }
         let digits = bytes.map { Int($0) - 0x30 }
         if component.hasCheckDigit, let found = digits.last,
-           let expected = CheckDigit.compute(utf8: Array(bytes.dropLast())), expected != found {
+            let expected = CheckDigit.compute(utf8: Array(bytes.dropLast())), expected != found
+        {
             throw .invalidCheckDigit(ai: ai, expected: expected, found: found)
         }
         switch component.kind {
@@ -90,7 +99,8 @@ enum ValueValidation {
             let day = digits[4] * 10 + digits[5]
             let leapYear = 2000 + yy
             guard (1...12).contains(month),
-                  (allowsDay00 && day == 0) || (1...GS1Date.daysIn(month: month, year: leapYear)).contains(day) else {
+                (allowsDay00 && day == 0) || (1...GS1Date.daysIn(month: month, year: leapYear)).contains(day)
+            else {
                 throw .invalidDate(ai: ai, value: text(whole))
             }
         case .time:
@@ -107,7 +117,8 @@ enum ValueValidation {
     }
 
     private static func interpretation(
-        of parts: [(component: AIComponent, text: String)], definition: AIDefinition
+        of parts: [(component: AIComponent, text: String)],
+        definition: AIDefinition
     ) -> Interpretation? {
         guard let first = parts.first else {
             return nil
@@ -159,7 +170,9 @@ enum ValueValidation {
             return nil
         }
         return GS1Date(
-            yy: digits[0] * 10 + digits[1], month: digits[2] * 10 + digits[3], day: digits[4] * 10 + digits[5]
+            yy: digits[0] * 10 + digits[1],
+            month: digits[2] * 10 + digits[3],
+            day: digits[4] * 10 + digits[5]
         )
     }
 

@@ -1,6 +1,5 @@
 import Glibc
 
-
 /// A point on a monotonic timeline: the time elapsed since the clock's origin.
 ///
 /// Instants from different clocks are not comparable in meaning; compare only instants of one clock.

@@ -160,10 +160,18 @@ public protocol GPIOChip: AnyObject, Sendable {
     /// The offset of the line named `name`, if one is.
     func offset(ofLineNamed name: String) throws(HALError) -> Int?
     /// Requests a line as an input; `consumer` shows in `gpioinfo`.
-    func requestInput(offset: Int, consumer: String, configuration: GPIOInputConfiguration)
+    func requestInput(
+        offset: Int,
+        consumer: String,
+        configuration: GPIOInputConfiguration
+    )
         throws(HALError) -> any GPIOInputLine
     /// Requests a line as an output, driven to `configuration.initialValue` at once.
-    func requestOutput(offset: Int, consumer: String, configuration: GPIOOutputConfiguration)
+    func requestOutput(
+        offset: Int,
+        consumer: String,
+        configuration: GPIOOutputConfiguration
+    )
         throws(HALError) -> any GPIOOutputLine
 }
 

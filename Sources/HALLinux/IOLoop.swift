@@ -85,11 +85,16 @@ final class IOLoop: Sendable {
     private func startThread() throws(HALError) {
         var thread = pthread_t()
         let context = Unmanaged.passRetained(self).toOpaque()
-        let result = pthread_create(&thread, nil, { context in
-            guard let context else { return nil }
-            Unmanaged<IOLoop>.fromOpaque(context).takeRetainedValue().run()
-            return nil
-        }, context)
+        let result = pthread_create(
+            &thread,
+            nil,
+            { context in
+                guard let context else { return nil }
+                Unmanaged<IOLoop>.fromOpaque(context).takeRetainedValue().run()
+                return nil
+            },
+            context
+        )
         guard result == 0 else {
             Unmanaged<IOLoop>.fromOpaque(context).release()
             throw .operationFailed(path: "io-thread", operation: "pthread_create", errno: result)
@@ -107,7 +112,12 @@ final class IOLoop: Sendable {
             await withCheckedContinuation { (continuation: CheckedContinuation<Outcome, Never>) in
                 let immediate = state.withLock { state -> Outcome? in
                     if Task.isCancelled { return .cancelled }
-                    state.waiters[id] = Waiter(fd: fd, interest: interest, deadline: deadline, continuation: continuation)
+                    state.waiters[id] = Waiter(
+                        fd: fd,
+                        interest: interest,
+                        deadline: deadline,
+                        continuation: continuation
+                    )
                     if let error = arm(fd, in: &state) {
                         state.waiters[id] = nil
                         return .failed(error)

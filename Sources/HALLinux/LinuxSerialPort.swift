@@ -49,7 +49,8 @@ final class LinuxSerialPort: SerialPort {
                 case EINTR: continue
                 case EAGAIN: return (handles.ioFD, .wouldBlock)
                 case EIO, ENXIO, ENODEV, EPIPE: return (handles.ioFD, .failed(.disconnected(path: path)))
-                case let code: return (handles.ioFD, .failed(.operationFailed(path: path, operation: operation, errno: code)))
+                case let code:
+                    return (handles.ioFD, .failed(.operationFailed(path: path, operation: operation, errno: code)))
                 }
             }
         }
@@ -123,7 +124,9 @@ final class LinuxSerialPort: SerialPort {
             if clock.now >= deadline { throw .timedOut(path: path, operation: "drain", after: timeout) }
             let lineTime = Duration.milliseconds(Int(queued) * 10 * 1000 / max(1, configuration.baud))
             do {
-                try await clock.sleep(until: min(deadline, clock.now + min(.milliseconds(50), max(.milliseconds(1), lineTime))))
+                try await clock.sleep(
+                    until: min(deadline, clock.now + min(.milliseconds(50), max(.milliseconds(1), lineTime)))
+                )
             } catch {
                 throw .cancelled(path: path, operation: "drain")
             }

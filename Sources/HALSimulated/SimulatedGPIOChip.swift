@@ -70,7 +70,11 @@ public final class SimulatedGPIOChip: GPIOChip {
         state.withLock { $0.lines.firstIndex { $0.name == name } }
     }
 
-    public func requestInput(offset: Int, consumer: String, configuration: GPIOInputConfiguration)
+    public func requestInput(
+        offset: Int,
+        consumer: String,
+        configuration: GPIOInputConfiguration
+    )
         throws(HALError) -> any GPIOInputLine
     {
         let queue = configuration.edges == .none ? nil : SignalQueue<GPIOEdgeEvent>()
@@ -88,7 +92,11 @@ public final class SimulatedGPIOChip: GPIOChip {
         return SimulatedGPIOInputLine(chip: self, offset: offset, requestID: id, queue: queue)
     }
 
-    public func requestOutput(offset: Int, consumer: String, configuration: GPIOOutputConfiguration)
+    public func requestOutput(
+        offset: Int,
+        consumer: String,
+        configuration: GPIOOutputConfiguration
+    )
         throws(HALError) -> any GPIOOutputLine
     {
         let id = try claim(

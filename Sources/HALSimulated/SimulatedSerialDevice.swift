@@ -34,7 +34,8 @@ public final class SimulatedSerialDevice: Sendable {
 
     /// Sends bytes from the device to the port; dropped, as on a real line, when no port has it open.
     public func feed(_ bytes: [UInt8]) {
-        let delivery = state.withLock { state -> (CheckedContinuation<[UInt8], any Error>, [UInt8], Task<Void, Never>?)? in
+        let delivery = state.withLock {
+            state -> (CheckedContinuation<[UInt8], any Error>, [UInt8], Task<Void, Never>?)? in
             guard state.plugged, state.open != nil else { return nil }
             state.pending.append(contentsOf: bytes)
             guard let (_, reader) = state.reader, !state.pending.isEmpty else { return nil }
@@ -176,7 +177,10 @@ public final class SimulatedSerialDevice: Sendable {
                         } catch {
                             return
                         }
-                        self.expire(readerID: readerID, error: .timedOut(path: info.path, operation: "read", after: timeout))
+                        self.expire(
+                            readerID: readerID,
+                            error: .timedOut(path: info.path, operation: "read", after: timeout)
+                        )
                     }
                     state.reader = (readerID, Reader(maxBytes: maxBytes, continuation: continuation, timer: timer))
                     return nil

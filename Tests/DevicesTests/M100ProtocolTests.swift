@@ -19,19 +19,31 @@ enum M100Vectors {
 
     static let noticeC9 = bytes("BB 02 22 00 11 C9 34 00 30 75 1F EB 70 5C 59 04 E3 D5 0D 70 3A 76 EF 7E")
     static let tagC9 = TagObservation(
-        epc: bytes("30 75 1F EB 70 5C 59 04 E3 D5 0D 70"), pc: 0x3400, rssi: -55, antenna: 1, crc: 0x3A76
+        epc: bytes("30 75 1F EB 70 5C 59 04 E3 D5 0D 70"),
+        pc: 0x3400,
+        rssi: -55,
+        antenna: 1,
+        crc: 0x3A76
     )
 
     static let noticeC4 = bytes("BB 02 22 00 11 C4 30 00 E2 00 00 1D 73 15 01 65 21 40 8F C6 B8 3E C2 7E")
     static let tagC4 = TagObservation(
-        epc: bytes("E2 00 00 1D 73 15 01 65 21 40 8F C6"), pc: 0x3000, rssi: -60, antenna: 1, crc: 0xB83E
+        epc: bytes("E2 00 00 1D 73 15 01 65 21 40 8F C6"),
+        pc: 0x3000,
+        rssi: -60,
+        antenna: 1,
+        crc: 0xB83E
     )
 
     static let noTag = bytes("BB 01 FF 00 01 15 16 7E")
 
     /// A synthetic notice whose EPC and CRC contain 0x7E and 0xBB, the bytes a naive end-marker scan trips on.
     static let trickyTag = TagObservation(
-        epc: bytes("7E BB 7E 00 BB 02 7E 7E BB 01 00 7E"), pc: 0x3000, rssi: -42, antenna: 1, crc: 0x7EBB
+        epc: bytes("7E BB 7E 00 BB 02 7E 7E BB 01 00 7E"),
+        pc: 0x3000,
+        rssi: -42,
+        antenna: 1,
+        crc: 0x7EBB
     )
     static let trickyNotice = notice(for: trickyTag)
 
@@ -105,24 +117,52 @@ struct StreamCase: Sendable, CustomStringConvertible, CustomTestStringConvertibl
 @Suite("M100Protocol")
 struct M100ProtocolTests {
     static let encodeCases: [EncodeCase] = [
-        .init(name: "single inventory", command: .singleInventory, expected: M100Vectors.singleInventory,
-              code: 0x22, payload: []),
-        .init(name: "multi inventory 10000 rounds", command: .startInventory(rounds: 10_000),
-              expected: M100Vectors.startInventory10000, code: 0x27, payload: [0x22, 0x27, 0x10]),
-        .init(name: "multi inventory max rounds", command: .startInventory(rounds: .max),
-              expected: bytes("BB 00 27 00 03 22 FF FF 4A 7E"), code: 0x27, payload: [0x22, 0xFF, 0xFF]),
-        .init(name: "stop inventory", command: .stopInventory, expected: M100Vectors.stopInventory,
-              code: 0x28, payload: []),
-        .init(name: "firmware version", command: .getFirmwareVersion, expected: M100Vectors.moduleInfoHardware,
-              code: 0x03, payload: [0x00]),
+        .init(
+            name: "single inventory",
+            command: .singleInventory,
+            expected: M100Vectors.singleInventory,
+            code: 0x22,
+            payload: []
+        ),
+        .init(
+            name: "multi inventory 10000 rounds",
+            command: .startInventory(rounds: 10_000),
+            expected: M100Vectors.startInventory10000,
+            code: 0x27,
+            payload: [0x22, 0x27, 0x10]
+        ),
+        .init(
+            name: "multi inventory max rounds",
+            command: .startInventory(rounds: .max),
+            expected: bytes("BB 00 27 00 03 22 FF FF 4A 7E"),
+            code: 0x27,
+            payload: [0x22, 0xFF, 0xFF]
+        ),
+        .init(
+            name: "stop inventory",
+            command: .stopInventory,
+            expected: M100Vectors.stopInventory,
+            code: 0x28,
+            payload: []
+        ),
+        .init(
+            name: "firmware version",
+            command: .getFirmwareVersion,
+            expected: M100Vectors.moduleInfoHardware,
+            code: 0x03,
+            payload: [0x00]
+        ),
     ]
 
     static let streamCases: [StreamCase] = [
         .init(name: "real notice C9", stream: M100Vectors.noticeC9, expected: [.tag(M100Vectors.tagC9)]),
         .init(name: "real notice C4", stream: M100Vectors.noticeC4, expected: [.tag(M100Vectors.tagC4)]),
         .init(name: "no-tag error", stream: M100Vectors.noTag, expected: [.error(0x15)]),
-        .init(name: "0x7E and 0xBB inside EPC and CRC", stream: M100Vectors.trickyNotice,
-              expected: [.tag(M100Vectors.trickyTag)]),
+        .init(
+            name: "0x7E and 0xBB inside EPC and CRC",
+            stream: M100Vectors.trickyNotice,
+            expected: [.tag(M100Vectors.trickyTag)]
+        ),
         .init(
             name: "noise before, between and after frames",
             stream: bytes("00 7E 13") + M100Vectors.noticeC9 + bytes("7E 7E") + M100Vectors.noticeC4 + bytes("55 AA"),
@@ -196,8 +236,10 @@ struct M100ProtocolTests {
             stream: M100Protocol.frame(type: .response, command: 0x03, payload: [0x00] + ascii("M100 26dBm V1.0"))
                 + M100Protocol.frame(type: .response, command: 0x28, payload: [0x00])
                 + M100Protocol.frame(type: .notice, command: 0x27, payload: [0x01, 0x02]),
-            expected: [.response(0x03, [0x00] + ascii("M100 26dBm V1.0")), .response(0x28, [0x00]),
-                       .response(0x27, [0x01, 0x02])]
+            expected: [
+                .response(0x03, [0x00] + ascii("M100 26dBm V1.0")), .response(0x28, [0x00]),
+                .response(0x27, [0x01, 0x02]),
+            ]
         ),
         .init(
             name: "a truncated frame at the end of the stream waits silently",
@@ -214,8 +256,10 @@ struct M100ProtocolTests {
 
     @Test("real and synthetic vectors carry correct checksums")
     func vectorsAreSelfConsistent() {
-        for frame in [M100Vectors.noticeC9, M100Vectors.noticeC4, M100Vectors.noTag, M100Vectors.singleInventory,
-                      M100Vectors.startInventory10000, M100Vectors.stopInventory, M100Vectors.moduleInfoHardware] {
+        for frame in [
+            M100Vectors.noticeC9, M100Vectors.noticeC4, M100Vectors.noTag, M100Vectors.singleInventory,
+            M100Vectors.startInventory10000, M100Vectors.stopInventory, M100Vectors.moduleInfoHardware,
+        ] {
             #expect(M100Protocol.checksum(frame.dropFirst().dropLast(2)) == frame[frame.count - 2])
         }
     }
@@ -285,9 +329,19 @@ struct M100ProtocolTests {
     @Test("the antenna label is applied to decoded tags")
     func antennaLabel() {
         var parser = M100Protocol(antenna: 3)
-        #expect(parser.decode(M100Vectors.noticeC9) == [.tag(TagObservation(
-            epc: M100Vectors.tagC9.epc, pc: 0x3400, rssi: -55, antenna: 3, crc: 0x3A76
-        ))])
+        #expect(
+            parser.decode(M100Vectors.noticeC9) == [
+                .tag(
+                    TagObservation(
+                        epc: M100Vectors.tagC9.epc,
+                        pc: 0x3400,
+                        rssi: -55,
+                        antenna: 3,
+                        crc: 0x3A76
+                    )
+                )
+            ]
+        )
     }
 
     @Test("reset discards a partial frame")
@@ -346,8 +400,11 @@ struct M100ProtocolTests {
                 expected.append(.tag(observed))
             }
             #expect(decodeAll(stream) == expected)
-            let cuts = randomCuts(length: stream.count, count: Int.random(in: 1...20, using: &generator),
-                                  using: &generator)
+            let cuts = randomCuts(
+                length: stream.count,
+                count: Int.random(in: 1...20, using: &generator),
+                using: &generator
+            )
             #expect(decodeAll(pieces(of: stream, cutAt: cuts)) == expected, "cuts \(cuts)")
         }
     }
@@ -355,8 +412,10 @@ struct M100ProtocolTests {
     @Test("property: any damaged stream decodes the same however it is split")
     func randomSplitsOfDamagedStream() {
         var generator = SplitMix64(seed: 0xBAD5_EED5)
-        let frames = [M100Vectors.noticeC9, M100Vectors.noticeC4, M100Vectors.noTag, M100Vectors.trickyNotice,
-                      M100Vectors.startInventory10000]
+        let frames = [
+            M100Vectors.noticeC9, M100Vectors.noticeC4, M100Vectors.noTag, M100Vectors.trickyNotice,
+            M100Vectors.startInventory10000,
+        ]
         for _ in 0..<40 {
             var stream: [UInt8] = []
             for _ in 0..<Int.random(in: 1...25, using: &generator) {
@@ -371,8 +430,11 @@ struct M100ProtocolTests {
             }
             let whole = decodeAll(stream)
             for _ in 0..<5 {
-                let cuts = randomCuts(length: stream.count, count: Int.random(in: 1...30, using: &generator),
-                                      using: &generator)
+                let cuts = randomCuts(
+                    length: stream.count,
+                    count: Int.random(in: 1...30, using: &generator),
+                    using: &generator
+                )
                 #expect(decodeAll(pieces(of: stream, cutAt: cuts)) == whole, "cuts \(cuts)")
             }
         }

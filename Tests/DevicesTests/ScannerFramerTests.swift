@@ -307,20 +307,39 @@ struct ScannerFramerConfigurationTests {
 
     static let bad: [BadTerminatorStringCase] = [
         .init(name: "unknown", terminator: "\t", gapMs: nil, maxFrameLength: 10, expected: .unknownTerminator("\t")),
-        .init(name: "LFCR is not CRLF", terminator: "\n\r", gapMs: nil, maxFrameLength: 10,
-              expected: .unknownTerminator("\n\r")),
+        .init(
+            name: "LFCR is not CRLF",
+            terminator: "\n\r",
+            gapMs: nil,
+            maxFrameLength: 10,
+            expected: .unknownTerminator("\n\r")
+        ),
         .init(name: "gap mode without gap", terminator: "", gapMs: nil, maxFrameLength: 10, expected: .missingGap),
         .init(name: "zero gap", terminator: "", gapMs: 0, maxFrameLength: 10, expected: .nonPositiveGap(0)),
-        .init(name: "gap with CR", terminator: "\r", gapMs: 20, maxFrameLength: 10,
-              expected: .gapWithTerminator("\r")),
-        .init(name: "zero max length", terminator: "\n", gapMs: nil, maxFrameLength: 0,
-              expected: .nonPositiveMaxFrameLength(0)),
+        .init(
+            name: "gap with CR",
+            terminator: "\r",
+            gapMs: 20,
+            maxFrameLength: 10,
+            expected: .gapWithTerminator("\r")
+        ),
+        .init(
+            name: "zero max length",
+            terminator: "\n",
+            gapMs: nil,
+            maxFrameLength: 0,
+            expected: .nonPositiveMaxFrameLength(0)
+        ),
     ]
 
     @Test("accepts the documented terminator strings", arguments: good)
     func accepts(_ testCase: TerminatorStringCase) throws {
         let configuration = try ScannerFramer.Configuration(
-            terminator: testCase.terminator, gapMs: testCase.gapMs, prefix: [0x02], suffix: [0x03], maxFrameLength: 64
+            terminator: testCase.terminator,
+            gapMs: testCase.gapMs,
+            prefix: [0x02],
+            suffix: [0x03],
+            maxFrameLength: 64
         )
         #expect(configuration.terminator == testCase.expected)
         #expect(configuration.prefix == [0x02])
@@ -332,7 +351,9 @@ struct ScannerFramerConfigurationTests {
     func rejects(_ testCase: BadTerminatorStringCase) {
         #expect(throws: testCase.expected) {
             try ScannerFramer.Configuration(
-                terminator: testCase.terminator, gapMs: testCase.gapMs, maxFrameLength: testCase.maxFrameLength
+                terminator: testCase.terminator,
+                gapMs: testCase.gapMs,
+                maxFrameLength: testCase.maxFrameLength
             )
         }
         #expect(!testCase.expected.description.isEmpty)

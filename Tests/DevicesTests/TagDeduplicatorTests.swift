@@ -39,10 +39,12 @@ struct DedupCase: Sendable, CustomStringConvertible, CustomTestStringConvertible
 
         init(_ read: TagRead) {
             self.init(
-                read.epc, antenna: read.antenna,
+                read.epc,
+                antenna: read.antenna,
                 first: Int(read.firstSeen.sinceOrigin / .milliseconds(1)),
                 last: Int(read.lastSeen.sinceOrigin / .milliseconds(1)),
-                count: read.count, peak: read.peakRSSI
+                count: read.count,
+                peak: read.peakRSSI
             )
         }
 
@@ -80,42 +82,52 @@ struct TagDeduplicatorTests {
             name: "a sighting exactly at the window end opens a new window",
             capacity: 16,
             sightings: [see(0, tagA), see(1000, tagA), see(1500, tagA)],
-            expected: [.init(tagA, first: 0, last: 0, count: 1, peak: -60),
-                       .init(tagA, first: 1000, last: 1500, count: 2, peak: -60)],
+            expected: [
+                .init(tagA, first: 0, last: 0, count: 1, peak: -60),
+                .init(tagA, first: 1000, last: 1500, count: 2, peak: -60),
+            ],
             expireAtMs: 2000
         ),
         .init(
             name: "antennas are kept apart",
             capacity: 16,
             sightings: [see(0, tagA, antenna: 1), see(10, tagA, antenna: 2), see(20, tagA, antenna: 1)],
-            expected: [.init(tagA, antenna: 1, first: 0, last: 20, count: 2, peak: -60),
-                       .init(tagA, antenna: 2, first: 10, last: 10, count: 1, peak: -60)],
+            expected: [
+                .init(tagA, antenna: 1, first: 0, last: 20, count: 2, peak: -60),
+                .init(tagA, antenna: 2, first: 10, last: 10, count: 1, peak: -60),
+            ],
             expireAtMs: 5000
         ),
         .init(
             name: "emission follows window start, not last sighting",
             capacity: 16,
             sightings: [see(0, tagA), see(10, tagB), see(20, tagC), see(30, tagA), see(40, tagB)],
-            expected: [.init(tagA, first: 0, last: 30, count: 2, peak: -60),
-                       .init(tagB, first: 10, last: 40, count: 2, peak: -60),
-                       .init(tagC, first: 20, last: 20, count: 1, peak: -60)],
+            expected: [
+                .init(tagA, first: 0, last: 30, count: 2, peak: -60),
+                .init(tagB, first: 10, last: 40, count: 2, peak: -60),
+                .init(tagC, first: 20, last: 20, count: 1, peak: -60),
+            ],
             expireAtMs: 5000
         ),
         .init(
             name: "a new key at capacity closes the oldest window early",
             capacity: 2,
             sightings: [see(0, tagA), see(10, tagB), see(20, tagA), see(30, tagC), see(40, tagB)],
-            expected: [.init(tagA, first: 0, last: 20, count: 2, peak: -60),
-                       .init(tagB, first: 10, last: 40, count: 2, peak: -60),
-                       .init(tagC, first: 30, last: 30, count: 1, peak: -60)],
+            expected: [
+                .init(tagA, first: 0, last: 20, count: 2, peak: -60),
+                .init(tagB, first: 10, last: 40, count: 2, peak: -60),
+                .init(tagC, first: 30, last: 30, count: 1, peak: -60),
+            ],
             expireAtMs: 5000
         ),
         .init(
             name: "a repeat at capacity does not evict",
             capacity: 1,
             sightings: [see(0, tagA), see(10, tagA), see(20, tagB)],
-            expected: [.init(tagA, first: 0, last: 10, count: 2, peak: -60),
-                       .init(tagB, first: 20, last: 20, count: 1, peak: -60)],
+            expected: [
+                .init(tagA, first: 0, last: 10, count: 2, peak: -60),
+                .init(tagB, first: 20, last: 20, count: 1, peak: -60),
+            ],
             expireAtMs: 5000
         ),
     ]
@@ -125,8 +137,13 @@ struct TagDeduplicatorTests {
         var deduplicator = TagDeduplicator(window: Self.window, capacity: testCase.capacity)
         var reads: [TagRead] = []
         for sighting in testCase.sightings {
-            let tag = TagObservation(epc: sighting.epc, pc: 0x1000, rssi: sighting.rssi, antenna: sighting.antenna,
-                                     crc: nil)
+            let tag = TagObservation(
+                epc: sighting.epc,
+                pc: 0x1000,
+                rssi: sighting.rssi,
+                antenna: sighting.antenna,
+                crc: nil
+            )
             reads += deduplicator.observe(tag, at: at(ms: sighting.ms))
             #expect(deduplicator.openWindowCount <= testCase.capacity)
         }
@@ -208,8 +225,11 @@ struct TagDeduplicatorTests {
         for step in 0..<100_000 {
             let now = ClockInstant.zero + .microseconds(step * 20)
             let tag = TagObservation(
-                epc: epcs[Int.random(in: 0..<epcs.count, using: &generator)], pc: 0x3000,
-                rssi: Int.random(in: -90 ... -30, using: &generator), antenna: step % 4 == 0 ? 2 : 1, crc: nil
+                epc: epcs[Int.random(in: 0..<epcs.count, using: &generator)],
+                pc: 0x3000,
+                rssi: Int.random(in: -90 ... -30, using: &generator),
+                antenna: step % 4 == 0 ? 2 : 1,
+                crc: nil
             )
             reads += deduplicator.observe(tag, at: now)
             if step % 1000 == 0 { reads += deduplicator.expire(at: now) }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import GS1
 
 struct DigitalLinkTests {
@@ -19,7 +20,11 @@ struct DigitalLinkTests {
         Case("GRAI 8003", "https://id.gs1.org/8003/00614141123452SER1", ["8003"]),
         Case("GIAI 8004", "https://id.gs1.org/8004/0614141ABC123", ["8004"]),
         Case("GSRN 8018", "https://id.gs1.org/8018/061414112345678902", ["8018"]),
-        Case("non-AI params ignored", "https://id.gs1.org/01/09506000134352?utm=x&3103=000123&lang=en", ["01", "3103"]),
+        Case(
+            "non-AI params ignored",
+            "https://id.gs1.org/01/09506000134352?utm=x&3103=000123&lang=en",
+            ["01", "3103"]
+        ),
         Case("fragment ignored", "https://id.gs1.org/01/09506000134352#top", ["01"]),
         Case("upper-case scheme", "HTTPS://ID.GS1.ORG/01/09506000134352", ["01"]),
         Case("qualifiers 22/10/21", "https://d.example/01/09506000134352/22/V1/10/L1/21/S1", ["01", "22", "10", "21"]),
@@ -42,10 +47,14 @@ struct DigitalLinkTests {
     }
 
     @Test func validatesLikeElementStrings() {
-        #expect(thrownError { try DigitalLink.parse("https://id.gs1.org/01/09506000134353") }
-            == .invalidCheckDigit(ai: "01", expected: 2, found: 3))
-        #expect(thrownError { try DigitalLink.parse("https://id.gs1.org/01/09506000134352?17=261301") }
-            == .invalidDate(ai: "17", value: "261301"))
+        #expect(
+            thrownError { try DigitalLink.parse("https://id.gs1.org/01/09506000134353") }
+                == .invalidCheckDigit(ai: "01", expected: 2, found: 3)
+        )
+        #expect(
+            thrownError { try DigitalLink.parse("https://id.gs1.org/01/09506000134352?17=261301") }
+                == .invalidDate(ai: "17", value: "261301")
+        )
     }
 
     static let notLinks: [String] = [

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import GS1
 
 struct ElementStringTests {
@@ -92,8 +93,11 @@ struct ElementStringTests {
 
     /// AIs with composite content (GenSpecs 3.2 figure 3.2-1); check digits computed by hand (mod 10).
     static let composites: [Case<String, Interpretation?>] = [
-        Case("8003 GRAI, check digit on the 14-digit part, serial SER1", "800300614141123452SER1",
-             .keyWithSerial(key: "00614141123452", serial: "SER1")),
+        Case(
+            "8003 GRAI, check digit on the 14-digit part, serial SER1",
+            "800300614141123452SER1",
+            .keyWithSerial(key: "00614141123452", serial: "SER1")
+        ),
         Case("8003 GRAI without serial", "800300614141123452", .keyWithSerial(key: "00614141123452", serial: nil)),
         Case("8004 GIAI", "80040614141ABC123", nil),
         Case("8018 GSRN recipient", "8018061414112345678902", nil),
@@ -102,8 +106,11 @@ struct ElementStringTests {
         Case("421 with ISO country 840 prefix", "42184012345", .postalCode(country: "840", code: "12345")),
         Case("422 origin", "422528", .countries(["528"])),
         Case("423 initial process countries", "423528276", .countries(["528", "276"])),
-        Case("7003 expiry time", "70032612311530",
-             .dateTime(GS1Date(yy: 26, month: 12, day: 31), hour: 15, minute: 30)),
+        Case(
+            "7003 expiry time",
+            "70032612311530",
+            .dateTime(GS1Date(yy: 26, month: 12, day: 31), hour: 15, minute: 30)
+        ),
         Case("8006 ITIP", "8006095060001343520102", nil),
         Case("410 ship to GLN", "4109520012345674", nil),
         Case("402 GSIN", "40206141411234567890", nil),
@@ -120,10 +127,14 @@ struct ElementStringTests {
     }
 
     @Test func checkDigitOnGRAIGTINPartIsEnforced() {
-        #expect(thrownError { try ElementString.parse("800300614141123453SER1") }
-            == .invalidCheckDigit(ai: "8003", expected: 2, found: 3))
-        #expect(thrownError { try ElementString.parse("8018061414112345678903") }
-            == .invalidCheckDigit(ai: "8018", expected: 2, found: 3))
+        #expect(
+            thrownError { try ElementString.parse("800300614141123453SER1") }
+                == .invalidCheckDigit(ai: "8003", expected: 2, found: 3)
+        )
+        #expect(
+            thrownError { try ElementString.parse("8018061414112345678903") }
+                == .invalidCheckDigit(ai: "8018", expected: 2, found: 3)
+        )
     }
 
     @Test func duplicateAIWithSameValueIsAllowed() throws {

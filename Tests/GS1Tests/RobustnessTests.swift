@@ -1,4 +1,5 @@
 import Testing
+
 @testable import GS1
 
 /// Garbage must never trap: every entry point returns a value or throws GS1Error.

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import GS1
 
 struct SymbologyCase: Sendable, CustomStringConvertible {

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import GS1
 
 /// Deterministic SplitMix64 generator so fuzz inputs are identical on every run.

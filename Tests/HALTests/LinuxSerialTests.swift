@@ -6,17 +6,22 @@ import Testing
 /// Linux-only paths of the serial backend: things a simulated port cannot get wrong.
 @Suite("Linux serial backend")
 struct LinuxSerialTests {
-    @Test("a path that is not a serial terminal is refused as not a terminal", arguments: [
-        "/dev/null", "/etc/hostname", "/tmp",
-    ])
+    @Test(
+        "a path that is not a serial terminal is refused as not a terminal",
+        arguments: [
+            "/dev/null", "/etc/hostname", "/tmp",
+        ]
+    )
     func notATerminal(path: String) async throws {
         await #expect(throws: HALError.notATerminal(path: path)) {
             _ = try await LinuxSerialBackend().open(path: path, configuration: SerialConfiguration())
         }
     }
 
-    @Test("a udev-style symlink to the port opens the port it points at",
-          .enabled(if: PseudoTerminalPair.isAvailable, "needs socat for a pseudo-terminal pair"))
+    @Test(
+        "a udev-style symlink to the port opens the port it points at",
+        .enabled(if: PseudoTerminalPair.isAvailable, "needs socat for a pseudo-terminal pair")
+    )
     func symlinkIsResolved() async throws {
         let pair = PseudoTerminalPair()
         try await pair.start()
@@ -33,8 +38,10 @@ struct LinuxSerialTests {
         #expect(port.path == link)
     }
 
-    @Test("a second process cannot open a port this process holds",
-          .enabled(if: PseudoTerminalPair.isAvailable, "needs socat for a pseudo-terminal pair"))
+    @Test(
+        "a second process cannot open a port this process holds",
+        .enabled(if: PseudoTerminalPair.isAvailable, "needs socat for a pseudo-terminal pair")
+    )
     func busyAcrossProcesses() async throws {
         let pair = PseudoTerminalPair()
         try await pair.start()

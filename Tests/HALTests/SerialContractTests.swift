@@ -72,8 +72,10 @@ struct SerialContractTests {
         }
     }
 
-    @Test("unplugging the reader fails the read with disconnected; plugging it back lets a new open work",
-          arguments: backends)
+    @Test(
+        "unplugging the reader fails the read with disconnected; plugging it back lets a new open work",
+        arguments: backends
+    )
     func unplugAndReplug(kind: SerialBackendKind) async throws {
         let harness = try await kind.makeHarness()
         defer { harness.tearDown() }
@@ -162,12 +164,15 @@ struct SerialContractTests {
         }
     }
 
-    @Test("a line setting no backend can apply is refused before anything opens",
-          arguments: backends, [
+    @Test(
+        "a line setting no backend can apply is refused before anything opens",
+        arguments: backends,
+        [
             SerialConfiguration(baud: 12345),
             SerialConfiguration(dataBits: 9),
             SerialConfiguration(stopBits: 3),
-          ])
+        ]
+    )
     func invalidConfiguration(kind: SerialBackendKind, configuration: SerialConfiguration) async throws {
         let harness = try await kind.makeHarness()
         defer { harness.tearDown() }

@@ -173,7 +173,9 @@ final class PseudoTerminalPeer: SerialPeer, @unchecked Sendable {
             if n > 0 {
                 received += buffer.prefix(n)
             } else {
-                guard ContinuousClock.now < deadline else { throw HarnessError("peer got \(received.count)/\(count) bytes") }
+                guard ContinuousClock.now < deadline else {
+                    throw HarnessError("peer got \(received.count)/\(count) bytes")
+                }
                 try await Task.sleep(for: .milliseconds(2))
             }
         }

@@ -1,0 +1,200 @@
+import HAL
+import HALSimulated
+import Testing
+
+/// The contract every `GPIOBackend` keeps: the simulated chip always, the Linux backend on gpio-sim where the
+/// kernel has it (the VM tests).
+@Suite("GPIO contract")
+struct GPIOContractTests {
+    static let backends = GPIOBackendKind.available
+
+    private func withChip(
+        _ kind: GPIOBackendKind,
+        _ body: (any GPIOChip, any GPIOHarness) async throws -> Void
+    ) async throws {
+        let harness = try kind.makeHarness()
+        defer { harness.tearDown() }
+        let chip = try harness.backend.openChip(.label(harness.chipLabel))
+        try await body(chip, harness)
+    }
+
+    /// The next edge, failing the test rather than hanging if none comes within five seconds.
+    private func nextEdge(_ iterator: inout GPIOEdgeEvents.AsyncIterator) async throws -> GPIOEdgeEvent? {
+        let watchdog = Task {
+            try await Task.sleep(for: .seconds(5))
+            Issue.record("no edge event within 5 s")
+        }
+        defer { watchdog.cancel() }
+        return try await iterator.next()
+    }
+
+    @Test("chips and lines are listed with names, labels and who holds them", arguments: backends)
+    func enumeration(kind: GPIOBackendKind) async throws {
+        try await withChip(kind) { chip, harness in
+            let chips = try harness.backend.chips()
+            #expect(chips.contains { $0.label == harness.chipLabel && $0.lineCount == harness.lineNames.count })
+            let lines = try chip.lines()
+            #expect(lines.map(\.name) == harness.lineNames)
+            #expect(lines.allSatisfy { !$0.used })
+            #expect(try chip.offset(ofLineNamed: "button-S1") == 3)
+            #expect(try chip.offset(ofLineNamed: "no-such-line") == nil)
+        }
+    }
+
+    @Test("a chip opens by label, name and path alike", arguments: backends)
+    func openBySelector(kind: GPIOBackendKind) async throws {
+        try await withChip(kind) { chip, harness in
+            let byName = try harness.backend.openChip(.name(chip.info.name))
+            let byPath = try harness.backend.openChip(.path("/dev/\(chip.info.name)"))
+            #expect(byName.info == chip.info)
+            #expect(byPath.info == chip.info)
+        }
+    }
+
+    @Test("an output drives the line from its first moment, and active-low inverts it", arguments: backends)
+    func outputs(kind: GPIOBackendKind) async throws {
+        try await withChip(kind) { chip, harness in
+            let lock = try chip.requestOutput(
+                offset: 0,
+                consumer: "floorlink-test",
+                configuration: .init(initialValue: true)
+            )
+            #expect(try harness.physicalLevel(0))
+            try lock.write(false)
+            #expect(try !harness.physicalLevel(0))
+            #expect(try !lock.read())
+            let info = try #require(try chip.lines().first)
+            #expect(info.used && info.direction == .output && info.consumer == "floorlink-test")
+
+            let light = try chip.requestOutput(
+                offset: 7,
+                consumer: "floorlink-test",
+                configuration: .init(activeLow: true)
+            )
+            #expect(try harness.physicalLevel(7), "active-low off is physically high")
+            try light.write(true)
+            #expect(try !harness.physicalLevel(7))
+            lock.close()
+            light.close()
+        }
+    }
+
+    @Test("an input reads the level driven from outside, inverted when active-low", arguments: backends, [false, true])
+    func inputs(kind: GPIOBackendKind, activeLow: Bool) async throws {
+        try await withChip(kind) { chip, harness in
+            let sensor = try chip.requestInput(
+                offset: 1,
+                consumer: "floorlink-test",
+                configuration: .init(activeLow: activeLow)
+            )
+            defer { sensor.close() }
+            for high in [true, false, true] {
+                try harness.drive(1, high: high)
+                #expect(try sensor.read() == (high != activeLow))
+            }
+        }
+    }
+
+    @Test(
+        "edges arrive in order with non-decreasing timestamps, filtered by the requested kind",
+        arguments: backends,
+        [GPIOEdgeDetection.both, .rising, .falling]
+    )
+    func edges(kind: GPIOBackendKind, detection: GPIOEdgeDetection) async throws {
+        try await withChip(kind) { chip, harness in
+            try harness.drive(3, high: false)
+            let button = try chip.requestInput(
+                offset: 3,
+                consumer: "floorlink-test",
+                configuration: .init(edges: detection)
+            )
+            defer { button.close() }
+            var iterator = button.edges.makeAsyncIterator()
+            for high in [true, false, true, false] { try harness.drive(3, high: high) }
+            let expected: [GPIOEdgeEvent.Kind] =
+                switch detection {
+                case .both: [.rising, .falling, .rising, .falling]
+                case .rising: [.rising, .rising]
+                case .falling: [.falling, .falling]
+                case .none: []
+                }
+            var seen: [GPIOEdgeEvent] = []
+            for _ in expected {
+                seen.append(try #require(try await nextEdge(&iterator)))
+            }
+            #expect(seen.map(\.kind) == expected)
+            #expect(seen.map(\.offset).allSatisfy { $0 == 3 })
+            #expect(zip(seen, seen.dropFirst()).allSatisfy { $0.timestamp <= $1.timestamp })
+        }
+    }
+
+    @Test("a burst of 1,000 edges loses none", arguments: backends)
+    func edgeBurst(kind: GPIOBackendKind) async throws {
+        try await withChip(kind) { chip, harness in
+            try harness.drive(3, high: false)
+            let button = try chip.requestInput(
+                offset: 3,
+                consumer: "floorlink-test",
+                configuration: .init(edges: .both)
+            )
+            defer { button.close() }
+            async let count: Int = {
+                var iterator = button.edges.makeAsyncIterator()
+                var count = 0
+                while count < 1000, try await nextEdge(&iterator) != nil { count += 1 }
+                return count
+            }()
+            for index in 0..<1000 { try harness.drive(3, high: index % 2 == 0) }
+            #expect(try await count == 1000)
+        }
+    }
+
+    @Test("a line held by one request is busy for the next, and free again once released", arguments: backends)
+    func busyAndRelease(kind: GPIOBackendKind) async throws {
+        try await withChip(kind) { chip, _ in
+            let first = try chip.requestOutput(offset: 0, consumer: "lockers-A", configuration: .init())
+            #expect {
+                _ = try chip.requestInput(offset: 0, consumer: "other", configuration: .init())
+            } throws: { error in
+                guard case .busy(_, let holder) = error as? HALError else { return false }
+                return holder == "lockers-A"
+            }
+            first.close()
+            #expect(try chip.lines()[0].used == false)
+            let second = try chip.requestInput(offset: 0, consumer: "other", configuration: .init())
+            second.close()
+        }
+    }
+
+    @Test("released lines refuse reads and writes, and their edge sequence ends", arguments: backends)
+    func closedLines(kind: GPIOBackendKind) async throws {
+        try await withChip(kind) { chip, _ in
+            let output = try chip.requestOutput(offset: 0, consumer: "floorlink-test", configuration: .init())
+            output.close()
+            #expect(throws: HALError.self) { try output.write(true) }
+            let input = try chip.requestInput(offset: 3, consumer: "floorlink-test", configuration: .init(edges: .both))
+            var iterator = input.edges.makeAsyncIterator()
+            input.close()
+            #expect(try await nextEdge(&iterator) == nil)
+            #expect(throws: HALError.self) { try input.read() }
+        }
+    }
+
+    @Test("a line offset past the chip's end, or a chip that does not exist, is not found", arguments: backends)
+    func notFound(kind: GPIOBackendKind) async throws {
+        try await withChip(kind) { chip, harness in
+            #expect {
+                _ = try chip.requestOutput(offset: harness.lineNames.count, consumer: "t", configuration: .init())
+            } throws: { error in
+                guard case .notFound = error as? HALError else { return false }
+                return true
+            }
+            #expect {
+                _ = try harness.backend.openChip(.label("no-such-chip"))
+            } throws: { error in
+                guard case .notFound = error as? HALError else { return false }
+                return true
+            }
+        }
+    }
+}
