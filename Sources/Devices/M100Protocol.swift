@@ -96,6 +96,10 @@ public struct M100Protocol: RFIDProtocol {
     }
 
     /// Discards any partial frame and pending garbage, e.g. after a disconnect; fault counts are kept.
+    public static func isNoTagError(_ code: UInt8) -> Bool {
+        code == noTagErrorCode
+    }
+
     public mutating func reset() {
         buffer.removeAll(keepingCapacity: true)
         garbageRun = 0

@@ -14,6 +14,9 @@ public protocol RFIDProtocol: Sendable {
 
     /// Discards any partial frame, e.g. after a disconnect.
     mutating func reset()
+
+    /// Whether an error code means only "no tag in the field": the normal answer of an idle inventory round.
+    static func isNoTagError(_ code: UInt8) -> Bool
 }
 
 /// A decoded unit from a reader's byte stream.

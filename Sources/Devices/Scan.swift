@@ -1,0 +1,91 @@
+import Events
+import GS1
+import HAL
+
+/// One barcode read: the bytes the scanner framed, what they mean, and when they arrived.
+public struct Scan: Sendable, Hashable {
+    public let device: String
+    /// The frame as received, terminator and configured prefix/suffix removed.
+    public let bytes: [UInt8]
+    /// The frame as text; undecodable bytes become U+FFFD here and are kept exactly in `bytes`.
+    public let text: String
+    /// Whether `bytes` were valid UTF-8.
+    public let isValidUTF8: Bool
+    public let decoded: DecodedScan
+    public let time: ClockInstant
+
+    /// Decodes `bytes`; with `aimPrefix` false a leading `]` is not taken as a symbology identifier.
+    public init(device: String, bytes: [UInt8], aimPrefix: Bool, time: ClockInstant) {
+        self.device = device
+        self.bytes = bytes
+        self.time = time
+        let strict = String(validating: bytes, as: UTF8.self)
+        isValidUTF8 = strict != nil
+        text = strict ?? String(decoding: bytes, as: UTF8.self)
+        if aimPrefix || !text.hasPrefix("]") {
+            decoded = ScannedData.decode(text)
+        } else {
+            decoded = DecodedScan(
+                symbology: "unknown",
+                aim: nil,
+                payload: text,
+                gs1: nil,
+                warnings: [],
+                gs1Error: nil,
+                digitalLink: false
+            )
+        }
+    }
+
+    /// The `scan` event's `data`: symbology, aim, text, and `gs1` (AI → value) when the data is GS1.
+    public var eventData: JSONValue {
+        var members: [(String, JSONValue)] = [
+            ("symbology", .string(decoded.symbology == "none" ? "unknown" : decoded.symbology)),
+            ("aim", decoded.aim.map { .string($0) } ?? .null),
+            ("text", .string(text)),
+        ]
+        if let elements = decoded.gs1 {
+            members.append(("gs1", .object(elements.map { ($0.ai, .string($0.value)) })))
+        }
+        if decoded.digitalLink {
+            members.append(("digitalLink", true))
+        }
+        if !decoded.warnings.isEmpty {
+            members.append(("warnings", .array(decoded.warnings.map { .string($0.description) })))
+        }
+        if let error = decoded.gs1Error {
+            members.append(("gs1Error", .string(error.description)))
+        }
+        if !isValidUTF8 {
+            members.append(("invalidUTF8", true))
+            members.append(("hex", .string(Hex.string(bytes))))
+        }
+        return .object(members)
+    }
+}
+
+/// What the code a scan goes to made of it: the scanner beeps good or bad accordingly, where it can.
+public enum ScanOutcome: Sendable, Hashable {
+    case accepted
+    case rejected
+}
+
+/// Where a scanner's reads go: published as `scan` events, or (for a locker's code reader) kept local.
+public protocol ScanHandler: Sendable {
+    func handle(_ scan: Scan) async -> ScanOutcome
+}
+
+/// Publishes every scan as a `scan` event; a scan whose GS1 data does not validate is still published, with
+/// the error, and beeps bad.
+public struct PublishingScanHandler: ScanHandler {
+    private let events: any EventSink
+
+    public init(events: any EventSink) {
+        self.events = events
+    }
+
+    public func handle(_ scan: Scan) async -> ScanOutcome {
+        await events.emit(.scan, device: scan.device, data: scan.eventData)
+        return scan.decoded.gs1Error == nil && scan.isValidUTF8 ? .accepted : .rejected
+    }
+}
