@@ -1,0 +1,45 @@
+/// A UUID version 7 (RFC 9562): 48 bits of Unix milliseconds then random bits, so ids sort by time and
+/// consumers can deduplicate at-least-once delivery on them.
+public struct EventID: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public let high: UInt64
+    public let low: UInt64
+
+    public init(high: UInt64, low: UInt64) {
+        self.high = high
+        self.low = low
+    }
+
+    /// A new id for `time`; `sequence` (12 bits) orders ids made within one millisecond.
+    public init(time: EventTime, sequence: UInt16, using generator: inout some RandomNumberGenerator) {
+        let milliseconds = UInt64(truncatingIfNeeded: time.millisecondsSinceEpoch) & 0xFFFF_FFFF_FFFF
+        high = milliseconds << 16 | 0x7000 | UInt64(sequence & 0x0FFF)
+        low = 0x8000_0000_0000_0000 | (generator.next() & 0x3FFF_FFFF_FFFF_FFFF)
+    }
+
+    public static func < (lhs: EventID, rhs: EventID) -> Bool {
+        (lhs.high, lhs.low) < (rhs.high, rhs.low)
+    }
+
+    /// The canonical lowercase 8-4-4-4-12 form.
+    public var description: String {
+        let hex = Self.hex(high, 16) + Self.hex(low, 16)
+        let characters = Array(hex)
+        return String(characters[0..<8]) + "-" + String(characters[8..<12]) + "-" + String(characters[12..<16]) + "-"
+            + String(characters[16..<20]) + "-" + String(characters[20..<32])
+    }
+
+    /// Parses the canonical form (either case).
+    public init?(parsing text: String) {
+        let digits = text.filter { $0 != "-" }
+        guard text.count == 36, digits.count == 32,
+            let high = UInt64(digits.prefix(16), radix: 16), let low = UInt64(digits.suffix(16), radix: 16)
+        else { return nil }
+        self.high = high
+        self.low = low
+    }
+
+    private static func hex(_ value: UInt64, _ width: Int) -> String {
+        let text = String(value, radix: 16)
+        return String(repeating: "0", count: width - text.count) + text
+    }
+}

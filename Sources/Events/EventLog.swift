@@ -1,0 +1,11 @@
+/// The durable event log as an uplink sees it: read forward from a cursor, acknowledge what was delivered.
+/// Each uplink keeps its own cursor, so a slow or dead uplink never holds another back.
+public protocol EventLog: Sendable {
+    /// Events with `seq` greater than `seq`, oldest first, at most `limit`; waits (until cancelled) while
+    /// there are none yet.
+    func events(after seq: UInt64, limit: Int) async throws -> [Event]
+    /// What `uplink` has acknowledged so far (0 before anything was delivered).
+    func cursor(for uplink: String) async throws -> UInt64
+    /// Records that `uplink` has delivered everything through `seq`; durable before it returns.
+    func acknowledge(_ uplink: String, through seq: UInt64) async throws
+}
