@@ -50,6 +50,7 @@ let package = Package(
         .target(name: "Devices", dependencies: ["HAL", "GS1", "Events", "COpenSSL"], swiftSettings: strict),
 
         .testTarget(name: "HALTests", dependencies: ["HAL", "HALSimulated", "HALLinux"], swiftSettings: strict),
+        .testTarget(name: "EventsTests", dependencies: ["Events"], swiftSettings: strict),
         .testTarget(name: "GS1Tests", dependencies: ["GS1"], swiftSettings: strict),
         .testTarget(
             name: "DevicesTests",

@@ -1,0 +1,137 @@
+import Events
+import Testing
+
+@Suite("Event envelope")
+struct EventTests {
+    static let sample = Event(
+        id: EventID(high: 0x0193_A1C2_0000_7000, low: 0x8000_0000_0000_0001),
+        seq: 1042,
+        site: "ams-1",
+        controller: "dock-03",
+        device: "scanner-1",
+        type: .scan,
+        time: EventTime(millisecondsSinceEpoch: 1_795_341_600_123),
+        data: ["symbology": "gs1-128", "aim": "]C1", "text": "0109506000134352", "gs1": ["01": "09506000134352"]]
+    )
+
+    @Test("the wire form is pinned: member order, UTC milliseconds, canonical UUID")
+    func pinnedJSON() {
+        #expect(
+            Self.sample.jsonText
+                == #"{"v":1,"id":"0193a1c2-0000-7000-8000-000000000001","seq":1042,"site":"ams-1","#
+                + #""controller":"dock-03","device":"scanner-1","type":"scan","time":"2026-11-22T10:00:00.123Z","#
+                + #""data":{"symbology":"gs1-128","aim":"]C1","text":"0109506000134352","gs1":{"01":"09506000134352"}}}"#
+        )
+    }
+
+    @Test("an event read back from its JSON is the same event")
+    func roundTrip() throws {
+        let parsed = try Event(json: JSONValue(parsing: Self.sample.jsonText))
+        #expect(parsed == Self.sample)
+    }
+
+    @Test(
+        "an envelope with a missing or mistyped member names the field",
+        arguments: [
+            (#"{"v":2}"#, "v"),
+            (#"{"v":1,"id":"nope"}"#, "id"),
+            (#"{"v":1,"id":"0193a1c2-0000-7000-8000-000000000001","seq":-1}"#, "seq"),
+            (
+                #"{"v":1,"id":"0193a1c2-0000-7000-8000-000000000001","seq":1,"time":"yesterday"}"#,
+                "time"
+            ),
+        ]
+    )
+    func badEnvelope(json: String, field: String) throws {
+        #expect {
+            _ = try Event(json: JSONValue(parsing: json))
+        } throws: { error in
+            (error as? EventDecodingError)?.field == field
+        }
+    }
+
+    @Test(
+        "times are written as UTC with milliseconds and read back",
+        arguments: [
+            (Int64(0), "1970-01-01T00:00:00.000Z"),
+            (951_782_400_000, "2000-02-29T00:00:00.000Z"),
+            (1_795_341_600_123, "2026-11-22T10:00:00.123Z"),
+            (-1, "1969-12-31T23:59:59.999Z"),
+        ]
+    )
+    func times(milliseconds: Int64, text: String) {
+        #expect(EventTime(millisecondsSinceEpoch: milliseconds).description == text)
+        #expect(EventTime(parsing: text)?.millisecondsSinceEpoch == milliseconds)
+    }
+
+    @Test("ids are UUID version 7, variant 10, and sort by time then sequence")
+    func ids() {
+        var generator = SystemRandomNumberGenerator()
+        let time = EventTime(millisecondsSinceEpoch: 1_795_341_600_123)
+        let first = EventID(time: time, sequence: 1, using: &generator)
+        let second = EventID(time: time, sequence: 2, using: &generator)
+        let later = EventID(time: EventTime(millisecondsSinceEpoch: 1_795_341_600_124), sequence: 0, using: &generator)
+        #expect(first < second && second < later)
+        let text = first.description
+        #expect(text.count == 36)
+        #expect(Array(text)[14] == "7")
+        #expect("89ab".contains(Array(text)[19]))
+        #expect(EventID(parsing: text) == first)
+    }
+}
+
+@Suite("JSON parser")
+struct JSONParserTests {
+    @Test(
+        "valid documents parse with members in document order",
+        arguments: [
+            (#"{"b":1,"a":[true,false,null],"c":{"d":-2.5e3}}"#, #"{"b":1,"a":[true,false,null],"c":{"d":-2500.0}}"#),
+            (#" [ ] "#, "[]"),
+            (#""\u00e9\ud83d\ude00\n\"""#, #""é😀\n\"""#),
+            ("9223372036854775807", "9223372036854775807"),
+        ]
+    )
+    func valid(input: String, output: String) throws {
+        #expect(try JSONValue(parsing: input).jsonText == output)
+    }
+
+    @Test(
+        "invalid documents are refused with the byte offset and what was expected",
+        arguments: [
+            ("", 0), ("{", 1), (#"{"a" 1}"#, 5), ("[1,]", 3), ("tru", 0), ("01", 1), (#""\x""#, 2),
+            (#"{"a":1,"a":2}"#, 10), ("1 2", 2), (#""\ud800""#, 7), ("\"\u{01}\"", 1), ("-", 1), ("1e", 2),
+        ]
+    )
+    func invalid(input: String, offset: Int) {
+        #expect {
+            _ = try JSONValue(parsing: input)
+        } throws: { error in
+            (error as? JSONParseError)?.offset == offset
+        }
+    }
+
+    @Test("nesting beyond the limit is refused, not a stack overflow")
+    func deepNesting() {
+        let deep = String(repeating: "[", count: 100_000)
+        #expect(throws: JSONParseError.self) { try JSONValue(parsing: deep) }
+    }
+
+    @Test("bytes that are not UTF-8 inside a string are refused")
+    func invalidUTF8() {
+        #expect(throws: JSONParseError.self) { try JSONValue(parsing: [0x22, 0xFF, 0x22]) }
+    }
+
+    @Test("random byte soup never traps")
+    func soup() {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        let alphabet = Array(#"{}[]:,"\0123456789.eE+-truefalsnl abc"#.utf8) + [0xFF, 0x00, 0x1D]
+        for _ in 0..<5000 {
+            var bytes: [UInt8] = []
+            for _ in 0..<Int(state % 24) {
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                bytes.append(alphabet[Int(state >> 33) % alphabet.count])
+            }
+            _ = try? JSONValue(parsing: bytes)
+        }
+    }
+}
