@@ -49,10 +49,18 @@ let package = Package(
         // Drivers: barcode scanner, RFID reader, locker bank, pick-to-light.
         .target(name: "Devices", dependencies: ["HAL", "GS1", "Events", "COpenSSL"], swiftSettings: strict),
 
+        // The service: config, wiring, command routing, control socket, health, systemd notify, logging.
+        .target(
+            name: "Service",
+            dependencies: ["HAL", "HALLinux", "HALSimulated", "GS1", "Events", "Devices"],
+            swiftSettings: strict
+        ),
+
         // Speed figures, printed (never asserted by a timed unit test).
         .executableTarget(name: "floorlink-bench", dependencies: ["Devices", "GS1", "HAL"], swiftSettings: strict),
 
         .testTarget(name: "HALTests", dependencies: ["HAL", "HALSimulated", "HALLinux"], swiftSettings: strict),
+        .testTarget(name: "ServiceTests", dependencies: ["Service", "Events", "HAL"], swiftSettings: strict),
         .testTarget(name: "EventsTests", dependencies: ["Events"], swiftSettings: strict),
         .testTarget(name: "GS1Tests", dependencies: ["GS1"], swiftSettings: strict),
         .testTarget(

@@ -1,0 +1,127 @@
+import Devices
+import HAL
+
+/// A whole site as `/etc/floorlink/site.json` describes it, validated completely before anything is opened.
+public struct SiteConfiguration: Sendable {
+    public enum Hardware: String, Sendable {
+        /// libgpiod and libserialport.
+        case linux
+        /// The HAL's simulated backends, with a built-in traffic simulator (the demo).
+        case simulated
+    }
+
+    public var site: String
+    public var controller: String
+    public var hardware: Hardware
+    public var board: String?
+    /// Where the outbox and cursors live (default `/var/lib/floorlink`).
+    public var dataDirectory: String
+    public var devices: [DeviceConfiguration]
+    public var mqtt: MQTTSettings?
+    public var webhook: WebhookSettings?
+    /// The control socket path (default `/run/floorlink/control.sock`).
+    public var controlSocket: String
+    /// Where the file came from, for messages.
+    public var sourcePath: String
+}
+
+/// One configured device.
+public enum DeviceConfiguration: Sendable {
+    case barcodeScanner(ScannerSettings)
+    case rfidReader(RFIDSettings)
+    case lockerBank(LockerBankSettings)
+    case pickToLight(PickToLightSettings)
+
+    public var id: String {
+        switch self {
+        case .barcodeScanner(let settings): return settings.id
+        case .rfidReader(let settings): return settings.id
+        case .lockerBank(let settings): return settings.id
+        case .pickToLight(let settings): return settings.id
+        }
+    }
+
+    /// The `kind` string of the config.
+    public var kind: String {
+        switch self {
+        case .barcodeScanner: return "barcode-scanner"
+        case .rfidReader: return "rfid-reader"
+        case .lockerBank: return "locker-bank"
+        case .pickToLight: return "pick-to-light"
+        }
+    }
+}
+
+public struct ScannerSettings: Sendable {
+    public var id: String
+    public var port: String
+    public var serial: SerialConfiguration
+    public var framing: ScannerFramer.Configuration
+    public var aimPrefix: Bool
+    public var goodReadCommand: [UInt8]?
+    public var badReadCommand: [UInt8]?
+}
+
+public struct RFIDSettings: Sendable {
+    public var id: String
+    public var port: String
+    public var serial: SerialConfiguration
+    /// The frame protocol, `m100`.
+    public var protocolName: String
+    public var dedupWindow: Duration
+    public var dedupCapacity: Int
+}
+
+public struct DoorSettings: Sendable {
+    public var id: String
+    public var lock: PinReference
+    public var sensor: PinReference
+    public var sensorActiveLow: Bool
+    public var occupancy: PinReference?
+    public var occupancyActiveLow: Bool
+}
+
+public struct LockerBankSettings: Sendable {
+    public var id: String
+    public var pulse: Duration
+    public var maxPulse: Duration
+    public var maxConcurrentUnlocks: Int
+    public var leftOpenAfter: Duration
+    public var debounce: Duration
+    /// The barcode scanner whose reads are pickup codes for this bank.
+    public var codeReader: String?
+    public var doors: [DoorSettings]
+}
+
+public struct SlotSettings: Sendable {
+    public var id: String
+    /// Light outputs by colour; a single light is under `default`.
+    public var lights: [String: PinReference]
+    public var button: PinReference
+    public var buttonActiveLow: Bool
+    public var shortageButton: PinReference?
+}
+
+public struct PickToLightSettings: Sendable {
+    public var id: String
+    public var debounce: Duration
+    public var slots: [SlotSettings]
+}
+
+public struct MQTTSettings: Sendable {
+    public var url: String
+    public var clientID: String
+    public var username: String?
+    public var passwordFile: String?
+    public var keepAlive: Duration
+    public var caFile: String?
+    public var certificateFile: String?
+    public var keyFile: String?
+    /// The HMAC key that signs commands which move hardware.
+    public var commandKeyFile: String?
+}
+
+public struct WebhookSettings: Sendable {
+    public var url: String
+    public var secretFile: String?
+}

@@ -1,0 +1,191 @@
+import Events
+import Foundation
+import HAL
+import Service
+import Testing
+
+/// The repository's `hal/` folder, found from this file's path.
+let repositoryHAL: String = {
+    var components = #filePath.split(separator: "/", omittingEmptySubsequences: false)
+    components.removeLast(3)
+    return components.joined(separator: "/") + "/hal"
+}()
+
+@Suite("Site configuration")
+struct SiteConfigurationTests {
+    static let boards = [repositoryHAL + "/boards"]
+
+    /// A valid site to mutate: one of each device kind on a Raspberry Pi 5.
+    static let valid = #"""
+        {"site": "ams-1", "controller": "dock-03", "hardware": "linux", "board": "raspberry-pi-5",
+         "devices": [
+           {"id": "scanner-1", "kind": "barcode-scanner", "port": "/dev/floorlink/scanner-1", "baud": 9600,
+            "terminator": "\r\n", "aimPrefix": true},
+           {"id": "scanner-2", "kind": "barcode-scanner", "port": "/dev/floorlink/locker-scanner", "terminator": "\r"},
+           {"id": "rfid-1", "kind": "rfid-reader", "port": "/dev/ttyUSB1", "baud": 115200, "protocol": "m100",
+            "dedupWindowMs": 2000},
+           {"id": "lockers-A", "kind": "locker-bank", "pulseMs": 500, "maxPulseMs": 2000, "maxConcurrentUnlocks": 2,
+            "leftOpenAfterS": 60, "codeReader": "scanner-2",
+            "doors": [{"id": "A1", "lock": "GPIO17", "sensor": "GPIO27", "sensorActiveLow": true}]},
+           {"id": "ptl-1", "kind": "pick-to-light",
+            "slots": [{"id": "S1", "light": "GPIO5", "button": "GPIO6"},
+                      {"id": "S2", "lights": {"green": "GPIO12", "red": "gpiochip0:40"}, "button": "PIN35"}]}
+         ],
+         "uplinks": {"mqtt": {"url": "mqtt://127.0.0.1:1883", "clientId": "dock-03", "username": null,
+                              "passwordFile": null, "keepAliveS": 30}},
+         "control": {"socket": "/run/floorlink/control.sock"}}
+        """#
+
+    static func parse(_ text: String) throws -> SiteConfiguration {
+        try SiteConfiguration.parse(JSONValue(parsing: text), file: "site.json", boardDirectories: boards)
+    }
+
+    @Test("the INTERFACES example loads with every device, pin and default resolved")
+    func validSite() throws {
+        let site = try Self.parse(Self.valid)
+        #expect(site.site == "ams-1" && site.hardware == .linux && site.dataDirectory == "/var/lib/floorlink")
+        #expect(
+            site.devices.map(\.kind) == [
+                "barcode-scanner", "barcode-scanner", "rfid-reader", "locker-bank", "pick-to-light",
+            ]
+        )
+        guard case .lockerBank(let bank) = site.devices[3], case .pickToLight(let ptl) = site.devices[4] else {
+            Issue.record("device kinds out of order")
+            return
+        }
+        #expect(bank.doors[0].lock == PinReference(chip: .label("pinctrl-rp1"), offset: 17, name: "GPIO17"))
+        #expect(bank.codeReader == "scanner-2")
+        #expect(ptl.slots[1].lights["red"] == PinReference(chip: .name("gpiochip0"), offset: 40, name: "gpiochip0:40"))
+        #expect(ptl.slots[1].button.offset == 19, "PIN35 is an alias of GPIO19")
+        #expect(site.mqtt?.keepAlive == .seconds(30))
+    }
+
+    @Test("the demo site in hal/sites loads")
+    func demoSite() throws {
+        let site = try SiteConfiguration.load(path: repositoryHAL + "/sites/demo.json", boardDirectories: Self.boards)
+        #expect(site.hardware == .simulated)
+        #expect(!site.devices.isEmpty)
+    }
+
+    struct BadCase: Sendable, CustomTestStringConvertible {
+        var name: String
+        var replace: String
+        var with: String
+        var message: String
+        var testDescription: String { name }
+    }
+
+    static let badCases: [BadCase] = [
+        BadCase(
+            name: "unknown pin",
+            replace: #""lock": "GPIO17""#,
+            with: #""lock": "GPIO99""#,
+            message: #"site.json: devices[3].doors[0].lock: unknown pin "GPIO99" on board raspberry-pi-5"#
+        ),
+        BadCase(
+            name: "unknown key (a typo)",
+            replace: #""pulseMs": 500"#,
+            with: #""pulseMS": 500"#,
+            message: "site.json: devices[3].pulseMS: unknown key (check its spelling against the README)"
+        ),
+        BadCase(
+            name: "pin used twice",
+            replace: #""sensor": "GPIO27""#,
+            with: #""sensor": "GPIO5""#,
+            message: #"site.json: devices[4].slots[0].light: pin "GPIO5" is already used by devices[3].doors[0].sensor"#
+        ),
+        BadCase(
+            name: "wrong type",
+            replace: #""baud": 9600"#,
+            with: #""baud": "9600""#,
+            message: #"site.json: devices[0].baud: expected an integer, found the string "9600""#
+        ),
+        BadCase(
+            name: "unsupported baud",
+            replace: #""baud": 9600"#,
+            with: #""baud": 9601"#,
+            message: "site.json: devices[0].baud: 9601 is not a supported rate, expected one of 1200, 2400, 4800, "
+                + "9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600"
+        ),
+        BadCase(
+            name: "code reader that is not a scanner",
+            replace: #""codeReader": "scanner-2""#,
+            with: #""codeReader": "rfid-1""#,
+            message: #"site.json: devices[3].codeReader: "rfid-1" is not a barcode-scanner of this site"#
+        ),
+        BadCase(
+            name: "duplicate device id",
+            replace: #""id": "scanner-2""#,
+            with: #""id": "scanner-1""#,
+            message: #"site.json: devices[1].id: duplicate device id "scanner-1" (also devices[0])"#
+        ),
+        BadCase(
+            name: "pulse above its limit",
+            replace: #""pulseMs": 500"#,
+            with: #""pulseMs": 5000"#,
+            message: "site.json: devices[3].pulseMs: 5000 is longer than maxPulseMs 2000"
+        ),
+        BadCase(
+            name: "unknown hardware",
+            replace: #""hardware": "linux""#,
+            with: #""hardware": "raspberry""#,
+            message: #"site.json: hardware: "raspberry" is not a hardware kind, expected "linux" or "simulated""#
+        ),
+        BadCase(
+            name: "unknown board",
+            replace: #""board": "raspberry-pi-5""#,
+            with: #""board": "pi-zero""#,
+            message: "site.json: board: unknown board \"pi-zero\": pi-zero.json: no board file found in "
+                + "\(repositoryHAL)/boards"
+        ),
+        BadCase(
+            name: "unknown device kind",
+            replace: #""kind": "rfid-reader""#,
+            with: #""kind": "rfid""#,
+            message: #"site.json: devices[2].kind: unknown device kind "rfid", expected barcode-scanner, "#
+                + "rfid-reader, locker-bank or pick-to-light"
+        ),
+        BadCase(
+            name: "missing required key",
+            replace: #""site": "ams-1", "#,
+            with: "",
+            message: "site.json: site: required, missing"
+        ),
+        BadCase(
+            name: "bad terminator",
+            replace: #""terminator": "\r""#,
+            with: #""terminator": "|""#,
+            message: #"site.json: devices[1].terminator: unknown scanner terminator "|"; use "\r", "\n", "\r\n" or """#
+        ),
+        BadCase(
+            name: "bad MQTT URL",
+            replace: #""url": "mqtt://127.0.0.1:1883""#,
+            with: #""url": "tcp://127.0.0.1:1883""#,
+            message:
+                #"site.json: uplinks.mqtt.url: "tcp://127.0.0.1:1883", expected mqtt://HOST:PORT or mqtts://HOST:PORT"#
+        ),
+        BadCase(
+            name: "not JSON",
+            replace: #""site": "ams-1","#,
+            with: #""site": "ams-1""#,
+            message: "site.json: line 1, column 29: invalid JSON at byte 28: expected ',' or '}'"
+        ),
+    ]
+
+    @Test("each kind of bad config is refused with its file, JSON path and what was expected", arguments: badCases)
+    func badConfig(bad: BadCase) throws {
+        let text = Self.valid.replacingOccurrences(of: bad.replace, with: bad.with)
+        guard text != Self.valid else {
+            Issue.record("the case's replacement does not apply to the valid site")
+            return
+        }
+        do {
+            _ = try Self.parse(text)
+            Issue.record("accepted a bad config")
+        } catch let error as ConfigError {
+            #expect(error.description.hasPrefix(bad.message), "\(error)")
+        } catch {
+            #expect(bad.name == "not JSON")
+        }
+    }
+}
