@@ -7,8 +7,8 @@ import Synchronization
 /// is waiting for, and resumes that task when the descriptor is ready, hung up, or its deadline passed.
 /// Reads and writes themselves are non-blocking and run in the waiting task; only the wait lives here, so
 /// the cooperative thread pool never blocks.
-final class IOLoop: Sendable {
-    enum Interest: Sendable {
+package final class IOLoop: Sendable {
+    package enum Interest: Sendable {
         case readable
         case writable
 
@@ -20,7 +20,7 @@ final class IOLoop: Sendable {
         }
     }
 
-    enum Outcome: Sendable, Equatable {
+    package enum Outcome: Sendable, Equatable {
         /// The descriptor is ready; `hangup` when the kernel reported `EPOLLHUP`/`EPOLLERR`.
         case ready(hangup: Bool)
         case timedOut
@@ -46,7 +46,7 @@ final class IOLoop: Sendable {
     private static let sharedLoop = Mutex<Result<IOLoop, HALError>?>(nil)
 
     /// The process's loop, started on first use.
-    static func shared() throws(HALError) -> IOLoop {
+    package static func shared() throws(HALError) -> IOLoop {
         let result = sharedLoop.withLock { shared -> Result<IOLoop, HALError> in
             if let shared { return shared }
             let made: Result<IOLoop, HALError>
@@ -103,7 +103,7 @@ final class IOLoop: Sendable {
     }
 
     /// Suspends until `fd` is ready for `interest`, hangs up, or `deadline` passes.
-    func wait(for interest: Interest, on fd: Int32, until deadline: ClockInstant?) async -> Outcome {
+    package func wait(for interest: Interest, on fd: Int32, until deadline: ClockInstant?) async -> Outcome {
         let id = state.withLock { state -> UInt64 in
             state.nextID += 1
             return state.nextID
@@ -137,7 +137,7 @@ final class IOLoop: Sendable {
     }
 
     /// Stops watching `fd` before it is closed (its number may be reused); its waiters get `.closed`.
-    func forget(_ fd: Int32) {
+    package func forget(_ fd: Int32) {
         let waiters = state.withLock { state -> [Waiter] in
             if state.registered.remove(fd) != nil {
                 _ = floorlink_epoll_ctl(epollFD, EPOLL_CTL_DEL, fd, 0)

@@ -1,0 +1,162 @@
+import Events
+import Glibc
+import HAL
+
+/// The control socket: a Unix socket (mode 0660) speaking newline-delimited JSON. Only root, the daemon's own
+/// user and members of the `floorlink` group get answers (`SO_PEERCRED`). A malformed request gets an error
+/// reply; a client that stops reading is disconnected instead of stalling the daemon.
+public struct ControlServer: LifecycleService {
+    public let name = "control-socket"
+    public let path: String
+    public let access: ControlAccess
+    /// How long a write to a client may wait before the client is dropped.
+    public let writeTimeout: Duration
+    private let handler: any ControlHandler
+    private let logger: Logger
+
+    public init(
+        path: String,
+        handler: any ControlHandler,
+        access: ControlAccess = .system,
+        writeTimeout: Duration = .seconds(2),
+        logger: Logger
+    ) {
+        self.path = path
+        self.handler = handler
+        self.access = access
+        self.writeTimeout = writeTimeout
+        self.logger = logger
+    }
+
+    /// Binds the socket now, so a bad path fails start-up, and returns the accept loop to run.
+    public func bind() throws(HALError) -> UnixListener {
+        try UnixListener(path: path, mode: 0o660)
+    }
+
+    public func run() async throws {
+        try await serve(try bind())
+    }
+
+    /// Accepts clients on `listener` until cancelled; each client is served by its own task.
+    public func serve(_ listener: UnixListener) async throws {
+        defer { listener.close() }
+        if let group = access.groupID { _ = chown(path, UInt32.max, group) }
+        try await withThrowingDiscardingTaskGroup { group in
+            while !Task.isCancelled {
+                let client: UnixStream
+                do throws(HALError) {
+                    client = try await listener.accept()
+                } catch {
+                    if case .cancelled = error { return }
+                    throw error
+                }
+                group.addTask { await serve(client) }
+            }
+        }
+    }
+
+    private func serve(_ client: UnixStream) async {
+        defer { client.close() }
+        guard let peer = client.peerCredentials(), access.allows(uid: peer.uid, gid: peer.gid, pid: peer.pid) else {
+            logger.warning("refused a control client without access", ["peer": "\(client.peerCredentials()?.uid ?? 0)"])
+            let refusal = ControlReply.failure(
+                ControlError(
+                    code: "forbidden",
+                    message: "add your user to the 'floorlink' group (usermod -aG floorlink USER)"
+                )
+            )
+            try? await client.writeLine(refusal.line(for: .null) ?? "", timeout: writeTimeout)
+            return
+        }
+        while !Task.isCancelled {
+            let line: [UInt8]?
+            do throws(HALError) {
+                line = try await client.readLine()
+            } catch {
+                if case .invalidConfiguration = error {
+                    let reply = ControlReply.failure(ControlError(code: "too-large", message: "request line too long"))
+                    try? await client.writeLine(reply.line(for: .null) ?? "", timeout: writeTimeout)
+                }
+                return
+            }
+            guard let line else { return }
+            if line.allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }) { continue }
+            let request: ControlRequest
+            do throws(ControlError) {
+                request = try ControlRequest(line: line)
+            } catch {
+                logger.info("malformed control request", ["error": error.message])
+                guard
+                    (try? await client.writeLine(
+                        ControlReply.failure(error).line(for: .null) ?? "",
+                        timeout: writeTimeout
+                    )) != nil
+                else { return }
+                continue
+            }
+            let reply = await handler.handle(request)
+            if case .stream(let items) = reply {
+                await stream(items, to: client, id: request.id)
+                return
+            }
+            guard (try? await client.writeLine(reply.line(for: request.id) ?? "", timeout: writeTimeout)) != nil else {
+                return
+            }
+        }
+    }
+
+    /// Streams items until the client goes away or stops reading for longer than `writeTimeout`.
+    private func stream(_ items: AsyncStream<JSONValue>, to client: UnixStream, id: JSONValue) async {
+        for await item in items {
+            let line = JSONValue.object([("id", id), ("event", item)]).jsonText
+            do throws(HALError) {
+                try await client.writeLine(line, timeout: writeTimeout)
+            } catch {
+                logger.info("dropped a control client that stopped reading", ["error": error.description])
+                return
+            }
+        }
+    }
+}
+
+/// Who may use the control socket: root, the daemon's own user, and the `floorlink` group (by primary or
+/// supplementary group of the peer process).
+public struct ControlAccess: Sendable {
+    public var ownUID: uid_t
+    public var groupID: gid_t?
+
+    public init(ownUID: uid_t, groupID: gid_t?) {
+        self.ownUID = ownUID
+        self.groupID = groupID
+    }
+
+    /// This process's user and the system's `floorlink` group, if it exists.
+    public static var system: ControlAccess {
+        ControlAccess(ownUID: getuid(), groupID: getgrnam("floorlink").map { $0.pointee.gr_gid })
+    }
+
+    public func allows(uid: uid_t, gid: gid_t, pid: pid_t) -> Bool {
+        if uid == 0 || uid == ownUID { return true }
+        guard let groupID else { return false }
+        if gid == groupID { return true }
+        return Self.supplementaryGroups(of: pid).contains(groupID)
+    }
+
+    /// The `Groups:` line of `/proc/PID/status`.
+    static func supplementaryGroups(of pid: pid_t) -> [gid_t] {
+        guard let file = fopen("/proc/\(pid)/status", "r") else { return [] }
+        defer { fclose(file) }
+        var line: UnsafeMutablePointer<CChar>?
+        var capacity = 0
+        defer { free(line) }
+        while getline(&line, &capacity, file) > 0 {
+            guard let line else { break }
+            let text = String(cString: line)
+            if text.hasPrefix("Groups:") {
+                return text.dropFirst("Groups:".count).split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" })
+                    .compactMap { gid_t($0) }
+            }
+        }
+        return []
+    }
+}
