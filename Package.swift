@@ -34,6 +34,13 @@ let package = Package(
             providers: [.apt(["libssl-dev"])]
         ),
 
+        // OpenSSL's libssl + libcrypto: TLS for mqtts://.
+        .systemLibrary(
+            name: "COpenSSLTLS",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
+
         // Linux I/O calls Swift's Glibc module lacks (epoll, eventfd, tty ioctls): libc, header only.
         .systemLibrary(name: "CLinuxIO"),
 
@@ -49,6 +56,9 @@ let package = Package(
         // Drivers: barcode scanner, RFID reader, locker bank, pick-to-light.
         .target(name: "Devices", dependencies: ["HAL", "GS1", "Events", "COpenSSL"], swiftSettings: strict),
 
+        // Uplinks: the MQTT 3.1.1 client (plain and TLS), the webhook, command intake.
+        .target(name: "Uplink", dependencies: ["Events", "COpenSSL", "COpenSSLTLS"], swiftSettings: strict),
+
         // The service: config, wiring, command routing, control socket, health, systemd notify, logging.
         .target(
             name: "Service",
@@ -60,6 +70,13 @@ let package = Package(
         .executableTarget(name: "floorlink-bench", dependencies: ["Devices", "GS1", "HAL"], swiftSettings: strict),
 
         .testTarget(name: "HALTests", dependencies: ["HAL", "HALSimulated", "HALLinux"], swiftSettings: strict),
+        .testTarget(name: "UplinkTests", dependencies: ["Uplink", "Events"], swiftSettings: strict),
+        .executableTarget(
+            name: "mqtt-bench",
+            dependencies: ["Uplink", "Events"],
+            path: "Tests/MQTTBench",
+            swiftSettings: strict
+        ),
         .testTarget(name: "ServiceTests", dependencies: ["Service", "Events", "HAL"], swiftSettings: strict),
         .testTarget(name: "EventsTests", dependencies: ["Events"], swiftSettings: strict),
         .testTarget(name: "GS1Tests", dependencies: ["GS1"], swiftSettings: strict),

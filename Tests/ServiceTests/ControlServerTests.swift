@@ -10,6 +10,8 @@ struct ControlServerTests {
     /// Answers `echo` with its args, `follow` with an endless stream it counts, anything else as unknown.
     final class EchoHandler: ControlHandler {
         let produced = Mutex(0)
+        /// Set when the server stops consuming a follow stream (it dropped the client).
+        let abandoned = Mutex(false)
 
         func handle(_ request: ControlRequest) async -> ControlReply {
             switch request.op {
@@ -17,6 +19,7 @@ struct ControlServerTests {
                 return .result(request.args)
             case "follow":
                 let (stream, continuation) = AsyncStream<JSONValue>.makeStream(bufferingPolicy: .bufferingNewest(64))
+                continuation.onTermination = { _ in self.abandoned.withLock { $0 = true } }
                 Task {
                     var index: Int64 = 0
                     while !Task.isCancelled {
@@ -103,8 +106,12 @@ struct ControlServerTests {
         defer { task.cancel() }
         let follower = try UnixStream.connect(path: path)
         try await follower.writeLine(#"{"id":1,"op":"follow"}"#)
-        // Not reading for well over the server's write timeout: the socket buffers fill and the server lets go.
-        try await Task.sleep(for: .milliseconds(1500))
+        // Never reading: the socket buffers fill, the server's write times out and it lets go of the stream.
+        let giveUp = ContinuousClock.now + .seconds(20)
+        while !handler.abandoned.withLock({ $0 }), ContinuousClock.now < giveUp {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(handler.abandoned.withLock { $0 }, "the server should stop streaming to a client that stopped reading")
         let other = try UnixStream.connect(path: path)
         #expect(try await Self.ask(other, #"{"id":3,"op":"echo","args":{}}"#)["ok"] == true)
         other.close()

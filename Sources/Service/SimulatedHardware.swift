@@ -1,0 +1,100 @@
+import HAL
+import HALSimulated
+
+/// The hardware of a `"simulated"` site: a simulated chip for every chip the config's pins name (found by the
+/// same label, name or number the real board would use) and a simulated serial device at every port. The
+/// demo's traffic simulator and `floorctl simulate` drive it.
+public final class SimulatedHardware: Sendable {
+    public let gpio: SimulatedGPIOBackend
+    public let serial: SimulatedSerialBackend
+    private let chipsBySelector: [GPIOChipSelector: SimulatedGPIOChip]
+
+    /// Lines per simulated chip: enough for any header (the Pi 5's RP1 has 54).
+    public static let lineCount = 64
+
+    public init(configuration: SiteConfiguration, clock: any Clock) {
+        serial = SimulatedSerialBackend(clock: clock)
+        var selectors: [GPIOChipSelector] = []
+        for pin in configuration.pins where !selectors.contains(pin.chip) {
+            selectors.append(pin.chip)
+        }
+        var numbered: [Int: SimulatedGPIOChip] = [:]
+        var bySelector: [GPIOChipSelector: SimulatedGPIOChip] = [:]
+        func chip(number: Int, label: String) -> SimulatedGPIOChip {
+            if let existing = numbered[number] { return existing }
+            let made = SimulatedGPIOChip(
+                name: "gpiochip\(number)",
+                label: label,
+                lineCount: Self.lineCount,
+                clock: clock
+            )
+            numbered[number] = made
+            return made
+        }
+        // Chips named by number first, so that chips found by label take numbers nobody asked for.
+        for selector in selectors {
+            if let number = selector.chipNumber {
+                bySelector[selector] = chip(number: number, label: "sim-gpiochip\(number)")
+            }
+        }
+        for selector in selectors where selector.chipNumber == nil {
+            guard case .label(let label) = selector else { continue }
+            let number = (numbered.keys.max() ?? -1) + 1
+            bySelector[selector] = chip(number: number, label: label)
+        }
+        chipsBySelector = bySelector
+        gpio = SimulatedGPIOBackend(chips: numbered.keys.sorted().compactMap { numbered[$0] })
+        for device in configuration.devices {
+            switch device {
+            case .barcodeScanner(let settings): serial.addDevice(path: settings.port)
+            case .rfidReader(let settings): serial.addDevice(path: settings.port)
+            case .lockerBank, .pickToLight: break
+            }
+        }
+    }
+
+    /// The simulated chip that `pin` lives on.
+    public func chip(for pin: PinReference) -> SimulatedGPIOChip? {
+        chipsBySelector[pin.chip]
+    }
+
+    /// Drives `pin` physically high or low, as a switch or sensor would.
+    public func drive(_ pin: PinReference, high: Bool) {
+        chip(for: pin)?.drive(pin.offset, high: high)
+    }
+
+    /// The simulated reader at `port`.
+    public func serialDevice(at port: String) -> SimulatedSerialDevice? {
+        serial.device(at: port)
+    }
+}
+
+extension GPIOChipSelector {
+    /// The N of `gpiochipN` when the selector names a chip by number, name or path.
+    var chipNumber: Int? {
+        switch self {
+        case .number(let number): return number
+        case .name(let name): return Int(name.dropFirst("gpiochip".count))
+        case .path(let path): return Int(path.split(separator: "/").last?.dropFirst("gpiochip".count) ?? "")
+        case .label: return nil
+        }
+    }
+}
+
+extension SiteConfiguration {
+    /// Every pin the site uses, in config order.
+    public var pins: [PinReference] {
+        devices.flatMap { device -> [PinReference] in
+            switch device {
+            case .barcodeScanner, .rfidReader: return []
+            case .lockerBank(let bank):
+                return bank.doors.flatMap { [$0.lock, $0.sensor] + ($0.occupancy.map { [$0] } ?? []) }
+            case .pickToLight(let ptl):
+                return ptl.slots.flatMap { slot in
+                    slot.lights.keys.sorted().compactMap { slot.lights[$0] } + [slot.button]
+                        + (slot.shortageButton.map { [$0] } ?? [])
+                }
+            }
+        }
+    }
+}

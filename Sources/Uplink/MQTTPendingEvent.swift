@@ -1,0 +1,6 @@
+/// An event handed to the MQTT client, waiting for its PUBACK before the cursor may pass it; no receipt means
+/// it could not be published (the error is recorded) and it does not hold the cursor back.
+struct MQTTPendingEvent: Sendable {
+    let receipt: MQTTPublishReceipt?
+    let seq: UInt64
+}

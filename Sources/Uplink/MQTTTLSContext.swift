@@ -1,0 +1,62 @@
+import COpenSSLTLS
+
+/// An OpenSSL client context (SSL_CTX): TLS 1.2 or newer, the peer verified against the CA file, an optional
+/// client certificate. Created once per client and shared by its connections.
+// @unchecked Sendable: the SSL_CTX is fully configured in init and never changed afterwards; OpenSSL documents
+// SSL_new on a shared, unchanging SSL_CTX as safe from any thread, and the pointer is freed only in deinit.
+final class MQTTTLSContext: @unchecked Sendable {
+    let context: OpaquePointer
+
+    /// Builds the context with SSL_CTX_new, SSL_CTX_load_verify_locations and SSL_CTX_use_certificate_chain_file.
+    init(_ configuration: MQTTTLSConfiguration) throws(MQTTError) {
+        guard let context = SSL_CTX_new(TLS_client_method()) else {
+            throw .tlsConfiguration("SSL_CTX_new failed: \(Self.openSSLErrors())")
+        }
+        self.context = context
+        guard floorlink_ssl_ctx_require_tls12(context) == 1 else {
+            throw .tlsConfiguration("cannot require TLS 1.2: \(Self.openSSLErrors())")
+        }
+        floorlink_ssl_ctx_allow_partial_writes(context)
+        SSL_CTX_set_verify(context, SSL_VERIFY_PEER, nil)
+        if let caFile = configuration.caFile {
+            guard SSL_CTX_load_verify_locations(context, caFile, nil) == 1 else {
+                throw .tlsConfiguration("cannot load CA file '\(caFile)': \(Self.openSSLErrors())")
+            }
+        } else if SSL_CTX_set_default_verify_paths(context) != 1 {
+            throw .tlsConfiguration("cannot load the system trust store: \(Self.openSSLErrors())")
+        }
+        switch (configuration.certificateFile, configuration.keyFile) {
+        case (nil, nil):
+            break
+        case (let certificate?, let key?):
+            guard SSL_CTX_use_certificate_chain_file(context, certificate) == 1 else {
+                throw .tlsConfiguration("cannot load client certificate '\(certificate)': \(Self.openSSLErrors())")
+            }
+            guard SSL_CTX_use_PrivateKey_file(context, key, SSL_FILETYPE_PEM) == 1 else {
+                throw .tlsConfiguration("cannot load client key '\(key)': \(Self.openSSLErrors())")
+            }
+            guard SSL_CTX_check_private_key(context) == 1 else {
+                throw .tlsConfiguration("client key '\(key)' does not match certificate '\(certificate)'")
+            }
+        default:
+            throw .tlsConfiguration("a client certificate needs both certificateFile and keyFile")
+        }
+    }
+
+    deinit {
+        SSL_CTX_free(context)
+    }
+
+    /// Drains this thread's OpenSSL error queue into one line (ERR_get_error, ERR_error_string_n).
+    static func openSSLErrors() -> String {
+        var messages: [String] = []
+        while true {
+            let code = ERR_get_error()
+            if code == 0 { break }
+            var buffer = [CChar](repeating: 0, count: 256)
+            ERR_error_string_n(code, &buffer, buffer.count)
+            messages.append(String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        }
+        return messages.isEmpty ? "unknown OpenSSL error" : messages.joined(separator: "; ")
+    }
+}

@@ -1,0 +1,223 @@
+import Events
+
+/// Delivers the outbox to an MQTT broker: reads events after its cursor, publishes each at QoS 1 to
+/// `floorlink/{site}/{controller}/events/{type}`, and advances the cursor only over events the broker has
+/// acknowledged, in order. Keeps a retained status (`online` with version and start time; the last will says
+/// `offline`) and takes commands from `.../commands`.
+public actor MQTTUplink {
+    /// The uplink's name: its cursor in the outbox.
+    public nonisolated let name: String
+    /// The client underneath (for diagnostics and tests).
+    public nonisolated let client: MQTTClient
+    /// `floorlink/{site}/{controller}`.
+    public nonisolated let topicPrefix: String
+    let log: any EventLog
+    let batchSize = 256
+
+    var pending: [MQTTPendingEvent] = []
+    var pendingHead = 0
+    var pendingWaiter: CheckedContinuation<Bool, Never>?
+    var acknowledgedSeq: UInt64 = 0
+    var publishedSeq: UInt64 = 0
+    var localError: String?
+    var stopping = false
+
+    /// The retained status payload after every connect.
+    public static func onlineStatus(version: String, started: EventTime) -> String {
+        let status: JSONValue = [
+            "state": "online", "version": .string(version), "started": .string(started.description),
+        ]
+        return status.jsonText
+    }
+
+    /// The retained status payload the broker publishes as the last will, and a clean stop publishes too.
+    public static let offlineStatus = #"{"state":"offline"}"#
+
+    /// An uplink to `url` (`mqtt://host:port` or `mqtts://host:port`) for `site`/`controller`, reading `log`.
+    /// `onCommand` receives each payload sent to `.../commands`; `configure` adjusts the client (window,
+    /// backoff, timeouts) after the defaults are set.
+    public init(
+        url: String,
+        clientID: String,
+        username: String? = nil,
+        password: String? = nil,
+        keepAlive: UInt16 = 30,
+        tls: MQTTTLSConfiguration? = nil,
+        site: String,
+        controller: String,
+        log: any EventLog,
+        name: String = "mqtt",
+        version: String = "dev",
+        started: EventTime = .now(),
+        onCommand: (@Sendable ([UInt8]) async -> Void)? = nil,
+        configure: (inout MQTTClientConfiguration) -> Void = { _ in }
+    ) throws(MQTTError) {
+        let prefix = "floorlink/\(site)/\(controller)"
+        var configuration = MQTTClientConfiguration(broker: try MQTTBrokerURL(parsing: url), clientID: clientID)
+        configuration.cleanSession = false
+        configuration.username = username
+        configuration.password = password.map { Array($0.utf8) }
+        configuration.keepAlive = keepAlive
+        configuration.tls = tls
+        configuration.will = MQTTMessage(topic: "\(prefix)/status", text: Self.offlineStatus, retain: true)
+        configuration.birth = MQTTMessage(
+            topic: "\(prefix)/status",
+            text: Self.onlineStatus(version: version, started: started),
+            retain: true
+        )
+        let commandsTopic = "\(prefix)/commands"
+        if onCommand != nil {
+            configuration.subscriptions = [MQTTSubscription(topicFilter: commandsTopic, qos: .atLeastOnce)]
+        }
+        configure(&configuration)
+        self.name = name
+        self.topicPrefix = prefix
+        self.log = log
+        self.client = MQTTClient(configuration: configuration) { topic, payload in
+            if topic == commandsTopic, let onCommand { await onCommand(payload) }
+        }
+    }
+
+    /// Runs until `stop()` or cancellation: the client's connection loop, the publisher and the acknowledger.
+    public func run() async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.client.run() }
+            group.addTask { await self.publishLoop() }
+            group.addTask { await self.acknowledgeLoop() }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// Stops reading new events, waits up to `drainTimeout` for what is in flight to be acknowledged (and the
+    /// cursor advanced), then stops the client cleanly.
+    public func stop(drainTimeout: Duration = .seconds(5)) async {
+        stopping = true
+        let deadline = ContinuousClock.now + drainTimeout
+        while acknowledgedSeq < publishedSeq, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        await client.stop()
+        pendingWaiter?.resume(returning: false)
+        pendingWaiter = nil
+    }
+
+    /// Publishes a command result (JSON) to `.../commands/results` at QoS 1.
+    @discardableResult
+    public func publishCommandResult(_ json: String) async throws(MQTTError) -> MQTTPublishReceipt {
+        try await client.publish(MQTTMessage(topic: "\(topicPrefix)/commands/results", text: json))
+    }
+
+    /// Connection state, cursor and last error.
+    public func status() async -> MQTTUplinkStatus {
+        let state = await client.state
+        let clientError = await client.lastError
+        return MQTTUplinkStatus(
+            name: name,
+            state: state,
+            acknowledgedSeq: acknowledgedSeq,
+            publishedSeq: publishedSeq,
+            lastError: localError ?? clientError?.description
+        )
+    }
+
+    /// Reads the outbox after the cursor and hands each event to the client, in order.
+    private func publishLoop() async {
+        while !Task.isCancelled && !stopping {
+            do {
+                acknowledgedSeq = try await log.cursor(for: name)
+                publishedSeq = acknowledgedSeq
+                break
+            } catch {
+                localError = "outbox cursor for '\(name)': \(error)"
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+        while !Task.isCancelled && !stopping {
+            let events: [Event]
+            do {
+                events = try await log.events(after: publishedSeq, limit: batchSize)
+            } catch {
+                if Task.isCancelled { return }
+                localError = "outbox read after \(publishedSeq): \(error)"
+                try? await Task.sleep(for: .seconds(1))
+                continue
+            }
+            for event in events {
+                if stopping { return }
+                let message = MQTTMessage(
+                    topic: "\(topicPrefix)/events/\(event.type.rawValue)",
+                    text: event.jsonText,
+                    qos: .atLeastOnce
+                )
+                do {
+                    let receipt = try await client.publish(message)
+                    enqueue(MQTTPendingEvent(receipt: receipt, seq: event.seq))
+                } catch .stopped {
+                    return
+                } catch {
+                    // Cannot be published at all (e.g. a type that is no valid topic): say so, do not block.
+                    localError = "event seq \(event.seq) not publishable: \(error)"
+                    enqueue(MQTTPendingEvent(receipt: nil, seq: event.seq))
+                }
+                publishedSeq = event.seq
+            }
+        }
+    }
+
+    /// Waits for PUBACKs in publish order and records the highest contiguous acknowledged seq in the outbox.
+    private func acknowledgeLoop() async {
+        while !Task.isCancelled {
+            guard await waitForPending() else { return }
+            let first = pending[pendingHead]
+            if let receipt = first.receipt {
+                do {
+                    try await client.waitForAcknowledgement(receipt)
+                } catch {
+                    return
+                }
+            }
+            let candidates = pending[pendingHead...].prefix(4096).map(\.receipt)
+            let count = await client.acknowledgedPrefixCount(candidates)
+            let through = pending[pendingHead + count - 1].seq
+            pendingHead += count
+            if pendingHead > 1024 && pendingHead * 2 > pending.count {
+                pending.removeFirst(pendingHead)
+                pendingHead = 0
+            }
+            do {
+                try await log.acknowledge(name, through: through)
+                acknowledgedSeq = through
+            } catch {
+                localError = "outbox acknowledge through \(through): \(error)"
+            }
+        }
+    }
+
+    private func enqueue(_ event: MQTTPendingEvent) {
+        pending.append(event)
+        pendingWaiter?.resume(returning: true)
+        pendingWaiter = nil
+    }
+
+    /// True once something is pending; false when stopped or cancelled.
+    private func waitForPending() async -> Bool {
+        while pendingHead == pending.count {
+            if stopping || Task.isCancelled { return false }
+            let more = await withTaskCancellationHandler {
+                await withCheckedContinuation { continuation in
+                    pendingWaiter = continuation
+                }
+            } onCancel: {
+                Task { await self.cancelPendingWaiter() }
+            }
+            if !more { return false }
+        }
+        return true
+    }
+
+    private func cancelPendingWaiter() {
+        pendingWaiter?.resume(returning: false)
+        pendingWaiter = nil
+    }
+}

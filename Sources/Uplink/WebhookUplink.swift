@@ -1,0 +1,225 @@
+import Events
+import Foundation
+import FoundationNetworking
+
+/// Delivers outbox events to an HTTPS endpoint in batches, at least once and in order, never skipping any.
+///
+/// Each request: `POST url` with body `{"events":[…]}`, `Content-Type: application/json`,
+/// `Idempotency-Key: <first id>..<last id>` (the same for every retry of that batch),
+/// `X-Floorlink-Timestamp` and `X-Floorlink-Signature` (see `WebhookSigning`).
+/// - 2xx: the batch is acknowledged in the outbox under `name`.
+/// - network error, 5xx, 429: retried with exponential backoff and jitter; `Retry-After` (seconds or HTTP
+///   date) is honoured up to `WebhookBackoff.maximumRetryAfter`.
+/// - any other status: the receiver refused the batch; the status and the first 200 bytes of its answer go to
+///   `status` and the log, and the same batch is tried again after `WebhookBackoff.rejectedRetryInterval`.
+public actor WebhookUplink {
+    private let url: URL
+    private let secret: [UInt8]?
+    private let log: any EventLog
+    private let name: String
+    private let batchSize: Int
+    private let backoff: WebhookBackoff
+    private let requestTimeout: Duration
+    private let now: @Sendable () -> EventTime
+    private let logger: @Sendable (String) -> Void
+    private let session: URLSession
+    private var current = WebhookStatus()
+    private var random = SystemRandomNumberGenerator()
+
+    /// A webhook uplink reading `log` under the cursor `name`; nothing is sent until `run()`.
+    public init(
+        url: URL,
+        secret: [UInt8]?,
+        log: any EventLog,
+        name: String = "webhook",
+        batchSize: Int = 100,
+        backoff: WebhookBackoff = WebhookBackoff(),
+        requestTimeout: Duration = .seconds(30),
+        clock now: @escaping @Sendable () -> EventTime = { EventTime.now() },
+        logger: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
+        self.url = url
+        self.secret = secret
+        self.log = log
+        self.name = name
+        self.batchSize = max(1, batchSize)
+        self.backoff = backoff
+        self.requestTimeout = requestTimeout
+        self.now = now
+        self.logger = logger
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.urlCache = nil
+        configuration.httpShouldSetCookies = false
+        configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
+        configuration.httpMaximumConnectionsPerHost = 1
+        session = URLSession(configuration: configuration)
+    }
+
+    deinit {
+        session.finishTasksAndInvalidate()
+    }
+
+    /// The current delivery state, lag included.
+    public var status: WebhookStatus {
+        var status = current
+        if let oldest = status.oldestUndelivered {
+            status.lagMilliseconds = max(0, now().millisecondsSinceEpoch - oldest.millisecondsSinceEpoch)
+        }
+        return status
+    }
+
+    /// Delivers events until the task is cancelled; returns only then.
+    public func run() async {
+        guard var cursor = await retrying("read the \(name) cursor", { [log, name] in try await log.cursor(for: name) })
+        else { return }
+        current.acknowledgedSeq = cursor
+        while let events = await nextEvents(after: cursor), let first = events.first, let last = events.last {
+            current.oldestUndelivered = first.time
+            guard await deliver(WebhookBatch(events: events)), await acknowledge(through: last.seq) else { return }
+            cursor = last.seq
+            current.acknowledgedSeq = cursor
+            current.oldestUndelivered = nil
+            current.lagMilliseconds = 0
+        }
+    }
+
+    /// The next batch after `cursor` (waiting while there is none); nil when cancelled.
+    private func nextEvents(after cursor: UInt64) async -> [Event]? {
+        while !Task.isCancelled {
+            let read: @Sendable () async throws -> [Event] = { [log, batchSize] in
+                try await log.events(after: cursor, limit: batchSize)
+            }
+            guard let events = await retrying("read the outbox", read) else { return nil }
+            if !events.isEmpty { return events }
+        }
+        return nil
+    }
+
+    /// Moves this uplink's cursor to `seq`, retrying; false when cancelled first.
+    private func acknowledge(through seq: UInt64) async -> Bool {
+        let write: @Sendable () async throws -> Void = { [log, name] in try await log.acknowledge(name, through: seq) }
+        return await retrying("acknowledge through \(seq)", write) != nil
+    }
+
+    /// Sends `batch` until a 2xx; false when cancelled first.
+    private func deliver(_ batch: WebhookBatch) async -> Bool {
+        var attempt = 0
+        while !Task.isCancelled {
+            let delay: Duration
+            switch await post(batch) {
+            case .delivered(let code):
+                current.state = .connected
+                current.lastHTTPStatus = code
+                current.lastError = nil
+                current.nextAttempt = nil
+                current.delivered += 1
+                return true
+            case .retry(let code, let retryAfter, let problem):
+                delay = retryAfter.map(backoff.honouring) ?? backoff.delay(attempt: attempt, using: &random)
+                attempt += 1
+                fail(code: code, problem: problem, delay: delay)
+            case .rejected(let code, let answer):
+                delay = backoff.rejectedRetryInterval
+                attempt = 0
+                let problem =
+                    "HTTP \(code) from \(url.absoluteString): the receiver refused batch \(batch.idempotencyKey) "
+                    + "(answer: \(answer)); fix the receiver or its configuration, the batch is kept and sent again"
+                fail(code: code, problem: problem, delay: delay)
+            }
+            do {
+                try await Task.sleep(for: delay)
+            } catch {
+                return false
+            }
+        }
+        return false
+    }
+
+    private func fail(code: Int?, problem: String, delay: Duration) {
+        current.state = .failing
+        current.lastHTTPStatus = code
+        current.lastError = problem
+        current.failures += 1
+        let milliseconds = delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000
+        current.nextAttempt = EventTime(millisecondsSinceEpoch: now().millisecondsSinceEpoch + milliseconds)
+        logger("webhook: \(problem); next attempt in \(milliseconds) ms")
+    }
+
+    private enum Outcome {
+        case delivered(Int)
+        case retry(Int?, retryAfter: Duration?, String)
+        case rejected(Int, String)
+    }
+
+    private func post(_ batch: WebhookBatch) async -> Outcome {
+        let timestamp = now().millisecondsSinceEpoch / 1000
+        let seconds = Double(requestTimeout.components.seconds)
+        var request = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: seconds)
+        request.httpMethod = "POST"
+        request.httpBody = Data(batch.body)
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.setValue(batch.idempotencyKey, forHTTPHeaderField: "Idempotency-Key")
+        request.setValue(String(timestamp), forHTTPHeaderField: "X-Floorlink-Timestamp")
+        if let secret {
+            guard let signature = WebhookSigning.signature(secret: secret, timestamp: timestamp, body: batch.body)
+            else { return .retry(nil, retryAfter: nil, "libcrypto could not sign the batch") }
+            request.setValue(signature, forHTTPHeaderField: "X-Floorlink-Signature")
+        }
+        let data: Data
+        let response: URLResponse
+        do {
+            (data, response) = try await session.data(for: request)
+        } catch {
+            let problem =
+                "POST \(url.absoluteString) failed: \(error.localizedDescription); check the URL, DNS, "
+                + "the network and that the receiver is up"
+            return .retry(nil, retryAfter: nil, problem)
+        }
+        guard let http = response as? HTTPURLResponse else {
+            return .retry(nil, retryAfter: nil, "POST \(url.absoluteString): the answer was not HTTP")
+        }
+        let code = http.statusCode
+        switch code {
+        case 200..<300:
+            return .delivered(code)
+        case 429, 500..<600:
+            let retryAfter = header("Retry-After", in: http).flatMap { WebhookRetryAfter.delay($0, now: now()) }
+            return .retry(code, retryAfter: retryAfter, "HTTP \(code) from \(url.absoluteString); retrying")
+        default:
+            let answer = String(decoding: data.prefix(200), as: UTF8.self)
+                .unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? " " : String($0) }.joined()
+            return .rejected(code, answer)
+        }
+    }
+
+    private func header(_ field: String, in response: HTTPURLResponse) -> String? {
+        for (key, value) in response.allHeaderFields {
+            if let key = key as? String, key.lowercased() == field.lowercased() { return value as? String }
+        }
+        return nil
+    }
+
+    /// Runs `operation` until it succeeds, backing off between failures; nil when cancelled first.
+    private func retrying<T: Sendable>(
+        _ what: String,
+        _ operation: @Sendable () async throws -> T
+    ) async -> T? {
+        var attempt = 0
+        while !Task.isCancelled {
+            do {
+                return try await operation()
+            } catch {
+                if Task.isCancelled || error is CancellationError { return nil }
+                let delay = backoff.delay(attempt: attempt, using: &random)
+                attempt += 1
+                logger("webhook: cannot \(what): \(error); retrying")
+                do {
+                    try await Task.sleep(for: delay)
+                } catch {
+                    return nil
+                }
+            }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,53 @@
+import Testing
+
+@testable import Uplink
+
+/// What the client puts on the wire, watched by a scripted broker: CONNECT fields, DUP on a re-sent publish
+/// with its original packet id, and PINGREQ at half the keep-alive.
+@Suite("MQTTClient on the wire")
+struct MQTTClientProtocolTests {
+    @Test("an unacknowledged publish is sent again after a reconnect with DUP and the same packet id")
+    func resendWithDup() async throws {
+        let broker = try ScriptedBroker()
+        defer { broker.close() }
+        var configuration = TestSupport.configuration(port: broker.port, clientID: "dock-03")
+        configuration.keepAlive = 1
+        configuration.username = "floor"
+        configuration.password = Array("pw".utf8)
+        configuration.will = MQTTMessage(topic: "floorlink/s/c/status", text: "offline", retain: true)
+        let client = MQTTClient(configuration: configuration)
+        let task = Task { await client.run() }
+        defer { task.cancel() }
+        let receipt = try await client.publish(MQTTMessage(topic: "floorlink/s/c/events/scan", text: "{}"))
+        #expect(await TestSupport.eventually(timeout: .seconds(5)) { await client.isAcknowledged(receipt) })
+
+        let publishes = broker.packets.compactMap { entry -> (Int, MQTTPublish)? in
+            guard case .publish(let publish) = entry.packet else { return nil }
+            return (entry.connection, publish)
+        }
+        try #require(publishes.count == 2)
+        #expect(publishes[0].0 == 0 && !publishes[0].1.dup)
+        #expect(publishes[1].0 == 1 && publishes[1].1.dup)
+        #expect(publishes[0].1.packetID == publishes[1].1.packetID)
+        #expect(publishes[0].1.payload == publishes[1].1.payload)
+        #expect(publishes[1].1.qos == .atLeastOnce)
+
+        guard case .connect(let connect) = broker.packets.first?.packet else {
+            Issue.record("the first packet was not CONNECT")
+            return
+        }
+        #expect(connect.clientID == "dock-03")
+        #expect(!connect.cleanSession)
+        #expect(connect.keepAlive == 1)
+        #expect(connect.username == "floor" && connect.password == Array("pw".utf8))
+        #expect(connect.will?.retain == true && connect.will?.topic == "floorlink/s/c/status")
+
+        // Keep-alive 1 s: a PINGREQ within about half a second of quiet.
+        #expect(
+            await TestSupport.eventually(timeout: .seconds(3)) {
+                broker.packets.contains { $0.packet == .pingreq }
+            }
+        )
+        await client.stop()
+    }
+}

@@ -1,0 +1,151 @@
+import Testing
+
+@testable import Uplink
+
+/// The streaming decoder: bytes split anywhere give the same packets; malformed, reserved or oversized input
+/// is a typed protocol violation, never a trap.
+@Suite("MQTTPacketDecoder")
+struct MQTTPacketDecoderTests {
+    static func stream() throws -> ([MQTTPacket], [UInt8]) {
+        let packets: [MQTTPacket] = [
+            .connack(sessionPresent: false, returnCode: .accepted),
+            .suback(packetID: 1, returnCodes: [1]),
+            .publish(
+                MQTTPublish(
+                    topic: "floorlink/ams-1/dock-03/commands",
+                    payload: Array(#"{"id":"c"}"#.utf8),
+                    qos: .atLeastOnce,
+                    packetID: 7
+                )
+            ),
+            .puback(packetID: 300),
+            .publish(MQTTPublish(topic: "big", payload: [UInt8](repeating: 0xab, count: 200))),
+            .pingresp,
+        ]
+        return (packets, try packets.flatMap { try $0.encoded() })
+    }
+
+    @Test("a stream split at every position yields the same packets")
+    func everySplit() throws {
+        let (packets, bytes) = try Self.stream()
+        for split in 0...bytes.count {
+            var decoder = MQTTPacketDecoder()
+            var decoded: [MQTTPacket] = []
+            decoder.append(bytes[..<split])
+            while let packet = try decoder.next() { decoded.append(packet) }
+            decoder.append(bytes[split...])
+            while let packet = try decoder.next() { decoded.append(packet) }
+            #expect(decoded == packets, "split at \(split)")
+            #expect(decoder.bufferedByteCount == 0)
+        }
+    }
+
+    @Test("a stream fed one byte at a time yields the same packets")
+    func byteByByte() throws {
+        let (packets, bytes) = try Self.stream()
+        var decoder = MQTTPacketDecoder()
+        var decoded: [MQTTPacket] = []
+        for byte in bytes {
+            decoder.append([byte])
+            while let packet = try decoder.next() { decoded.append(packet) }
+        }
+        #expect(decoded == packets)
+    }
+
+    /// One malformed input and why it is refused.
+    struct Malformed: CustomTestStringConvertible, Sendable {
+        let name: String
+        let bytes: [UInt8]
+        var testDescription: String { name }
+    }
+
+    static let malformed: [Malformed] = [
+        Malformed(name: "5-byte remaining length", bytes: [0x30, 0xff, 0xff, 0xff, 0xff, 0x01]),
+        Malformed(name: "reserved type 0", bytes: [0x00, 0x00]),
+        Malformed(name: "reserved type 15", bytes: [0xf0, 0x00]),
+        Malformed(name: "QoS 2 PUBREC", bytes: [0x50, 0x02, 0x00, 0x01]),
+        Malformed(name: "CONNACK too long", bytes: [0x20, 0x03, 0x00, 0x00, 0x00]),
+        Malformed(name: "CONNACK too short", bytes: [0x20, 0x01, 0x00]),
+        Malformed(name: "CONNACK reserved flag bits", bytes: [0x20, 0x02, 0x02, 0x00]),
+        Malformed(name: "CONNACK refusal with session", bytes: [0x20, 0x02, 0x01, 0x05]),
+        Malformed(name: "CONNACK with fixed-header flags", bytes: [0x21, 0x02, 0x00, 0x00]),
+        Malformed(name: "PUBLISH QoS 3", bytes: [0x36, 0x03, 0x00, 0x01, 0x61]),
+        Malformed(name: "QoS 0 PUBLISH with DUP", bytes: [0x38, 0x03, 0x00, 0x01, 0x61]),
+        Malformed(name: "PUBLISH packet id 0", bytes: [0x32, 0x05, 0x00, 0x01, 0x61, 0x00, 0x00]),
+        Malformed(name: "PUBLISH topic longer than the packet", bytes: [0x30, 0x03, 0x00, 0x09, 0x61]),
+        Malformed(name: "PUBLISH topic not UTF-8", bytes: [0x30, 0x04, 0x00, 0x02, 0xc3, 0x28]),
+        Malformed(name: "PUBLISH topic with U+0000", bytes: [0x30, 0x03, 0x00, 0x01, 0x00]),
+        Malformed(name: "PUBLISH topic with wildcard", bytes: [0x30, 0x03, 0x00, 0x01, 0x23]),
+        Malformed(name: "PUBLISH empty topic", bytes: [0x30, 0x02, 0x00, 0x00]),
+        Malformed(name: "PUBACK with flags", bytes: [0x42, 0x02, 0x00, 0x01]),
+        Malformed(name: "PUBACK trailing byte", bytes: [0x40, 0x03, 0x00, 0x01, 0x00]),
+        Malformed(name: "SUBACK bad return code", bytes: [0x90, 0x03, 0x00, 0x01, 0x03]),
+        Malformed(name: "SUBACK without return codes", bytes: [0x90, 0x02, 0x00, 0x01]),
+        Malformed(name: "SUBSCRIBE without flag 0010", bytes: [0x80, 0x06, 0x00, 0x01, 0x00, 0x01, 0x61, 0x01]),
+        Malformed(name: "PINGRESP with a body", bytes: [0xd0, 0x01, 0x00]),
+        Malformed(name: "DISCONNECT with flags", bytes: [0xe1, 0x00]),
+        Malformed(name: "HTTP instead of MQTT", bytes: Array("HTTP/1.1 400 Bad Request\r\n\r\n".utf8)),
+        Malformed(name: "CONNECT wrong protocol", bytes: [0x10, 0x0c, 0, 4, 0x4d, 0x51, 0x49, 0x73, 4, 2, 0, 0, 0, 0]),
+    ]
+
+    @Test("malformed input is a protocol violation", arguments: malformed)
+    func malformedInput(input: Malformed) {
+        var decoder = MQTTPacketDecoder()
+        decoder.append(input.bytes)
+        #expect(throws: MQTTError.self) {
+            while try decoder.next() != nil {}
+        }
+        do {
+            var again = MQTTPacketDecoder()
+            again.append(input.bytes)
+            while try again.next() != nil {}
+        } catch {
+            guard case .protocolViolation = error else {
+                Issue.record("expected protocolViolation, got \(error)")
+                return
+            }
+        }
+    }
+
+    @Test("an oversized packet is refused from its header, before its body arrives")
+    func oversized() {
+        var decoder = MQTTPacketDecoder(maximumPacketSize: 1 << 20)
+        var header: [UInt8] = [0x30]
+        try? MQTTRemainingLength.encode(2 << 20, into: &header)
+        decoder.append(header)
+        #expect(throws: MQTTError.protocolViolation("packet of 2097157 bytes exceeds the 1048576-byte limit")) {
+            try decoder.next()
+        }
+    }
+
+    @Test("a packet exactly at the limit is accepted")
+    func atLimit() throws {
+        let packet = MQTTPacket.publish(MQTTPublish(topic: "t", payload: [UInt8](repeating: 1, count: 100)))
+        let bytes = try packet.encoded()
+        var decoder = MQTTPacketDecoder(maximumPacketSize: bytes.count)
+        decoder.append(bytes)
+        #expect(try decoder.next() == packet)
+        var tooSmall = MQTTPacketDecoder(maximumPacketSize: bytes.count - 1)
+        tooSmall.append(bytes)
+        #expect(throws: MQTTError.self) { try tooSmall.next() }
+    }
+
+    @Test("random bytes never trap: they decode, wait for more, or throw a protocol violation")
+    func randomBytes() {
+        var generator = SplitMix64(seed: 0x5eed)
+        for _ in 0..<5000 {
+            let count = Int(generator.next() % 64)
+            let bytes = (0..<count).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+            var decoder = MQTTPacketDecoder(maximumPacketSize: 4096)
+            decoder.append(bytes)
+            do {
+                while try decoder.next() != nil {}
+            } catch {
+                guard case .protocolViolation = error else {
+                    Issue.record("unexpected \(error) for \(bytes)")
+                    return
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,67 @@
+import Glibc
+import Synchronization
+
+@testable import Uplink
+
+/// Just enough of a broker to watch the client's packets: it records every packet with the connection it came
+/// on and answers CONNECT and PINGREQ; on the first connection it drops the socket on the first PUBLISH,
+/// unacknowledged, and on later ones it acknowledges every PUBLISH.
+final class ScriptedBroker: Sendable {
+    let port: Int
+    private let listenFD: Int32
+    private let state = Mutex<(packets: [(connection: Int, packet: MQTTPacket)], connections: Int)>(([], 0))
+
+    init() throws {
+        let fd = try Sockets.listener(port: 0)
+        listenFD = fd
+        port = Sockets.localPort(of: fd)
+        TestThread.start { [self] in acceptLoop() }
+    }
+
+    /// Every packet received so far, with the index of its connection (0 first).
+    var packets: [(connection: Int, packet: MQTTPacket)] { state.withLock { $0.packets } }
+
+    func close() {
+        shutdown(listenFD, Int32(SHUT_RDWR))
+        Glibc.close(listenFD)
+    }
+
+    private func acceptLoop() {
+        while true {
+            let client = accept(listenFD, nil, nil)
+            guard client >= 0 else { return }
+            let index = state.withLock { state in
+                defer { state.connections += 1 }
+                return state.connections
+            }
+            TestThread.start { [self] in serve(client, connection: index) }
+        }
+    }
+
+    private func serve(_ fd: Int32, connection: Int) {
+        defer { Glibc.close(fd) }
+        var decoder = MQTTPacketDecoder()
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            guard count > 0 else { return }
+            decoder.append(buffer[0..<count])
+            while let packet = try? decoder.next() {
+                state.withLock { $0.packets.append((connection, packet)) }
+                let reply: MQTTPacket?
+                switch packet {
+                case .connect:
+                    reply = .connack(sessionPresent: true, returnCode: .accepted)
+                case .publish(let publish):
+                    if connection == 0 { return }
+                    reply = publish.packetID.map { .puback(packetID: $0) }
+                case .pingreq:
+                    reply = .pingresp
+                default:
+                    reply = nil
+                }
+                if let reply, let bytes = try? reply.encoded() { Sockets.writeAll(fd, bytes) }
+            }
+        }
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+
+/// A throwaway PKI made with the `openssl` CLI: a CA, a server certificate for `localhost` (DNS SAN only, so
+/// dialling 127.0.0.1 must fail the host check), a client certificate, and an unrelated CA.
+struct TestCertificates: Sendable {
+    static let opensslPath = "/usr/bin/openssl"
+    static var isAvailable: Bool { FileManager.default.isExecutableFile(atPath: opensslPath) }
+
+    let directory: String
+    var caCertificate: String { "\(directory)/ca.crt" }
+    var serverCertificate: String { "\(directory)/server.crt" }
+    var serverKey: String { "\(directory)/server.key" }
+    var clientCertificate: String { "\(directory)/client.crt" }
+    var clientKey: String { "\(directory)/client.key" }
+    var otherCACertificate: String { "\(directory)/other-ca.crt" }
+
+    /// Creates the files in a new temporary directory.
+    static func make() throws -> TestCertificates {
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("floorlink-pki-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let certificates = TestCertificates(directory: directory)
+        try certificates.selfSigned("ca", subject: "/CN=Floorlink Test CA")
+        try certificates.selfSigned("other-ca", subject: "/CN=Somebody Else CA")
+        try certificates.signed(
+            "server",
+            subject: "/CN=localhost",
+            extensions: "subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n"
+        )
+        try certificates.signed(
+            "client",
+            subject: "/CN=dock-03",
+            extensions: "extendedKeyUsage=clientAuth\nbasicConstraints=CA:FALSE\n"
+        )
+        return certificates
+    }
+
+    func remove() {
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    private func selfSigned(_ name: String, subject: String) throws {
+        try openssl([
+            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+            "-keyout", "\(directory)/\(name).key", "-out", "\(directory)/\(name).crt", "-days", "2",
+            "-subj", subject, "-addext", "basicConstraints=critical,CA:TRUE",
+            "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+        ])
+    }
+
+    private func signed(_ name: String, subject: String, extensions: String) throws {
+        try extensions.write(toFile: "\(directory)/\(name).ext", atomically: true, encoding: .utf8)
+        try openssl([
+            "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+            "-keyout", "\(directory)/\(name).key", "-out", "\(directory)/\(name).csr", "-subj", subject,
+        ])
+        try openssl([
+            "x509", "-req", "-in", "\(directory)/\(name).csr", "-CA", caCertificate, "-CAkey", "\(directory)/ca.key",
+            "-CAcreateserial", "-out", "\(directory)/\(name).crt", "-days", "2", "-extfile", "\(directory)/\(name).ext",
+        ])
+    }
+
+    private func openssl(_ arguments: [String]) throws {
+        let status = try ChildProcess.run(Self.opensslPath, arguments)
+        guard status == 0 else { throw HarnessError("openssl \(arguments.prefix(2)) exited with \(status)") }
+    }
+}

@@ -1,0 +1,66 @@
+import Uplink
+
+/// Shared helpers for the MQTT tests.
+enum TestSupport {
+    /// Polls `condition` every 20 ms until it holds or `timeout` passes; returns whether it held.
+    static func eventually(
+        timeout: Duration = .seconds(10),
+        _ condition: @Sendable () async -> Bool
+    ) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if await condition() { return true }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return await condition()
+    }
+
+    /// The number after `"seq":` in an event's JSON.
+    static func seq(in payload: String) -> UInt64? {
+        guard let range = payload.range(of: "\"seq\":") else { return nil }
+        return UInt64(payload[range.upperBound...].prefix { $0.isNumber })
+    }
+
+    /// Client settings for tests: fast reconnects and short timeouts.
+    static func configuration(port: Int, clientID: String, tls: Bool = false) -> MQTTClientConfiguration {
+        var configuration = MQTTClientConfiguration(
+            broker: MQTTBrokerURL(host: tls ? "localhost" : "127.0.0.1", port: port, usesTLS: tls),
+            clientID: clientID
+        )
+        fast(&configuration)
+        return configuration
+    }
+
+    /// Fast reconnects and short timeouts.
+    static func fast(_ configuration: inout MQTTClientConfiguration) {
+        configuration.reconnectDelay = .milliseconds(50)
+        configuration.maximumReconnectDelay = .milliseconds(500)
+        configuration.connectTimeout = .seconds(3)
+    }
+
+    /// A subscriber client on `filter` that records into `inbox`, running and subscribed when this returns
+    /// (checked by a probe message round trip).
+    static func subscriber(
+        port: Int,
+        filter: String = "floorlink/#",
+        clientID: String = "test-subscriber",
+        inbox: Inbox
+    ) async throws -> (MQTTClient, Task<Void, Never>) {
+        var configuration = configuration(port: port, clientID: clientID)
+        configuration.subscriptions = [
+            MQTTSubscription(topicFilter: filter, qos: .atLeastOnce),
+            MQTTSubscription(topicFilter: "probe/\(clientID)", qos: .atLeastOnce),
+        ]
+        let client = MQTTClient(configuration: configuration) { topic, payload in
+            await inbox.add(topic: topic, payload: payload)
+        }
+        let task = Task { await client.run() }
+        let probe = "probe/\(clientID)"
+        let subscribed = await eventually {
+            _ = try? await client.publish(MQTTMessage(topic: probe, text: "probe", qos: .atMostOnce))
+            return await !inbox.payloads(on: probe).isEmpty
+        }
+        guard subscribed else { throw HarnessError("subscriber \(clientID) never received its probe") }
+        return (client, task)
+    }
+}

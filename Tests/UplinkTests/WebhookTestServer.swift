@@ -1,0 +1,201 @@
+import Foundation
+import Glibc
+import Synchronization
+
+/// A real HTTP/1.1 server on 127.0.0.1 for webhook tests: POSIX sockets, one background `Thread` (not the
+/// cooperative pool) that accepts one connection at a time, reads the request line, headers and body
+/// (Content-Length or chunked), records it and answers with the next scripted reply (200 when none is left).
+final class WebhookTestServer: Sendable {
+    struct Request: Sendable {
+        var method: String
+        var path: String
+        /// Header names lowercased.
+        var headers: [String: String]
+        var body: [UInt8]
+        var received: ContinuousClock.Instant
+    }
+
+    struct Reply: Sendable {
+        var status: Int
+        var headers: [String] = []
+        var body: String = ""
+    }
+
+    private struct State {
+        var replies: [Reply] = []
+        var requests: [Request] = []
+        var stopped = false
+        var finished = false
+    }
+
+    let port: UInt16
+    private let listener: Int32
+    private let state = Mutex(State())
+
+    /// Listens on 127.0.0.1:`port` (0 picks a free one) and starts accepting.
+    init(port: UInt16 = 0, replies: [Reply] = []) throws {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard descriptor >= 0 else { throw POSIXFailure(operation: "socket", code: errno) }
+        var yes: Int32 = 1
+        setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard bound == 0, listen(descriptor, 16) == 0 else {
+            let code = errno
+            close(descriptor)
+            throw POSIXFailure(operation: "bind/listen 127.0.0.1:\(port)", code: code)
+        }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+        }
+        self.port = UInt16(bigEndian: address.sin_port)
+        self.listener = descriptor
+        state.withLock { $0.replies = replies }
+        let thread = Thread { [self] in acceptLoop() }
+        thread.name = "webhook-test-server"
+        thread.start()
+    }
+
+    var url: URL {
+        URL(string: "http://127.0.0.1:\(port)/floor-events") ?? URL(fileURLWithPath: "/")
+    }
+
+    var requests: [Request] { state.withLock { $0.requests } }
+
+    /// Stops accepting and waits until the listening socket is closed (so the port can be bound again).
+    func stop() async {
+        state.withLock { $0.stopped = true }
+        shutdown(listener, Int32(SHUT_RDWR))
+        while !state.withLock({ $0.finished }) { try? await Task.sleep(for: .milliseconds(5)) }
+    }
+
+    /// Waits until `count` requests arrived or `timeout` passed; true when they did.
+    func waitForRequests(_ count: Int, timeout: Duration = .seconds(5)) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if requests.count >= count { return true }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return requests.count >= count
+    }
+
+    private func acceptLoop() {
+        while !state.withLock({ $0.stopped }) {
+            let connection = accept(listener, nil, nil)
+            if connection < 0 {
+                if errno == EINTR { continue }
+                break
+            }
+            var timeout = timeval(tv_sec: 2, tv_usec: 0)
+            setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            serve(connection)
+            close(connection)
+        }
+        close(listener)
+        state.withLock { $0.finished = true }
+    }
+
+    private func serve(_ connection: Int32) {
+        var buffer: [UInt8] = []
+        let separator = Array("\r\n\r\n".utf8)
+        var headerEnd: Int?
+        while headerEnd == nil {
+            guard receive(connection, into: &buffer) else { return }
+            headerEnd = buffer.firstRange(of: separator)?.lowerBound
+        }
+        guard let headerEnd else { return }
+        let head = String(decoding: buffer[..<headerEnd], as: UTF8.self).components(separatedBy: "\r\n")
+        let requestLine = head.first?.split(separator: " ").map(String.init) ?? []
+        var headers: [String: String] = [:]
+        for line in head.dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
+                in: .whitespaces
+            )
+        }
+        if headers["expect"]?.lowercased() == "100-continue" { send(connection, "HTTP/1.1 100 Continue\r\n\r\n") }
+        var body = Array(buffer[(headerEnd + 4)...])
+        if headers["transfer-encoding"]?.lowercased().contains("chunked") == true {
+            guard let decoded = readChunked(connection, initial: body) else { return }
+            body = decoded
+        } else {
+            let length = Int(headers["content-length"] ?? "0") ?? 0
+            while body.count < length {
+                guard receive(connection, into: &body) else { return }
+            }
+        }
+        let request = Request(
+            method: requestLine.first ?? "",
+            path: requestLine.count > 1 ? requestLine[1] : "",
+            headers: headers,
+            body: body,
+            received: .now
+        )
+        let reply = state.withLock { state -> Reply in
+            state.requests.append(request)
+            return state.replies.isEmpty ? Reply(status: 200, body: "{\"ok\":true}") : state.replies.removeFirst()
+        }
+        var text = "HTTP/1.1 \(reply.status) Scripted\r\nContent-Length: \(reply.body.utf8.count)\r\n"
+        text += "Connection: close\r\nContent-Type: text/plain\r\n"
+        for header in reply.headers { text += header + "\r\n" }
+        send(connection, text + "\r\n" + reply.body)
+    }
+
+    private func readChunked(_ connection: Int32, initial: [UInt8]) -> [UInt8]? {
+        var raw = initial
+        var body: [UInt8] = []
+        var index = 0
+        let crlf = Array("\r\n".utf8)
+        while true {
+            var lineEnd = raw[index...].firstRange(of: crlf)?.lowerBound
+            while lineEnd == nil {
+                guard receive(connection, into: &raw) else { return nil }
+                lineEnd = raw[index...].firstRange(of: crlf)?.lowerBound
+            }
+            guard let end = lineEnd else { return nil }
+            let sizeText = String(decoding: raw[index..<end], as: UTF8.self).split(separator: ";").first ?? ""
+            guard let size = Int(sizeText.trimmingCharacters(in: .whitespaces), radix: 16) else { return nil }
+            index = end + 2
+            while raw.count < index + size + 2 {
+                guard receive(connection, into: &raw) else { return nil }
+            }
+            if size == 0 { return body }
+            body += raw[index..<index + size]
+            index += size + 2
+        }
+    }
+
+    private func receive(_ connection: Int32, into buffer: inout [UInt8]) -> Bool {
+        var chunk = [UInt8](repeating: 0, count: 16_384)
+        let count = chunk.withUnsafeMutableBytes { recv(connection, $0.baseAddress, $0.count, 0) }
+        guard count > 0 else { return false }
+        buffer += chunk[0..<count]
+        return true
+    }
+
+    private func send(_ connection: Int32, _ text: String) {
+        let bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let sent = bytes.withUnsafeBytes {
+                Glibc.send(connection, $0.baseAddress.map { $0 + offset }, bytes.count - offset, Int32(MSG_NOSIGNAL))
+            }
+            guard sent > 0 else { return }
+            offset += sent
+        }
+    }
+}
+
+struct POSIXFailure: Error, CustomStringConvertible {
+    var operation: String
+    var code: Int32
+    var description: String { "\(operation): \(String(cString: strerror(code)))" }
+}

@@ -1,0 +1,233 @@
+import Events
+import Foundation
+import Testing
+
+@testable import Uplink
+
+@Suite("Webhook uplink")
+struct WebhookUplinkTests {
+    static let fast = WebhookBackoff(
+        initial: .milliseconds(20),
+        maximum: .milliseconds(100),
+        jitter: 0.5,
+        maximumRetryAfter: .seconds(2),
+        rejectedRetryInterval: .seconds(60)
+    )
+
+    private func uplink(_ server: WebhookTestServer, _ log: WebhookEventLog, batchSize: Int = 100) -> WebhookUplink {
+        WebhookUplink(
+            url: server.url,
+            secret: WebhookFixtures.secret,
+            log: log,
+            batchSize: batchSize,
+            backoff: Self.fast,
+            clock: { WebhookFixtures.now }
+        )
+    }
+
+    private func seqs(in body: [UInt8]) throws -> [Int64] {
+        guard case .array(let events) = try JSONValue(parsing: body)["events"] else { return [] }
+        return events.compactMap { $0["seq"]?.intValue }
+    }
+
+    @Test("the signing worked example matches openssl")
+    func signingExample() {
+        let body = Array(#"{"events":[{"v":1}]}"#.utf8)
+        let expected = "sha256=1ca4d989fb700dc42fa53574add564e17a052d3e40bd6f372f76df510e9fa7f6"
+        #expect(
+            WebhookSigning.signature(secret: WebhookFixtures.secret, timestamp: 1_795_341_600, body: body) == expected
+        )
+        #expect(
+            WebhookSigning.isValid(
+                header: expected,
+                secret: WebhookFixtures.secret,
+                timestamp: 1_795_341_600,
+                body: body
+            )
+        )
+        #expect(
+            !WebhookSigning.isValid(
+                header: expected,
+                secret: WebhookFixtures.secret,
+                timestamp: 1_795_341_601,
+                body: body
+            )
+        )
+    }
+
+    @Test("batches arrive in order with the documented headers and a valid signature")
+    func batchesInOrder() async throws {
+        let server = try WebhookTestServer()
+        let log = WebhookEventLog(events: WebhookFixtures.events(1...5))
+        let uplink = uplink(server, log, batchSize: 2)
+        let run = Task { await uplink.run() }
+        #expect(await log.waitForCursor("webhook", 5))
+        await log.append(WebhookFixtures.events(6...7))
+        #expect(await log.waitForCursor("webhook", 7))
+        run.cancel()
+        await run.value
+        await server.stop()
+
+        let requests = server.requests
+        #expect(requests.count == 4)
+        var delivered: [Int64] = []
+        for request in requests {
+            #expect(request.method == "POST")
+            #expect(request.path == "/floor-events")
+            #expect(request.headers["content-type"] == "application/json")
+            #expect(request.headers["x-floorlink-timestamp"] == "1795341600")
+            let batch = try seqs(in: request.body)
+            let events = WebhookFixtures.events(1...7)
+            let first = try #require(batch.first.map { events[Int($0) - 1].id.description })
+            let last = try #require(batch.last.map { events[Int($0) - 1].id.description })
+            #expect(request.headers["idempotency-key"] == "\(first)..\(last)")
+            let signature = try #require(request.headers["x-floorlink-signature"])
+            #expect(
+                WebhookSigning.isValid(
+                    header: signature,
+                    secret: WebhookFixtures.secret,
+                    timestamp: 1_795_341_600,
+                    body: request.body
+                )
+            )
+            delivered += batch
+        }
+        #expect(delivered == [1, 2, 3, 4, 5, 6, 7])
+        #expect(try seqs(in: requests[0].body) == [1, 2])
+        let expectedBody = "{\"events\":[" + WebhookFixtures.events(1...2).map(\.jsonText).joined(separator: ",") + "]}"
+        #expect(requests[0].body == Array(expectedBody.utf8))
+        let status = await uplink.status
+        #expect(status.state == .connected)
+        #expect(status.lastHTTPStatus == 200)
+        #expect(status.acknowledgedSeq == 7)
+        #expect(status.lagMilliseconds == 0)
+        #expect(status.delivered == 4)
+    }
+
+    @Test("500 then 200: retried with the same Idempotency-Key, acknowledged once delivered")
+    func retriesServerErrors() async throws {
+        let server = try WebhookTestServer(replies: [.init(status: 500, body: "boom")])
+        let log = WebhookEventLog(events: WebhookFixtures.events(1...3))
+        let uplink = uplink(server, log)
+        let run = Task { await uplink.run() }
+        #expect(await log.waitForCursor("webhook", 3))
+        run.cancel()
+        await run.value
+        await server.stop()
+        let requests = server.requests
+        #expect(requests.count == 2)
+        #expect(requests[0].headers["idempotency-key"] == requests[1].headers["idempotency-key"])
+        #expect(requests[0].body == requests[1].body)
+        let status = await uplink.status
+        #expect(status.state == .connected)
+        #expect(status.failures == 1)
+        #expect(status.lastError == nil)
+    }
+
+    @Test("429 with Retry-After: 1 waits at least a second before the retry")
+    func honoursRetryAfter() async throws {
+        let server = try WebhookTestServer(replies: [.init(status: 429, headers: ["Retry-After: 1"])])
+        let log = WebhookEventLog(events: WebhookFixtures.events(1...1))
+        let uplink = uplink(server, log)
+        let run = Task { await uplink.run() }
+        #expect(await log.waitForCursor("webhook", 1))
+        run.cancel()
+        await run.value
+        await server.stop()
+        let requests = server.requests
+        try #require(requests.count == 2)
+        #expect(requests[1].received - requests[0].received >= .seconds(1))
+    }
+
+    @Test("400 is not retried quickly; status reports it and the answer's first 200 bytes")
+    func rejectedIsNotRetried() async throws {
+        let answer = String(repeating: "a", count: 200) + String(repeating: "b", count: 300)
+        let server = try WebhookTestServer(replies: [.init(status: 400, body: answer)])
+        let log = WebhookEventLog(events: WebhookFixtures.events(1...2))
+        let lines = LogRecorder()
+        let uplink = WebhookUplink(
+            url: server.url,
+            secret: nil,
+            log: log,
+            backoff: Self.fast,
+            clock: { WebhookFixtures.now },
+            logger: lines.sink
+        )
+        let run = Task { await uplink.run() }
+        #expect(await server.waitForRequests(1))
+        try await Task.sleep(for: .milliseconds(1200))
+        let status = await uplink.status
+        run.cancel()
+        await run.value
+        await server.stop()
+        #expect(server.requests.count == 1)
+        #expect(server.requests.first?.headers["x-floorlink-signature"] == nil)
+        #expect(status.state == .failing)
+        #expect(status.lastHTTPStatus == 400)
+        #expect(status.lastError?.contains(String(repeating: "a", count: 200)) == true)
+        #expect(status.lastError?.contains("ab") == false)
+        #expect(status.acknowledgedSeq == 0)
+        #expect(status.lagMilliseconds == 9_999)
+        #expect(try await log.cursor(for: "webhook") == 0)
+        #expect(lines.all.contains { $0.contains("HTTP 400") && $0.contains("next attempt in 60000 ms") })
+    }
+
+    @Test("connection refused is retried until the server comes up")
+    func serverDown() async throws {
+        let probe = try WebhookTestServer()
+        let port = probe.port
+        let url = probe.url
+        await probe.stop()
+        let log = WebhookEventLog(events: WebhookFixtures.events(1...2))
+        let uplink = WebhookUplink(url: url, secret: WebhookFixtures.secret, log: log, backoff: Self.fast)
+        let run = Task { await uplink.run() }
+        // Wait for the second refused attempt rather than a fixed time: a loaded CI machine is slower.
+        let deadline = ContinuousClock.now + .seconds(10)
+        while await uplink.status.failures < 2, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let down = await uplink.status
+        #expect(down.state == .failing)
+        #expect(down.lastHTTPStatus == nil)
+        #expect(down.lastError != nil)
+        #expect(down.failures >= 2)
+        let server = try WebhookTestServer(port: port)
+        #expect(await log.waitForCursor("webhook", 2))
+        run.cancel()
+        await run.value
+        await server.stop()
+        #expect(server.requests.count == 1)
+        #expect(await uplink.status.state == .connected)
+    }
+
+    @Test(
+        "Retry-After as seconds or an HTTP date",
+        arguments: [
+            ("1", Duration.seconds(1)), (" 120 ", .seconds(120)), ("Sun, 22 Nov 2026 10:00:30 GMT", .seconds(30)),
+            ("Sun, 22 Nov 2026 09:00:00 GMT", .zero),
+        ] as [(String, Duration)]
+    )
+    func retryAfter(_ value: String, _ expected: Duration) {
+        #expect(WebhookRetryAfter.delay(value, now: WebhookFixtures.now) == expected)
+    }
+
+    @Test(
+        "unreadable Retry-After values are ignored",
+        arguments: ["soon", "-1", "1.5", "22 Nov 2026 10:00:30 GMT", ""]
+    )
+    func badRetryAfter(_ value: String) {
+        #expect(WebhookRetryAfter.delay(value, now: WebhookFixtures.now) == nil)
+    }
+
+    @Test("backoff doubles up to the maximum, jittered within bounds; Retry-After is capped")
+    func backoff() {
+        let backoff = WebhookBackoff(initial: .milliseconds(100), maximum: .seconds(1), jitter: 0.5)
+        var generator = SystemRandomNumberGenerator()
+        for (attempt, ceiling) in [(0, 100), (1, 200), (2, 400), (3, 800), (4, 1000), (40, 1000)] {
+            let delay = backoff.delay(attempt: attempt, using: &generator)
+            #expect(delay <= .milliseconds(ceiling))
+            #expect(delay >= .milliseconds(ceiling / 2))
+        }
+        #expect(backoff.honouring(retryAfter: .seconds(3600)) == .seconds(300))
+    }
+}
