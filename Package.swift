@@ -8,6 +8,7 @@ let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
 let package = Package(
     name: "Floorlink",
     products: [
+        .executable(name: "floorctl", targets: ["floorctl"]),
         .library(name: "HAL", targets: ["HAL"]),
         .library(name: "HALSimulated", targets: ["HALSimulated"]),
         .library(name: "HALLinux", targets: ["HALLinux"]),
@@ -66,6 +67,13 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // The technician's CLI: hand-written argument parsing in swift-argument-parser's conventions.
+        .executableTarget(
+            name: "floorctl",
+            dependencies: ["Service", "GS1", "HAL", "HALLinux", "Events"],
+            swiftSettings: strict
+        ),
+
         // Speed figures, printed (never asserted by a timed unit test).
         .executableTarget(name: "floorlink-bench", dependencies: ["Devices", "GS1", "HAL"], swiftSettings: strict),
 
@@ -77,6 +85,7 @@ let package = Package(
             path: "Tests/MQTTBench",
             swiftSettings: strict
         ),
+        .testTarget(name: "FloorctlTests", dependencies: ["Service", "Events", "HAL"], swiftSettings: strict),
         .testTarget(name: "ServiceTests", dependencies: ["Service", "Events", "HAL"], swiftSettings: strict),
         .testTarget(name: "EventsTests", dependencies: ["Events"], swiftSettings: strict),
         .testTarget(name: "GS1Tests", dependencies: ["GS1"], swiftSettings: strict),

@@ -1,0 +1,20 @@
+/// The whole `floorctl` command tree.
+enum FloorctlCommands {
+    /// `floorctl` and everything under it.
+    static var root: Command {
+        Command(
+            "floorctl",
+            abstract: "Inspect and operate a Floorlink edge controller.",
+            discussion: "Commands talk to floorlinkd over its control socket, except decode, serial and gpio, "
+                + "which work on the data or the hardware directly.",
+            subcommands: [
+                DaemonCommands.status, DaemonCommands.devices, DaemonCommands.events, DaemonCommands.outbox,
+                LockerCommands.group, PickToLightCommands.group, SimulateCommands.group, DoctorCommand.command,
+                DecodeCommand.command, SerialCommands.group, GPIOCommands.group,
+            ]
+        )
+    }
+
+    /// `--json` on every command that prints data.
+    static let jsonFlag = OptionSpec.flag("json", "Print the result as one line of JSON.")
+}

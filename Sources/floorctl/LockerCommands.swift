@@ -1,0 +1,88 @@
+import Events
+
+/// `locker open|status|test`: one locker bank's doors.
+enum LockerCommands {
+    static var group: Command {
+        Command(
+            "locker",
+            abstract: "Open doors, show door states and test a locker bank.",
+            subcommands: [open, status, test]
+        )
+    }
+
+    private static let lockerArgument = ArgumentSpec("locker", "The locker bank's device id (e.g. lockers-A).")
+
+    static var open: Command {
+        Command(
+            "open",
+            abstract: "Unlock one door.",
+            arguments: [lockerArgument, ArgumentSpec("door", "The door id (e.g. A1).")],
+            options: [DaemonClient.socketOption, FloorctlCommands.jsonFlag]
+        ) { context in
+            let locker = context.arguments.argument("locker") ?? ""
+            let door = context.arguments.argument("door") ?? ""
+            let result = try await DaemonClient(context).call(
+                "locker.open",
+                ["locker": .string(locker), "door": .string(door)]
+            )
+            Console.line(context.arguments.flag("json") ? result.jsonText : "Unlocked door \(door) of \(locker).")
+            return .success
+        }
+    }
+
+    static var status: Command {
+        Command(
+            "status",
+            abstract: "Show each door: open, locked, assigned order, deposited.",
+            arguments: [lockerArgument],
+            options: [DaemonClient.socketOption, FloorctlCommands.jsonFlag]
+        ) { context in
+            let locker = context.arguments.argument("locker") ?? ""
+            let result = try await DaemonClient(context).call("locker.status", ["locker": .string(locker)])
+            if context.arguments.flag("json") {
+                Console.line(result.jsonText)
+                return .success
+            }
+            var table = TextTable("DOOR", "OPEN", "LOCKED", "ORDER", "DEPOSITED")
+            for door in result["doors"]?.elements ?? [] {
+                table.append([
+                    door["door"].display, door["open"].display, door["locked"].display, door["order"].display,
+                    door["deposited"].display,
+                ])
+            }
+            Console.out(table.rendered)
+            return .success
+        }
+    }
+
+    static var test: Command {
+        Command(
+            "test",
+            abstract: "Cycle every lock and check its door sensor.",
+            discussion: "Each door is unlocked in turn; the test passes when its sensor reports the door released. "
+                + "Exits 1 when any door fails.",
+            arguments: [lockerArgument],
+            options: [DaemonClient.socketOption, FloorctlCommands.jsonFlag]
+        ) { context in
+            let locker = context.arguments.argument("locker") ?? ""
+            let result = try await DaemonClient(context).call(
+                "locker.test",
+                ["locker": .string(locker)],
+                timeout: .seconds(120)
+            )
+            let doors = result["doors"]?.elements ?? []
+            let failed = doors.filter { $0["pass"] != .bool(true) }.count
+            if context.arguments.flag("json") {
+                Console.line(result.jsonText)
+            } else {
+                var table = TextTable("DOOR", "RESULT", "DETAIL")
+                for door in doors {
+                    let detail = door["detail"]?.stringValue ?? ""
+                    table.append([door["door"].display, door["pass"] == .bool(true) ? "PASS" : "FAIL", detail])
+                }
+                Console.out(table.rendered + "\n\(doors.count - failed) of \(doors.count) doors passed.\n")
+            }
+            return failed == 0 ? .success : .failure
+        }
+    }
+}

@@ -1,0 +1,168 @@
+import Events
+import HAL
+import HALLinux
+
+/// `serial list|monitor`: the machine's serial ports, straight through libserialport (no daemon).
+enum SerialCommands {
+    static var group: Command {
+        Command(
+            "serial",
+            abstract: "List serial ports and watch raw bytes from a reader.",
+            subcommands: [list, monitor]
+        )
+    }
+
+    static var list: Command {
+        Command(
+            "list",
+            abstract: "List serial ports with USB vendor/product/serial and the by-id path.",
+            options: [FloorctlCommands.jsonFlag]
+        ) { context in
+            let ports: [SerialPortInfo]
+            do throws(HALError) {
+                ports = try LinuxSerialBackend().ports()
+            } catch {
+                throw CommandFailure(error.description)
+            }
+            if context.arguments.flag("json") {
+                Console.line(JSONValue.array(ports.map(json)).jsonText)
+                return .success
+            }
+            guard !ports.isEmpty else {
+                Console.line("No serial ports found.")
+                return .success
+            }
+            var table = TextTable("PORT", "TRANSPORT", "USB ID", "SERIAL", "PRODUCT", "BY-ID")
+            for port in ports {
+                table.append([
+                    port.path, port.transport.rawValue, usbID(port) ?? "-", port.serialNumber ?? "-",
+                    productName(port), port.byIDPath ?? "-",
+                ])
+            }
+            Console.out(table.rendered)
+            return .success
+        }
+    }
+
+    private static func productName(_ port: SerialPortInfo) -> String {
+        let name = [port.manufacturer, port.product].compactMap { $0 }.joined(separator: " ")
+        return name.isEmpty ? "-" : name
+    }
+
+    private static func usbID(_ port: SerialPortInfo) -> String? {
+        guard let vendor = port.usbVendorID, let product = port.usbProductID else { return nil }
+        return hex4(vendor) + ":" + hex4(product)
+    }
+
+    private static func hex4(_ value: UInt16) -> String {
+        let text = String(value, radix: 16)
+        return String(repeating: "0", count: max(0, 4 - text.count)) + text
+    }
+
+    private static func json(_ port: SerialPortInfo) -> JSONValue {
+        func text(_ value: String?) -> JSONValue { value.map { .string($0) } ?? .null }
+        return .object([
+            ("path", .string(port.path)), ("transport", .string(port.transport.rawValue)),
+            ("usbVendorID", text(port.usbVendorID.map(hex4))), ("usbProductID", text(port.usbProductID.map(hex4))),
+            ("serialNumber", text(port.serialNumber)), ("manufacturer", text(port.manufacturer)),
+            ("product", text(port.product)), ("description", text(port.description)), ("byIDPath", text(port.byIDPath)),
+        ])
+    }
+
+    static var monitor: Command {
+        Command(
+            "monitor",
+            abstract: "Print raw bytes from a serial port, as text or a hex dump, until interrupted.",
+            discussion: "The port must be free: stop floorlinkd first, or watch the decoded events with "
+                + "'floorctl events --follow --device ID'.",
+            arguments: [ArgumentSpec("port", "The port (e.g. /dev/ttyUSB0 or a /dev/serial/by-id path).")],
+            options: [
+                .option(
+                    "baud",
+                    short: "b",
+                    value: "baud",
+                    default: "9600",
+                    kind: .integer(50...4_000_000),
+                    "Baud rate."
+                ),
+                .flag("hex", short: "x", "Print a hex dump instead of text."),
+                .flag("json", "Print each read as a JSON object with the bytes in hex."),
+            ]
+        ) { context in
+            let path = context.arguments.argument("port") ?? ""
+            let configuration = SerialConfiguration(baud: context.arguments.integer("baud") ?? 9600)
+            let port: any SerialPort
+            do throws(HALError) {
+                port = try await LinuxSerialBackend().open(path: path, configuration: configuration)
+            } catch {
+                if case .busy = error {
+                    throw CommandFailure(
+                        "\(error); floorlinkd holds its ports while running (stop it, or use "
+                            + "'floorctl events --follow')"
+                    )
+                }
+                throw CommandFailure(error.description)
+            }
+            defer { port.close() }
+            let hex = context.arguments.flag("hex")
+            let json = context.arguments.flag("json")
+            if !json { Console.error("Reading \(path) at \(configuration); press Ctrl-C to stop.\n") }
+            var offset = 0
+            while true {
+                let bytes: [UInt8]
+                do throws(HALError) {
+                    bytes = try await port.read(maxBytes: 4096, timeout: .seconds(3600))
+                } catch {
+                    if case .timedOut = error { continue }
+                    throw CommandFailure(error.description)
+                }
+                if json {
+                    Console.line(JSONValue.object([("bytes", .string(HexDump.hex(bytes)))]).jsonText)
+                } else if hex {
+                    Console.out(HexDump.lines(bytes, startingAt: offset))
+                } else {
+                    Console.bytes(bytes)
+                }
+                offset += bytes.count
+            }
+        }
+    }
+}
+
+/// `hexdump -C`-style lines.
+enum HexDump {
+    /// Bytes as uppercase hex without separators.
+    static func hex(_ bytes: [UInt8]) -> String {
+        bytes.map { byte in
+            let text = String(byte, radix: 16, uppercase: true)
+            return text.count < 2 ? "0" + text : text
+        }.joined()
+    }
+
+    /// `00000010  30 74 25 7b ...  |0t%{|`, 16 bytes a line.
+    static func lines(_ bytes: [UInt8], startingAt offset: Int) -> String {
+        var text = ""
+        var index = 0
+        while index < bytes.count {
+            let chunk = bytes[index..<min(index + 16, bytes.count)]
+            let position = String(offset + index, radix: 16)
+            var line = String(repeating: "0", count: max(0, 8 - position.count)) + position + "  "
+            let cells = chunk.map { byte -> String in
+                let hex = String(byte, radix: 16)
+                return hex.count < 2 ? "0" + hex : hex
+            }
+            line += cells.joined(separator: " ").padding(to: 16 * 3 - 1) + "  |"
+            line += String(decoding: chunk.map { (0x20..<0x7F).contains($0) ? $0 : UInt8(ascii: ".") }, as: UTF8.self)
+            text += line + "|\n"
+            index += 16
+        }
+        return text
+    }
+}
+
+extension String {
+    /// The string padded with spaces on the right to `width` characters.
+    func padding(to width: Int) -> String {
+        count >= width ? self : self + String(repeating: " ", count: width - count)
+    }
+}

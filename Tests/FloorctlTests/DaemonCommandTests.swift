@@ -1,0 +1,175 @@
+import Events
+import Service
+import Testing
+
+@Suite("floorctl against a fake daemon")
+struct DaemonCommandTests {
+    static let status: JSONValue = [
+        "site": "ams-1", "controller": "dock-03", "version": "0.1.0", "hardware": "linux", "uptimeS": 11_525,
+        "devices": [
+            ["id": "scanner-1", "kind": "barcode-scanner", "state": "connected", "detail": "/dev/ttyUSB0 9600 8N1"],
+            ["id": "rfid-1", "kind": "rfid-reader", "state": "faulted", "detail": "bad-checksum x3"],
+            ["id": "lockers-A", "kind": "locker-bank", "state": "ready", "detail": nil],
+        ],
+        "outbox": [
+            "depth": 12, "oldestUndeliveredAgeS": 4, "usedBytes": 1_258_291, "quotaBytes": 67_108_864,
+            "lastSeq": 1234,
+        ],
+        "uplinks": [
+            ["name": "mqtt", "state": "connected", "lag": 0, "lastError": nil],
+            ["name": "webhook", "state": "backoff", "lag": 12, "lastError": "connection refused"],
+        ],
+    ]
+
+    static let statusText = """
+        controller  ams-1/dock-03 (floorlinkd 0.1.0, hardware linux)
+        uptime      3h 12m
+
+        DEVICE     KIND             STATE      DETAIL
+        scanner-1  barcode-scanner  connected  /dev/ttyUSB0 9600 8N1
+        rfid-1     rfid-reader      faulted    bad-checksum x3
+        lockers-A  locker-bank      ready
+
+        outbox  12 undelivered, oldest 4s, 1.2 MiB of 64.0 MiB, last seq 1234
+        uplink  mqtt connected, lag 0
+        uplink  webhook backoff, lag 12, last error: connection refused
+
+        """
+
+    static let events: [JSONValue] = [
+        ["seq": 41, "type": "scan", "device": "scanner-1", "data": ["text": "ABC"]],
+        ["seq": 42, "type": "locker.opened", "device": "lockers-A", "data": ["locker": "lockers-A", "door": "A1"]],
+    ]
+
+    /// Runs `floorctl arguments --socket PATH` against a fake daemon answering `results`.
+    static func run(
+        _ arguments: [String],
+        _ daemon: FakeDaemon
+    ) async throws -> FloorctlRun {
+        let server = try FakeDaemonServer(daemon)
+        defer { server.stop() }
+        return try await FloorctlProcess.run(arguments + ["--socket", server.path])
+    }
+
+    @Test("status prints the controller, a device table, the outbox and the uplinks")
+    func statusTable() async throws {
+        let run = try await Self.run(["status"], FakeDaemon(results: ["status": Self.status]))
+        #expect(run.status == 0, "stderr: \(run.standardError)")
+        #expect(run.standardOutput == Self.statusText)
+    }
+
+    @Test("status --json prints the daemon's result as one line")
+    func statusJSON() async throws {
+        let run = try await Self.run(["status", "--json"], FakeDaemon(results: ["status": Self.status]))
+        #expect(run.status == 0)
+        #expect(run.standardOutput == Self.status.jsonText + "\n")
+    }
+
+    @Test("events --last 2 asks for two events and prints one JSON object per line")
+    func lastEvents() async throws {
+        let daemon = FakeDaemon(results: ["events": ["events": .array(Self.events)]])
+        let run = try await Self.run(["events", "--last", "2"], daemon)
+        #expect(run.status == 0)
+        #expect(run.standardOutput == Self.events.map { $0.jsonText + "\n" }.joined())
+        #expect(daemon.requests == [#"{"id":1,"op":"events","args":{"follow":false,"last":2}}"#])
+    }
+
+    @Test("events -fn 5 --type scan follows the stream until the daemon closes it")
+    func followEvents() async throws {
+        let daemon = FakeDaemon { _ in
+            let (stream, continuation) = AsyncStream<JSONValue>.makeStream()
+            for event in Self.events { continuation.yield(event) }
+            continuation.finish()
+            return .stream(stream)
+        }
+        let run = try await Self.run(["events", "-fn", "5", "--type=scan"], daemon)
+        #expect(run.status == 0)
+        #expect(run.standardOutput == Self.events.map { $0.jsonText + "\n" }.joined())
+        #expect(daemon.requests == [#"{"id":1,"op":"events","args":{"follow":true,"type":"scan","last":5}}"#])
+    }
+
+    @Test("locker open succeeds with exit 0 and names the door")
+    func lockerOpen() async throws {
+        let daemon = FakeDaemon(results: ["locker.open": [:]])
+        let run = try await Self.run(["locker", "open", "lockers-A", "A1"], daemon)
+        #expect(run.status == 0)
+        #expect(run.standardOutput == "Unlocked door A1 of lockers-A.\n")
+        #expect(daemon.requests == [#"{"id":1,"op":"locker.open","args":{"locker":"lockers-A","door":"A1"}}"#])
+    }
+
+    @Test("a refused locker open exits 1 with the daemon's message and code")
+    func lockerOpenRefused() async throws {
+        let daemon = FakeDaemon { _ in
+            .failure(ControlError(code: "door-busy", message: "door A1 is already unlocking"))
+        }
+        let run = try await Self.run(["locker", "open", "lockers-A", "A1"], daemon)
+        #expect(run.status == 1)
+        #expect(run.standardError == "Error: door A1 is already unlocking (door-busy)\n")
+        #expect(run.standardOutput.isEmpty)
+    }
+
+    @Test("simulate door sends the locker, door and state")
+    func simulateDoor() async throws {
+        let daemon = FakeDaemon(results: ["simulate.door": [:]])
+        let run = try await Self.run(["simulate", "door", "lockers-A", "A2", "closed"], daemon)
+        #expect(run.status == 0)
+        #expect(
+            daemon.requests == [
+                #"{"id":1,"op":"simulate.door","args":{"locker":"lockers-A","door":"A2","state":"closed"}}"#
+            ]
+        )
+    }
+
+    @Test("simulate on a real-hardware site reports not-simulated with exit 1")
+    func notSimulated() async throws {
+        let daemon = FakeDaemon { _ in
+            .failure(ControlError(code: "not-simulated", message: "this site runs real hardware"))
+        }
+        let run = try await Self.run(["simulate", "scan", "scanner-1", "ABC"], daemon)
+        #expect(run.status == 1)
+        #expect(run.standardError == "Error: this site runs real hardware (not-simulated)\n")
+    }
+
+    @Test("locker test exits 1 when a door fails")
+    func lockerTest() async throws {
+        let result: JSONValue = [
+            "doors": [
+                ["door": "A1", "pass": true, "detail": "sensor released in 40 ms"],
+                ["door": "A2", "pass": false, "detail": "sensor never released"],
+            ]
+        ]
+        let run = try await Self.run(["locker", "test", "lockers-A"], FakeDaemon(results: ["locker.test": result]))
+        #expect(run.status == 1)
+        #expect(
+            run.standardOutput == """
+                DOOR  RESULT  DETAIL
+                A1    PASS    sensor released in 40 ms
+                A2    FAIL    sensor never released
+
+                1 of 2 doors passed.
+
+                """
+        )
+    }
+
+    @Test("an unreachable daemon exits 69 with a hint naming the socket")
+    func unreachable() async throws {
+        let path = "/tmp/floorctl-test-nobody-listens.sock"
+        let run = try await FloorctlProcess.run(["status", "--socket", path])
+        #expect(run.status == 69)
+        #expect(
+            run.standardError
+                == "Error: cannot reach floorlinkd at \(path) (is it running? systemctl status floorlinkd; "
+                + "or pass --socket)\n"
+        )
+    }
+
+    @Test("FLOORLINK_SOCKET names the socket when --socket is absent")
+    func environmentSocket() async throws {
+        let server = try FakeDaemonServer(FakeDaemon(results: ["status": Self.status]))
+        defer { server.stop() }
+        let run = try await FloorctlProcess.run(["status", "--json"], environment: ["FLOORLINK_SOCKET": server.path])
+        #expect(run.status == 0)
+        #expect(run.standardOutput == Self.status.jsonText + "\n")
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import Testing
+
+@Suite("floorctl decode and doctor")
+struct DecodeAndDoctorTests {
+    @Test("decode names each GS1 AI with its title and validated value")
+    func decodeGS1() async throws {
+        let run = try await FloorctlProcess.run(["decode", "]C1010950600013435217261231\u{1D}10ABC123"])
+        #expect(run.status == 0)
+        #expect(
+            run.standardOutput == """
+                symbology  gs1-128
+                aim        ]C1
+                payload    010950600013435217261231<GS>10ABC123
+
+                AI  TITLE             VALUE
+                01  GTIN              09506000134352
+                17  USE BY OR EXPIRY  2026-12-31  (261231)
+                10  BATCH/LOT         ABC123
+
+                """
+        )
+    }
+
+    @Test("decode accepts the GS separator typed as \\x1D and prints JSON")
+    func decodeJSON() async throws {
+        let run = try await FloorctlProcess.run(["decode", "--json", #"]C1010950600013435217261231\x1D10ABC123"#])
+        #expect(run.status == 0)
+        #expect(
+            run.standardOutput.contains(
+                #"{"ai":"17","title":"USE BY OR EXPIRY","value":"261231","interpreted":"2026-12-31"}"#
+            )
+        )
+        #expect(run.standardOutput.contains(#""error":null"#))
+    }
+
+    @Test("invalid GS1 data exits 1 after saying what was wrong")
+    func decodeInvalid() async throws {
+        let run = try await FloorctlProcess.run(["decode", "]C1010950600013435317261231"])
+        #expect(run.status == 1)
+        #expect(run.standardOutput.hasPrefix("symbology  gs1-128\n"))
+        #expect(run.standardError == "Error: AI (01) has check digit 3; the GS1 mod-10 check digit should be 2.\n")
+    }
+
+    @Test("decode --epc prints scheme, filter, URIs and the GTIN")
+    func decodeEPC() async throws {
+        let run = try await FloorctlProcess.run(["decode", "--epc", "3074257BF7194E4000001A85"])
+        #expect(run.status == 0)
+        #expect(
+            run.standardOutput == """
+                scheme          sgtin-96
+                filter          3
+                partition       5
+                company prefix  0614141
+                pure identity   urn:epc:id:sgtin:0614141.812345.6789
+                tag URI         urn:epc:tag:sgtin-96:3.0614141.812345.6789
+                (01) GTIN       80614141123458
+                (21) SERIAL     6789
+
+                """
+        )
+    }
+
+    @Test("decode --epc with bad hex exits 1 naming the position")
+    func decodeBadEPC() async throws {
+        let run = try await FloorctlProcess.run(["decode", "--epc", "30Z4257BF7194E4000001A85"])
+        #expect(run.status == 1)
+        #expect(run.standardError.contains("position 2"))
+    }
+
+    @Test("-- ends the options: what follows is the text to decode")
+    func doubleDash() async throws {
+        let run = try await FloorctlProcess.run(["decode", "--json", "--", "--epc"])
+        #expect(run.status == 0)
+        #expect(run.standardOutput.hasPrefix(#"{"symbology":"none","aim":null,"payload":"--epc","#))
+    }
+
+    @Test("doctor on a bad config prints a FAIL line naming the JSON path and exits 1")
+    func doctorBadConfig() async throws {
+        let path = NSTemporaryDirectory() + "floorctl-bad-\(UUID().uuidString.prefix(8)).json"
+        let text =
+            #"{"site":"x","controller":"y","hardware":"linux","#
+            + #""devices":[{"id":"s","kind":"barcode-scanner","port":5}]}"#
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let run = try await FloorctlProcess.run([
+            "doctor", "--config", path, "--socket", "/tmp/floorctl-test-nobody-listens.sock",
+        ])
+        #expect(run.status == 1)
+        let configLine = run.standardOutput.split(separator: "\n").first { $0.hasPrefix("FAIL  config") }
+        #expect(configLine?.contains("devices[0].port: expected a string") == true, "\(run.standardOutput)")
+    }
+}

@@ -1,0 +1,151 @@
+import Foundation
+import Glibc
+
+/// What a run of the built `floorctl` produced.
+struct FloorctlRun: Sendable {
+    var status: Int32
+    var standardOutput: String
+    var standardError: String
+}
+
+/// Runs the built `floorctl` binary with `posix_spawn` and pipes, on a thread of its own so a fake daemon in the
+/// test process keeps the cooperative pool (Foundation's `Process.waitUntilExit()` hangs off the main thread).
+enum FloorctlProcess {
+    /// `.build/<triple>/debug/floorctl`: next to the test bundle, else under the package's `.build/debug`.
+    static let executablePath: String = {
+        var candidates: [String] = []
+        if let runner = SystemPath.resolvedLink("/proc/self/exe") {
+            var directory = URL(fileURLWithPath: runner).deletingLastPathComponent()
+            // Inside FloorlinkPackageTests.xctest when the bundle is a directory.
+            for _ in 0..<4 {
+                candidates.append(directory.appendingPathComponent("floorctl").path)
+                directory = directory.deletingLastPathComponent()
+            }
+        }
+        let package = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        candidates.append(package.appendingPathComponent(".build/debug/floorctl").path)
+        return candidates.first { access($0, X_OK) == 0 } ?? candidates.last ?? "floorctl"
+    }()
+
+    /// Runs `floorctl arguments` with `FLOORLINK_SOCKET` removed from the environment (plus `environment`), and
+    /// kills it after `timeout`.
+    static func run(
+        _ arguments: [String],
+        environment: [String: String] = [:],
+        timeout: Duration = .seconds(30)
+    ) async throws -> FloorctlRun {
+        var variables = ProcessInfo.processInfo.environment
+        variables["FLOORLINK_SOCKET"] = nil
+        variables.merge(environment) { $1 }
+        let environmentLines = variables.map { "\($0.key)=\($0.value)" }
+        let path = executablePath
+        return try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread {
+                continuation.resume(
+                    with: Result { try spawnAndWait(path, arguments, environmentLines, timeout: timeout) }
+                )
+            }
+            thread.start()
+        }
+    }
+
+    private static func spawnAndWait(
+        _ path: String,
+        _ arguments: [String],
+        _ environment: [String],
+        timeout: Duration
+    ) throws -> FloorctlRun {
+        var outputPipe: [Int32] = [0, 0]
+        var errorPipe: [Int32] = [0, 0]
+        guard pipe(&outputPipe) == 0, pipe(&errorPipe) == 0 else { throw SpawnError("pipe failed: errno \(errno)") }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, outputPipe[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, errorPipe[1], 2)
+        for descriptor in outputPipe + errorPipe { posix_spawn_file_actions_addclose(&actions, descriptor) }
+        // The test runner's threads block signals; the child must start with none blocked and default handlers.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        var allSignals = sigset_t()
+        sigfillset(&allSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        let argv = ([path] + arguments).map { strdup($0) } + [nil]
+        let envp = environment.map { strdup($0) } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let started = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
+        close(outputPipe[1])
+        close(errorPipe[1])
+        defer {
+            close(outputPipe[0])
+            close(errorPipe[0])
+        }
+        guard started == 0 else { throw SpawnError("cannot start \(path): errno \(started)") }
+
+        let deadline = ContinuousClock.now + timeout
+        var output: [UInt8] = []
+        var errors: [UInt8] = []
+        var open = [outputPipe[0], errorPipe[0]]
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while !open.isEmpty {
+            let left = deadline - ContinuousClock.now
+            guard left > .zero else {
+                kill(pid, SIGKILL)
+                break
+            }
+            var pollers = open.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+            let ready = poll(&pollers, nfds_t(pollers.count), Int32(left.components.seconds * 1000 + 1))
+            if ready < 0, errno == EINTR { continue }
+            for poller in pollers where poller.revents != 0 {
+                let count = read(poller.fd, &buffer, buffer.count)
+                if count > 0 {
+                    if poller.fd == outputPipe[0] {
+                        output += buffer.prefix(count)
+                    } else {
+                        errors += buffer.prefix(count)
+                    }
+                } else if count == 0 || errno != EINTR {
+                    open.removeAll { $0 == poller.fd }
+                }
+            }
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+        let signal = status & 0x7f
+        return FloorctlRun(
+            status: signal == 0 ? (status >> 8) & 0xff : 128 + signal,
+            standardOutput: String(decoding: output, as: UTF8.self),
+            standardError: String(decoding: errors, as: UTF8.self)
+        )
+    }
+}
+
+/// A failure to start the child.
+struct SpawnError: Error, CustomStringConvertible {
+    var description: String
+
+    init(_ description: String) {
+        self.description = description
+    }
+}
+
+/// Symlink resolution for finding the test runner.
+enum SystemPath {
+    static func resolvedLink(_ path: String) -> String? {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let count = readlink(path, &buffer, buffer.count - 1)
+        guard count > 0 else { return nil }
+        return String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
