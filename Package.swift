@@ -8,6 +8,7 @@ let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
 let package = Package(
     name: "Floorlink",
     products: [
+        .executable(name: "floorlinkd", targets: ["floorlinkd"]),
         .executable(name: "floorctl", targets: ["floorctl"]),
         .library(name: "HAL", targets: ["HAL"]),
         .library(name: "HALSimulated", targets: ["HALSimulated"]),
@@ -54,6 +55,8 @@ let package = Package(
         .target(name: "GS1", swiftSettings: strict),
         // The event model: types, JSON, the sink drivers report to.
         .target(name: "Events", swiftSettings: strict),
+        // The durable append-only event log with per-uplink cursors.
+        .target(name: "Outbox", dependencies: ["Events"], swiftSettings: strict),
         // Drivers: barcode scanner, RFID reader, locker bank, pick-to-light.
         .target(name: "Devices", dependencies: ["HAL", "GS1", "Events", "COpenSSL"], swiftSettings: strict),
 
@@ -63,9 +66,12 @@ let package = Package(
         // The service: config, wiring, command routing, control socket, health, systemd notify, logging.
         .target(
             name: "Service",
-            dependencies: ["HAL", "HALLinux", "HALSimulated", "GS1", "Events", "Devices"],
+            dependencies: ["HAL", "HALLinux", "HALSimulated", "GS1", "Events", "Devices", "Outbox", "Uplink"],
             swiftSettings: strict
         ),
+
+        // The daemon.
+        .executableTarget(name: "floorlinkd", dependencies: ["Service"], swiftSettings: strict),
 
         // The technician's CLI: hand-written argument parsing in swift-argument-parser's conventions.
         .executableTarget(

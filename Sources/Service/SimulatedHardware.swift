@@ -48,7 +48,22 @@ public final class SimulatedHardware: Sendable {
             switch device {
             case .barcodeScanner(let settings): serial.addDevice(path: settings.port)
             case .rfidReader(let settings): serial.addDevice(path: settings.port)
-            case .lockerBank, .pickToLight: break
+            case .lockerBank(let bank):
+                // Doors start closed: an active-low sensor idles high.
+                for door in bank.doors {
+                    bySelector[door.sensor.chip]?.drive(door.sensor.offset, high: door.sensorActiveLow)
+                    if let occupancy = door.occupancy {
+                        bySelector[occupancy.chip]?.drive(occupancy.offset, high: door.occupancyActiveLow)
+                    }
+                }
+            case .pickToLight(let module):
+                // Buttons start released: an active-low button idles high.
+                for slot in module.slots {
+                    bySelector[slot.button.chip]?.drive(slot.button.offset, high: slot.buttonActiveLow)
+                    if let shortage = slot.shortageButton {
+                        bySelector[shortage.chip]?.drive(shortage.offset, high: slot.buttonActiveLow)
+                    }
+                }
             }
         }
     }

@@ -8,8 +8,12 @@ public struct StandardErrorLogHandler: LogHandler {
     public init() {}
 
     public func write(_ entry: LogEntry) {
-        let line = entry.line.replacingNewlines() + "\n"
-        var bytes = Array(line.utf8)
+        Self.writeRaw(entry.line.replacingNewlines() + "\n")
+    }
+
+    /// Writes `text` to standard error as it is, in one piece with respect to other log lines.
+    static func writeRaw(_ text: String) {
+        var bytes = Array(text.utf8)
         Self.lock.withLock { _ in
             var offset = 0
             while offset < bytes.count {

@@ -1,0 +1,241 @@
+import Events
+import Glibc
+
+/// Opens an outbox directory after a clean close or a crash: takes the lock, reads the cursors, scans the last
+/// segment and truncates a torn or corrupt tail so appending can continue after the last good record.
+enum LogRecovery {
+    /// Recovers `<dataDirectory>/outbox`, creating it when missing.
+    static func recover(dataDirectory: String, uplinks: [String]) throws(OutboxError) -> RecoveredLog {
+        let createdData = try FileSystem.makeDirectory(dataDirectory)
+        let outboxPath = dataDirectory + "/outbox"
+        let createdOutbox = try FileSystem.makeDirectory(outboxPath)
+        if createdData { try syncDirectory(parent(of: dataDirectory)) }
+        if createdOutbox { try syncDirectory(dataDirectory) }
+
+        let directoryDescriptor = try FileSystem.openFile(outboxPath, flags: O_RDONLY | O_DIRECTORY)
+        var lockDescriptor: Int32 = -1
+        do throws(OutboxError) {
+            let lockPath = outboxPath + "/lock"
+            lockDescriptor = try FileSystem.openFile(lockPath, flags: O_RDWR | O_CREAT)
+            guard try FileSystem.lockExclusively(lockDescriptor, path: lockPath) else {
+                throw OutboxError.locked(path: lockPath)
+            }
+            var log = try recoverLocked(
+                outboxPath: outboxPath,
+                directoryDescriptor: directoryDescriptor,
+                uplinks: uplinks
+            )
+            log.lockDescriptor = lockDescriptor
+            return log
+        } catch {
+            if lockDescriptor >= 0 { FileSystem.closeFile(lockDescriptor) }
+            FileSystem.closeFile(directoryDescriptor)
+            throw error
+        }
+    }
+
+    /// Reads the cursor file of `uplink`: 0 when there is none.
+    static func readCursor(outboxPath: String, uplink: String) throws(OutboxError) -> UInt64 {
+        let path = cursorPath(outboxPath: outboxPath, uplink: uplink)
+        let descriptor: Int32
+        do throws(OutboxError) {
+            descriptor = try FileSystem.openFile(path, flags: O_RDONLY)
+        } catch {
+            if case .system(_, _, ENOENT) = error { return 0 }
+            throw error
+        }
+        defer { FileSystem.closeFile(descriptor) }
+        let bytes = try FileSystem.read(descriptor, offset: 0, count: 64, path: path)
+        let text = String(decoding: bytes, as: UTF8.self)
+        let digits = text.hasSuffix("\n") ? String(text.dropLast()) : text
+        guard !digits.isEmpty, digits.utf8.allSatisfy({ (48...57).contains($0) }), let value = UInt64(digits) else {
+            throw OutboxError.corruptCursor(path: path, contents: String(text.prefix(40)))
+        }
+        return value
+    }
+
+    /// `<outbox>/cursor-<uplink>`.
+    static func cursorPath(outboxPath: String, uplink: String) -> String {
+        outboxPath + "/cursor-" + uplink
+    }
+
+    /// Opens, fsyncs and closes directory `path`.
+    static func syncDirectory(_ path: String) throws(OutboxError) {
+        let descriptor = try FileSystem.openFile(path, flags: O_RDONLY | O_DIRECTORY)
+        defer { FileSystem.closeFile(descriptor) }
+        try FileSystem.sync(descriptor, path: path)
+    }
+
+    private static func parent(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    private static func recoverLocked(
+        outboxPath: String,
+        directoryDescriptor: Int32,
+        uplinks: [String]
+    ) throws(OutboxError) -> RecoveredLog {
+        let names = try FileSystem.listDirectory(outboxPath)
+        var directoryChanged = false
+        for name in names where name.hasSuffix(".tmp") {
+            try FileSystem.remove(outboxPath + "/" + name)
+            directoryChanged = true
+        }
+        var cursors: [String: UInt64] = [:]
+        for uplink in uplinks {
+            cursors[uplink] = try readCursor(outboxPath: outboxPath, uplink: uplink)
+        }
+        let highestCursor = cursors.values.max() ?? 0
+
+        var firstSeqs = names.compactMap(Segment.firstSeq(fromFileName:)).sorted()
+        if firstSeqs.isEmpty {
+            let firstSeq = highestCursor + 1
+            let path = outboxPath + "/" + Segment.fileName(firstSeq: firstSeq)
+            FileSystem.closeFile(try FileSystem.openFile(path, flags: O_WRONLY | O_CREAT | O_EXCL))
+            firstSeqs = [firstSeq]
+            directoryChanged = true
+        }
+        // An empty last segment after a roll: continue in the one before it, so a tail lost there in a power
+        // cut does not leave a gap in the seqs.
+        while firstSeqs.count > 1, let last = firstSeqs.last {
+            let path = outboxPath + "/" + Segment.fileName(firstSeq: last)
+            guard try FileSystem.size(ofFile: path) == 0 else { break }
+            try FileSystem.remove(path)
+            firstSeqs.removeLast()
+            directoryChanged = true
+        }
+
+        var segments: [Segment] = []
+        for firstSeq in firstSeqs.dropLast() {
+            let path = outboxPath + "/" + Segment.fileName(firstSeq: firstSeq)
+            let size = try FileSystem.size(ofFile: path)
+            segments.append(
+                Segment(
+                    firstSeq: firstSeq,
+                    path: path,
+                    size: size,
+                    syncedSize: size,
+                    descriptor: nil,
+                    needsDirectorySync: false
+                )
+            )
+        }
+        let lastFirstSeq = firstSeqs.last ?? highestCursor + 1
+        var tail = try scanLastSegment(
+            path: outboxPath + "/" + Segment.fileName(firstSeq: lastFirstSeq),
+            firstSeq: lastFirstSeq
+        )
+        let appendDescriptor = try FileSystem.openFile(tail.segment.path, flags: O_WRONLY | O_APPEND)
+        tail.segment.descriptor = appendDescriptor
+        segments.append(tail.segment)
+        if directoryChanged {
+            do throws(OutboxError) {
+                try FileSystem.sync(directoryDescriptor, path: outboxPath)
+            } catch {
+                FileSystem.closeFile(appendDescriptor)
+                throw error
+            }
+        }
+        return RecoveredLog(
+            outboxPath: outboxPath,
+            directoryDescriptor: directoryDescriptor,
+            lockDescriptor: -1,
+            segments: segments,
+            nextSeq: max(tail.nextSeq, highestCursor + 1),
+            cursors: cursors,
+            recoveredRecords: tail.records,
+            reports: tail.reports,
+            droppedRecords: tail.droppedRecords,
+            droppedBytes: tail.droppedBytes
+        )
+    }
+
+    private struct TailScan {
+        var segment: Segment
+        var nextSeq: UInt64
+        var records = 0
+        var reports: [JSONValue] = []
+        var droppedRecords = 0
+        var droppedBytes = 0
+    }
+
+    /// Scans the last segment: keeps every valid record, skips damage followed by valid records, truncates a
+    /// damaged tail, and syncs the file so what was recovered is on disk before anyone reads it.
+    private static func scanLastSegment(path: String, firstSeq: UInt64) throws(OutboxError) -> TailScan {
+        let descriptor = try FileSystem.openFile(path, flags: O_RDWR)
+        defer { FileSystem.closeFile(descriptor) }
+        let size = try FileSystem.size(descriptor, path: path)
+        var segment = Segment(
+            firstSeq: firstSeq,
+            path: path,
+            size: size,
+            syncedSize: size,
+            descriptor: nil,
+            needsDirectorySync: false
+        )
+        var scan = TailScan(segment: segment, nextSeq: firstSeq)
+        var scanner = RecordScanner(descriptor: descriptor, path: path, start: 0, end: size)
+        var lastSeq: UInt64?
+        var openDamage: (offset: Int, bytes: Int)?
+        while true {
+            switch try scanner.next() {
+            case .end:
+                scan.segment = segment
+                if let lastSeq { scan.nextSeq = lastSeq + 1 }
+                try FileSystem.syncData(descriptor, path: path)
+                return scan
+            case .record(let offset, let payload):
+                guard let seq = sequenceNumber(of: payload) else {
+                    openDamage = (offset, RecordFormat.headerBytes + payload.count)
+                    continue
+                }
+                if let damage = openDamage {
+                    let previous = lastSeq ?? (firstSeq > 0 ? firstSeq - 1 : 0)
+                    let lost = seq > previous + 1 ? Int(clamping: seq - previous - 1) : 1
+                    scan.reports.append(report(segment, "corrupt-record", damage.offset, lost, damage.bytes))
+                    scan.droppedRecords += lost
+                    scan.droppedBytes += damage.bytes
+                    openDamage = nil
+                }
+                segment.noteRecord(seq: seq, offset: offset)
+                lastSeq = seq
+                scan.records += 1
+            case .damaged(let offset, let byteCount, let resumed):
+                if resumed {
+                    openDamage = (offset, byteCount)
+                } else {
+                    try FileSystem.truncate(descriptor, to: offset, path: path)
+                    segment.size = offset
+                    segment.syncedSize = offset
+                    scan.reports.append(report(segment, "torn-tail", offset, 1, byteCount))
+                    scan.droppedRecords += 1
+                    scan.droppedBytes += byteCount
+                }
+            }
+        }
+    }
+
+    /// The seq of a record, read from its payload prefix or, failing that, by decoding the event.
+    static func sequenceNumber(of payload: ArraySlice<UInt8>) -> UInt64? {
+        if let seq = RecordFormat.sequenceNumber(inPayload: payload) { return seq }
+        guard let json = try? JSONValue(parsing: payload), let event = try? Event(json: json) else { return nil }
+        return event.seq
+    }
+
+    private static func report(
+        _ segment: Segment,
+        _ reason: String,
+        _ offset: Int,
+        _ records: Int,
+        _ bytes: Int
+    ) -> JSONValue {
+        [
+            "segment": .string(segment.fileName),
+            "reason": .string(reason),
+            "offset": .int(Int64(offset)),
+            "droppedRecords": .int(Int64(records)),
+            "droppedBytes": .int(Int64(bytes)),
+        ]
+    }
+}

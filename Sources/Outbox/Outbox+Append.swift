@@ -1,0 +1,251 @@
+import Events
+import Glibc
+
+extension Outbox {
+    /// Stamps an event (next seq, a UUIDv7 id, the current time), appends it and returns it once it is durable
+    /// under the fsync policy. Throws `OutboxError.full` when the quota is used up, and the write or sync error
+    /// when the disk failed (the segment is then abandoned and an `outbox.fault` event reports it).
+    public func append(_ type: EventType, device: String, data: JSONValue) async throws(OutboxError) -> Event {
+        drainReports()
+        let event = try write(type, device: device, data: data, isReport: false)
+        raiseQuotaLevel()
+        let result = await withCheckedContinuation { continuation in
+            attachWaiter(continuation, seq: event.seq)
+        }
+        try result.get()
+        return event
+    }
+
+    /// Queues one of the outbox's own events and writes it (and any queued before it) now if possible.
+    func appendReport(_ type: EventType, data: JSONValue) {
+        pendingReports.append((type, data))
+        drainReports()
+    }
+
+    /// Writes queued reports in order, stopping at the first that cannot be written.
+    func drainReports() {
+        guard !drainingReports, !closed else { return }
+        drainingReports = true
+        defer { drainingReports = false }
+        while let report = pendingReports.first {
+            guard (try? write(report.type, device: Self.reportDevice, data: report.data, isReport: true)) != nil else {
+                return
+            }
+            pendingReports.removeFirst()
+        }
+    }
+
+    private func attachWaiter(_ waiter: CheckedContinuation<Result<Void, OutboxError>, Never>, seq: UInt64) {
+        if let index = pending.lastIndex(where: { $0.event.seq == seq }) {
+            pending[index].waiter = waiter
+        } else if durableSeq >= seq {
+            waiter.resume(returning: .success(()))
+        } else {
+            waiter.resume(returning: .failure(.closed(path: outboxPath)))
+        }
+    }
+
+    /// Stamps, encodes and writes one event to the active segment and queues it for the next sync.
+    private func write(
+        _ type: EventType,
+        device: String,
+        data: JSONValue,
+        isReport: Bool
+    ) throws(OutboxError)
+        -> Event
+    {
+        guard !closed else { throw OutboxError.closed(path: outboxPath) }
+        let time = EventTime.now()
+        let event = Event(
+            id: makeID(time: time),
+            seq: nextSeq,
+            site: site,
+            controller: controller,
+            device: device,
+            type: type,
+            time: time,
+            data: data
+        )
+        let payload = Array(event.jsonText.utf8)
+        guard payload.count <= RecordFormat.maximumPayloadBytes else {
+            throw OutboxError.eventTooLarge(bytes: payload.count, limit: RecordFormat.maximumPayloadBytes)
+        }
+        let record = RecordFormat.encode(payload: payload)
+        if !isReport { try ensureRoom(forRecordBytes: record.count) }
+        let index = try activeSegmentIndex(forRecordBytes: record.count)
+        let path = segments[index].path
+        do throws(OutboxError) {
+            guard let descriptor = segments[index].descriptor else {
+                throw FileSystem.failure("write", path, EBADF)
+            }
+            if !injectedWriteFailures.isEmpty {
+                throw FileSystem.failure("write", path, injectedWriteFailures.removeFirst())
+            }
+            try FileSystem.writeAll(descriptor, record, path: path)
+        } catch {
+            abandonAfterWriteFailure(segmentIndex: index, error: error, isReport: isReport)
+            throw error
+        }
+        let offset = segments[index].size
+        segments[index].size += record.count
+        segments[index].noteRecord(seq: event.seq, offset: offset)
+        usedBytes += record.count
+        nextSeq += 1
+        pending.append(
+            PendingAppend(
+                event: event,
+                segmentFirstSeq: segments[index].firstSeq,
+                recordBytes: record.count,
+                waiter: nil
+            )
+        )
+        pendingBytes += record.count
+        scheduleFlush()
+        return event
+    }
+
+    private func makeID(time: EventTime) -> EventID {
+        if time.millisecondsSinceEpoch == idMillisecond {
+            idSequence &+= 1
+        } else {
+            idMillisecond = time.millisecondsSinceEpoch
+            idSequence = 0
+        }
+        return EventID(time: time, sequence: idSequence, using: &random)
+    }
+
+    /// The index of the segment to write a record of `recordBytes` to, rolling to a new one when the active
+    /// segment is full or was abandoned.
+    private func activeSegmentIndex(forRecordBytes recordBytes: Int) throws(OutboxError) -> Int {
+        if !needsNewSegment, let last = segments.indices.last, segments[last].descriptor != nil {
+            let size = segments[last].size
+            if size == 0 || size + recordBytes <= segmentBytes { return last }
+        }
+        needsNewSegment = true
+        try openSegment(firstSeq: nextSeq)
+        needsNewSegment = false
+        closeRetiredSegments()
+        return segments.count - 1
+    }
+
+    /// Creates `seg-<firstSeq>.log`; its directory entry is synced with the first sync of its records.
+    private func openSegment(firstSeq: UInt64) throws(OutboxError) {
+        // Only an abandoned empty segment can already hold this name.
+        while let last = segments.last, last.firstSeq >= firstSeq, last.size == 0 {
+            if let descriptor = last.descriptor { FileSystem.closeFile(descriptor) }
+            try FileSystem.remove(last.path)
+            segments.removeLast()
+        }
+        let path = outboxPath + "/" + Segment.fileName(firstSeq: firstSeq)
+        let descriptor = try FileSystem.openFile(path, flags: O_WRONLY | O_CREAT | O_EXCL | O_APPEND)
+        segments.append(
+            Segment(
+                firstSeq: firstSeq,
+                path: path,
+                size: 0,
+                syncedSize: 0,
+                descriptor: descriptor,
+                needsDirectorySync: true
+            )
+        )
+    }
+
+    /// Closes segments that are no longer written to once everything in them is synced.
+    func closeRetiredSegments() {
+        for index in segments.indices where index < segments.count - 1 || needsNewSegment {
+            let segment = segments[index]
+            guard let descriptor = segment.descriptor, segment.size == segment.syncedSize, !segment.needsDirectorySync
+            else { continue }
+            FileSystem.closeFile(descriptor)
+            segments[index].descriptor = nil
+        }
+    }
+
+    /// After a failed write: cut the partial record off and stop writing to that segment (an empty one is kept,
+    /// it holds nothing), then report the fault.
+    private func abandonAfterWriteFailure(segmentIndex index: Int, error: OutboxError, isReport: Bool) {
+        let segment = segments[index]
+        var truncated = false
+        if let descriptor = segment.descriptor {
+            truncated = (try? FileSystem.truncate(descriptor, to: segment.size, path: segment.path)) != nil
+        }
+        if segment.size > 0 || !truncated {
+            needsNewSegment = true
+            closeRetiredSegments()
+        }
+        guard !isReport else { return }
+        var data = faultData(reason: "write-failed", segment: segment, error: error)
+        if case .object(var members) = data {
+            members.append(("truncated", .bool(truncated)))
+            data = .object(members)
+        }
+        appendReport(.outboxFault, data: data)
+    }
+
+    /// The data of an `outbox.fault` event.
+    func faultData(reason: String, segment: Segment, error: OutboxError) -> JSONValue {
+        var members: [(String, JSONValue)] = [("reason", .string(reason)), ("segment", .string(segment.fileName))]
+        if case .system(let operation, _, let code) = error {
+            members.append(("operation", .string(operation)))
+            members.append(("errno", .int(Int64(code))))
+        }
+        members.append(("error", .string(error.description)))
+        return .object(members)
+    }
+
+    /// Throws `full` (reporting it once) when a record of `recordBytes` does not fit under the quota minus the
+    /// reserve; without uplinks, the oldest segments are removed first to make room.
+    private func ensureRoom(forRecordBytes recordBytes: Int) throws(OutboxError) {
+        let limit = quotaBytes - Self.reserveBytes
+        if usedBytes + recordBytes > limit && uplinks.isEmpty {
+            evictOldestSegments(untilFits: recordBytes, limit: limit)
+        }
+        guard usedBytes + recordBytes > limit else {
+            fullReported = false
+            return
+        }
+        if !fullReported {
+            fullReported = true
+            appendReport(.outboxQuota, data: quotaData(level: "full"))
+        }
+        throw OutboxError.full(usedBytes: usedBytes, quotaBytes: quotaBytes)
+    }
+
+    /// Without uplinks nobody is owed old events: drop whole segments, oldest first, to make room.
+    private func evictOldestSegments(untilFits recordBytes: Int, limit: Int) {
+        while usedBytes + recordBytes > limit, segments.count > 1, segments[0].descriptor == nil {
+            guard (try? FileSystem.remove(segments[0].path)) != nil else { return }
+            usedBytes -= segments[0].size
+            segments.removeFirst()
+            evictedSegments += 1
+        }
+        lowerQuotaLevel()
+    }
+
+    /// Appends an `outbox.quota` alarm for each threshold crossed upward since the last one.
+    func raiseQuotaLevel() {
+        while true {
+            let level = QuotaLevel(usedBytes: usedBytes, quotaBytes: quotaBytes)
+            guard level > quotaLevel, let next = QuotaLevel(rawValue: quotaLevel.rawValue + 1) else {
+                lowerQuotaLevel()
+                return
+            }
+            quotaLevel = next
+            appendReport(.outboxQuota, data: quotaData(level: next == .warning ? "warning" : "critical"))
+        }
+    }
+
+    /// Re-arms the alarms after disk use fell below a threshold.
+    func lowerQuotaLevel() {
+        quotaLevel = min(quotaLevel, QuotaLevel(usedBytes: usedBytes, quotaBytes: quotaBytes))
+    }
+
+    private func quotaData(level: String) -> JSONValue {
+        [
+            "usedBytes": .int(Int64(usedBytes)),
+            "quotaBytes": .int(Int64(quotaBytes)),
+            "percent": .int(Int64(usedBytes * 100 / quotaBytes)),
+            "level": .string(level),
+        ]
+    }
+}

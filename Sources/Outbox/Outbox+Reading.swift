@@ -1,0 +1,133 @@
+import Events
+import Glibc
+
+extension Outbox {
+    /// Durable events with seq greater than `seq`, oldest first, at most `limit`; waits while there are none
+    /// (woken by the next durable append). Cancellation ends the wait with `CancellationError`.
+    public func events(after seq: UInt64, limit: Int) async throws -> [Event] {
+        guard limit > 0 else { return [] }
+        while true {
+            try Task.checkCancellation()
+            guard !closed else { throw OutboxError.closed(path: outboxPath) }
+            if durableSeq > seq {
+                let found = try readEvents(after: seq, limit: limit, reportDamage: true)
+                if !found.isEmpty { return found }
+            }
+            await waitForDurableAppend()
+        }
+    }
+
+    private func waitForDurableAppend() async {
+        let id = nextWaiterID
+        nextWaiterID += 1
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                if Task.isCancelled || closed {
+                    continuation.resume()
+                } else {
+                    readers[id] = continuation
+                }
+            }
+        } onCancel: {
+            Task { await self.cancelReader(id) }
+        }
+    }
+
+    private func cancelReader(_ id: Int) {
+        readers.removeValue(forKey: id)?.resume()
+    }
+
+    /// Reads durable events after `seq` from the segments, starting each segment scan at the nearest checkpoint.
+    /// Damaged records are skipped, counted and (once each) reported with an `outbox.corrupt` event.
+    func readEvents(after seq: UInt64, limit: Int, reportDamage: Bool) throws(OutboxError) -> [Event] {
+        var events: [Event] = []
+        guard limit > 0, durableSeq > seq else { return events }
+        let target = seq + 1
+        var damages: [(segment: Segment, offset: Int, records: Int, bytes: Int)] = []
+        var index = segmentIndex(forSeq: target)
+        var reachedDurableEnd = false
+        while index < segments.count, events.count < limit, !reachedDurableEnd {
+            let segment = segments[index]
+            let upperSeq = index + 1 < segments.count ? segments[index + 1].firstSeq : UInt64.max
+            guard segment.firstSeq <= durableSeq else { break }
+            let descriptor = try FileSystem.openFile(segment.path, flags: O_RDONLY)
+            defer { FileSystem.closeFile(descriptor) }
+            var scanner = RecordScanner(
+                descriptor: descriptor,
+                path: segment.path,
+                start: segment.scanStart(forSeq: target),
+                end: segment.size
+            )
+            var previousSeq: UInt64?
+            var openDamage: (offset: Int, bytes: Int)?
+            scanning: while events.count < limit {
+                switch try scanner.next() {
+                case .end:
+                    break scanning
+                case .record(let offset, let payload):
+                    guard let recordSeq = LogRecovery.sequenceNumber(of: payload) else {
+                        openDamage = (offset, RecordFormat.headerBytes + payload.count)
+                        continue
+                    }
+                    if recordSeq >= upperSeq { break scanning }
+                    if recordSeq > durableSeq {
+                        reachedDurableEnd = true
+                        break scanning
+                    }
+                    if let damage = openDamage {
+                        let previous = previousSeq ?? recordSeq
+                        let lost = recordSeq > previous + 1 ? Int(clamping: recordSeq - previous - 1) : 1
+                        damages.append((segment, damage.offset, lost, damage.bytes))
+                        openDamage = nil
+                    }
+                    previousSeq = recordSeq
+                    segments[index].noteRecord(seq: recordSeq, offset: offset)
+                    guard recordSeq >= target else { continue }
+                    if let json = try? JSONValue(parsing: payload), let event = try? Event(json: json) {
+                        events.append(event)
+                    } else {
+                        damages.append((segment, offset, 1, RecordFormat.headerBytes + payload.count))
+                    }
+                case .damaged(let offset, let byteCount, let resumed):
+                    if resumed {
+                        openDamage = (offset, byteCount)
+                    } else {
+                        damages.append((segment, offset, 1, byteCount))
+                    }
+                }
+            }
+            if let damage = openDamage { damages.append((segment, damage.offset, 1, damage.bytes)) }
+            index += 1
+        }
+        if reportDamage {
+            for damage in damages {
+                let key = "\(damage.segment.firstSeq)@\(damage.offset)"
+                guard !reportedDamage.contains(key) else { continue }
+                reportedDamage.insert(key)
+                droppedRecords += damage.records
+                droppedBytes += damage.bytes
+                appendReport(
+                    .outboxCorrupt,
+                    data: [
+                        "segment": .string(damage.segment.fileName),
+                        "offset": .int(Int64(damage.offset)),
+                        "droppedRecords": .int(Int64(damage.records)),
+                        "droppedBytes": .int(Int64(damage.bytes)),
+                    ]
+                )
+            }
+        }
+        return events
+    }
+
+    /// The last segment whose first seq is at most `seq` (the first segment when all start later).
+    private func segmentIndex(forSeq seq: UInt64) -> Int {
+        var low = 0
+        var high = segments.count
+        while low < high {
+            let middle = (low + high) / 2
+            if segments[middle].firstSeq <= seq { low = middle + 1 } else { high = middle }
+        }
+        return max(0, low - 1)
+    }
+}

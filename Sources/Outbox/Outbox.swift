@@ -1,0 +1,258 @@
+import Events
+import Glibc
+
+/// The durable append-only event log: segment files of CRC-checked records under `<dataDir>/outbox/`, one
+/// acknowledged cursor per uplink, a disk quota with alarms, and live streams for local subscribers.
+public actor Outbox: EventLog {
+    /// Room below the quota kept for the outbox's own alarm and fault events.
+    static let reserveBytes = 4 << 10
+    /// A group-commit batch is synced at once when its records reach this many bytes.
+    static let groupCommitMaxBytes = 1 << 20
+    /// Events a local subscriber may fall behind by before the oldest are dropped from its stream.
+    static let subscriberBufferSize = 1024
+    /// The `device` of the outbox's own events.
+    static let reportDevice = "outbox"
+
+    let outboxPath: String
+    let site: String
+    let controller: String
+    let uplinks: [String]
+    let policy: FsyncPolicy
+    let segmentBytes: Int
+    let quotaBytes: Int
+    let io: BlockingIOQueue
+    let directoryDescriptor: Int32
+    let lockDescriptor: Int32
+
+    /// Ascending by `firstSeq`; the last one is the active segment unless `needsNewSegment`.
+    var segments: [Segment]
+    /// The seq the next appended event gets.
+    var nextSeq: UInt64
+    /// Readers and subscribers see events up to here: everything at or below it is on disk.
+    var durableSeq: UInt64
+    var cursors: [String: UInt64]
+    /// The highest cursor each uplink has asked to persist (its write may still be running).
+    var requestedCursors: [String: UInt64] = [:]
+    var acknowledgementsInFlight = 0
+    var usedBytes: Int
+    /// The last segment was abandoned after a failure; the next append opens a new one.
+    var needsNewSegment = false
+
+    var pending: [PendingAppend] = []
+    var pendingBytes = 0
+    var flushInFlight = false
+    var flushDue = false
+    var flushTimer: Task<Void, Never>?
+    var flushGeneration = 0
+    /// Syncs issued so far (tests compare policies with it).
+    var syncCount = 0
+    var idleWaiters: [CheckedContinuation<Void, Never>] = []
+
+    var readers: [Int: CheckedContinuation<Void, Never>] = [:]
+    var subscribers: [Int: AsyncStream<Event>.Continuation] = [:]
+    var nextWaiterID = 0
+
+    var idMillisecond: Int64 = 0
+    var idSequence: UInt16 = 0
+    var random = SystemRandomNumberGenerator()
+
+    var quotaLevel: QuotaLevel
+    var fullReported = false
+    /// The outbox's own events not yet written (a write failed; retried before the next append).
+    var pendingReports: [(type: EventType, data: JSONValue)] = []
+    var drainingReports = false
+    var reportedDamage: Set<String> = []
+    var recoveredRecords: Int
+    var droppedRecords: Int
+    var droppedBytes: Int
+    var evictedSegments = 0
+    var closed = false
+
+    /// Test seam: errno values the next data syncs fail with instead of running.
+    var injectedSyncFailures: [Int32] = []
+    /// Test seam: errno values the next record writes fail with instead of running.
+    var injectedWriteFailures: [Int32] = []
+
+    private init(
+        recovered: RecoveredLog,
+        site: String,
+        controller: String,
+        uplinks: [String],
+        policy: FsyncPolicy,
+        segmentBytes: Int,
+        quotaBytes: Int,
+        io: BlockingIOQueue
+    ) {
+        outboxPath = recovered.outboxPath
+        self.site = site
+        self.controller = controller
+        self.uplinks = uplinks
+        self.policy = policy
+        self.segmentBytes = segmentBytes
+        self.quotaBytes = quotaBytes
+        self.io = io
+        directoryDescriptor = recovered.directoryDescriptor
+        lockDescriptor = recovered.lockDescriptor
+        segments = recovered.segments
+        nextSeq = recovered.nextSeq
+        durableSeq = recovered.nextSeq - 1
+        cursors = recovered.cursors
+        usedBytes = recovered.segments.reduce(0) { $0 + $1.size }
+        quotaLevel = QuotaLevel(usedBytes: usedBytes, quotaBytes: quotaBytes)
+        recoveredRecords = recovered.recoveredRecords
+        droppedRecords = recovered.droppedRecords
+        droppedBytes = recovered.droppedBytes
+    }
+
+    deinit {
+        guard !closed else { return }
+        for segment in segments {
+            if let descriptor = segment.descriptor { FileSystem.closeFile(descriptor) }
+        }
+        FileSystem.closeFile(directoryDescriptor)
+        FileSystem.closeFile(lockDescriptor)
+    }
+
+    /// Opens (creating if needed) the outbox in `<directory>/outbox/`, recovering after a crash: a torn or
+    /// corrupt last record is dropped and reported with an `outbox.recovered` event.
+    public static func open(
+        directory: String,
+        site: String,
+        controller: String,
+        uplinks: [String],
+        policy: FsyncPolicy = .groupCommit(maxDelay: .milliseconds(5)),
+        segmentBytes: Int = 8 << 20,
+        quotaBytes: Int = 256 << 20
+    ) async throws(OutboxError) -> Outbox {
+        for uplink in uplinks where !isValidUplinkName(uplink) {
+            throw OutboxError.invalidUplinkName(uplink)
+        }
+        guard Set(uplinks).count == uplinks.count else {
+            throw OutboxError.invalidConfiguration("uplinks \(uplinks): expected each name once")
+        }
+        guard segmentBytes >= 512, segmentBytes <= Int(UInt32.max) else {
+            throw OutboxError.invalidConfiguration("segmentBytes \(segmentBytes): expected 512 up to 4 GiB")
+        }
+        guard quotaBytes >= 2 * segmentBytes + 2 * reserveBytes else {
+            throw OutboxError.invalidConfiguration(
+                "quotaBytes \(quotaBytes): expected at least two segments plus \(2 * reserveBytes) bytes"
+            )
+        }
+        if case .groupCommit(let delay) = policy, delay < .zero {
+            throw OutboxError.invalidConfiguration("groupCommit maxDelay \(delay): expected zero or more")
+        }
+        let io = BlockingIOQueue()
+        let recovered = try await io.run { () throws(OutboxError) -> RecoveredLog in
+            try LogRecovery.recover(dataDirectory: directory, uplinks: uplinks)
+        }
+        let outbox = Outbox(
+            recovered: recovered,
+            site: site,
+            controller: controller,
+            uplinks: uplinks,
+            policy: policy,
+            segmentBytes: segmentBytes,
+            quotaBytes: quotaBytes,
+            io: io
+        )
+        await outbox.reportRecovery(recovered.reports)
+        return outbox
+    }
+
+    /// 1–64 letters, digits, `.`, `_` or `-`, not starting with `.`: safe inside a cursor file name.
+    static func isValidUplinkName(_ name: String) -> Bool {
+        let bytes = Array(name.utf8)
+        guard (1...64).contains(bytes.count), bytes[0] != UInt8(ascii: ".") else { return false }
+        return bytes.allSatisfy { byte in
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+                || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: ".")
+                || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
+        }
+    }
+
+    private func reportRecovery(_ reports: [JSONValue]) {
+        for report in reports {
+            appendReport(.outboxRecovered, data: report)
+        }
+    }
+
+    /// Where the outbox stands: depth, oldest undelivered event, disk use, cursors, recovery counts.
+    public var status: OutboxStatus {
+        let slowest = uplinks.isEmpty ? durableSeq : (cursors.values.min() ?? 0)
+        let depth = durableSeq > slowest ? durableSeq - slowest : 0
+        var oldest: EventTime?
+        if depth > 0 {
+            oldest = (try? readEvents(after: slowest, limit: 1, reportDamage: false))?.first?.time
+        }
+        return OutboxStatus(
+            depth: depth,
+            oldestUndeliveredTime: oldest,
+            usedBytes: usedBytes,
+            quotaBytes: quotaBytes,
+            cursors: cursors,
+            lastSeq: durableSeq,
+            segmentCount: segments.count,
+            recoveredRecords: recoveredRecords,
+            droppedRecords: droppedRecords,
+            droppedBytes: droppedBytes,
+            evictedSegments: evictedSegments
+        )
+    }
+
+    /// A live stream of events as they become durable, for local subscribers; a subscriber that falls more
+    /// than `subscriberBufferSize` events behind loses the oldest, so it never stalls appends.
+    public func subscribe() -> AsyncStream<Event> {
+        let (stream, continuation) = AsyncStream.makeStream(
+            of: Event.self,
+            bufferingPolicy: .bufferingNewest(Self.subscriberBufferSize)
+        )
+        guard !closed else {
+            continuation.finish()
+            return stream
+        }
+        let id = nextWaiterID
+        nextWaiterID += 1
+        subscribers[id] = continuation
+        continuation.onTermination = { [weak self] _ in
+            Task { await self?.removeSubscriber(id) }
+        }
+        return stream
+    }
+
+    private func removeSubscriber(_ id: Int) {
+        subscribers[id] = nil
+    }
+
+    /// Syncs what was appended, waits for running cursor writes, closes the files and ends waiting readers
+    /// and subscriber streams. Appends after this throw `OutboxError.closed`.
+    public func close() async {
+        guard !closed else { return }
+        closed = true
+        flushTimer?.cancel()
+        flushTimer = nil
+        flushDue = true
+        while flushInFlight || !pending.isEmpty || acknowledgementsInFlight > 0 {
+            if !flushInFlight && !pending.isEmpty { startFlush() }
+            await withCheckedContinuation { idleWaiters.append($0) }
+        }
+        for index in segments.indices {
+            if let descriptor = segments[index].descriptor { FileSystem.closeFile(descriptor) }
+            segments[index].descriptor = nil
+        }
+        FileSystem.closeFile(directoryDescriptor)
+        FileSystem.closeFile(lockDescriptor)
+        for reader in readers.values { reader.resume() }
+        readers = [:]
+        for subscriber in subscribers.values { subscriber.finish() }
+        subscribers = [:]
+    }
+
+    /// Resumes `close()` once no sync, pending append or cursor write is left.
+    func notifyIfIdle() {
+        guard !flushInFlight, pending.isEmpty, acknowledgementsInFlight == 0 else { return }
+        let waiters = idleWaiters
+        idleWaiters = []
+        for waiter in waiters { waiter.resume() }
+    }
+}

@@ -1,0 +1,167 @@
+import Devices
+import Events
+import HAL
+import Synchronization
+
+/// Turns each configured device into a supervised loop on the chosen backends: serial readers on their port,
+/// GPIO devices on lines of the chips their pins name (opened once per chip and shared).
+struct DeviceFactory: Sendable {
+    let configuration: SiteConfiguration
+    let gpio: any GPIOBackend
+    let serial: any SerialBackend
+    let clock: any Clock
+    let hub: EventHub
+    let registry: DeviceRegistry
+    let logger: Logger
+
+    func supervisors() -> [DeviceSupervisor] {
+        let chips = ChipCache(backend: gpio)
+        return configuration.devices.map { device in
+            let supervisor = DeviceSupervisor(
+                device: device.id,
+                events: hub,
+                clock: clock,
+                logger: logger.labelled(device.id),
+                body: body(for: device, chips: chips)
+            )
+            registry.addSupervisor(supervisor)
+            return supervisor
+        }
+    }
+
+    private func body(for device: DeviceConfiguration, chips: ChipCache) -> @Sendable () async throws -> Void {
+        let hub = hub
+        let clock = clock
+        let registry = registry
+        let serial = serial
+        let logger = logger
+        switch device {
+        case .barcodeScanner(let settings):
+            let bank = configuration.devices.compactMap { device -> String? in
+                guard case .lockerBank(let bank) = device, bank.codeReader == settings.id else { return nil }
+                return bank.id
+            }.first
+            let handler: (any ScanHandler)? = bank.map {
+                CodeReaderScanHandler(
+                    bank: $0,
+                    keypad: settings.id,
+                    registry: registry,
+                    logger: logger.labelled(settings.id)
+                )
+            }
+            let scanner = BarcodeScanner(
+                configuration: .init(
+                    id: settings.id,
+                    port: settings.port,
+                    serial: settings.serial,
+                    framing: settings.framing,
+                    aimPrefix: settings.aimPrefix,
+                    goodReadCommand: settings.goodReadCommand,
+                    badReadCommand: settings.badReadCommand
+                ),
+                backend: serial,
+                clock: clock,
+                events: hub,
+                handler: handler,
+                backoff: Backoff(jitter: 0.2)
+            )
+            return {
+                registry.register(settings.id, .scanner(scanner))
+                defer { registry.unregister(settings.id) }
+                await scanner.run()
+            }
+        case .rfidReader(let settings):
+            let reader = RFIDReader(
+                configuration: .init(
+                    id: settings.id,
+                    port: settings.port,
+                    serial: settings.serial,
+                    dedupWindow: settings.dedupWindow,
+                    dedupCapacity: settings.dedupCapacity
+                ),
+                protocol: M100Protocol(),
+                backend: serial,
+                clock: clock,
+                events: hub,
+                backoff: Backoff(jitter: 0.2)
+            )
+            return {
+                registry.register(settings.id, .rfidReader(reader))
+                defer { registry.unregister(settings.id) }
+                await reader.run()
+            }
+        case .lockerBank(let settings):
+            return {
+                let wiring = try settings.doors.map { door throws(HALError) in
+                    DoorWiring(
+                        door: door.id,
+                        lock: try chips.pin(door.lock),
+                        sensor: try chips.pin(door.sensor),
+                        sensorActiveLow: door.sensorActiveLow,
+                        occupancy: try door.occupancy.map { pin throws(HALError) in try chips.pin(pin) },
+                        occupancyActiveLow: door.occupancyActiveLow
+                    )
+                }
+                let io = try GPIODoorIO(wiring: wiring, clock: clock, consumer: "floorlink:\(settings.id)")
+                let bank = LockerBank(
+                    configuration: LockerBankConfiguration(
+                        id: settings.id,
+                        doors: settings.doors.map(\.id),
+                        pulse: settings.pulse,
+                        maxPulse: settings.maxPulse,
+                        maxConcurrentUnlocks: settings.maxConcurrentUnlocks,
+                        leftOpenAfter: settings.leftOpenAfter,
+                        debounce: settings.debounce
+                    ),
+                    io: io,
+                    clock: clock,
+                    events: hub
+                )
+                registry.register(settings.id, .lockerBank(bank))
+                defer { registry.unregister(settings.id) }
+                hub.setState(settings.id, "running", detail: "\(settings.doors.count) doors")
+                await bank.run()
+            }
+        case .pickToLight(let settings):
+            return {
+                let slots = try settings.slots.map { slot throws(HALError) in
+                    var lights: [String: GPIOPin] = [:]
+                    for (colour, pin) in slot.lights { lights[colour] = try chips.pin(pin) }
+                    return PickToLightConfiguration.SlotWiring(
+                        id: slot.id,
+                        lights: lights,
+                        button: try chips.pin(slot.button),
+                        buttonActiveLow: slot.buttonActiveLow,
+                        shortageButton: try slot.shortageButton.map { pin throws(HALError) in try chips.pin(pin) }
+                    )
+                }
+                let module = PickToLight(
+                    configuration: PickToLightConfiguration(id: settings.id, debounce: settings.debounce, slots: slots),
+                    clock: clock,
+                    events: hub
+                )
+                registry.register(settings.id, .pickToLight(module))
+                defer { registry.unregister(settings.id) }
+                hub.setState(settings.id, "running", detail: "\(settings.slots.count) slots")
+                try await module.run()
+            }
+        }
+    }
+}
+
+/// Opens each GPIO chip once and hands out pins on it.
+final class ChipCache: Sendable {
+    private let backend: any GPIOBackend
+    private let chips = Mutex<[GPIOChipSelector: any GPIOChip]>([:])
+
+    init(backend: any GPIOBackend) {
+        self.backend = backend
+    }
+
+    func pin(_ reference: PinReference) throws(HALError) -> GPIOPin {
+        if let chip = chips.withLock({ $0[reference.chip] }) { return GPIOPin(chip: chip, offset: reference.offset) }
+        let chip = try backend.openChip(reference.chip)
+        chips.withLock { $0[reference.chip] = chip }
+        return GPIOPin(chip: chip, offset: reference.offset)
+    }
+}

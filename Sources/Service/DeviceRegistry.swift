@@ -1,0 +1,52 @@
+import Devices
+import Synchronization
+
+/// The running devices by id, for commands, the control socket and the simulator. A GPIO device whose lines
+/// could not be requested is absent until its supervisor gets them.
+public final class DeviceRegistry: Sendable {
+    /// A running device.
+    public enum Handle: Sendable {
+        case scanner(BarcodeScanner)
+        case rfidReader(RFIDReader<M100Protocol>)
+        case lockerBank(LockerBank)
+        case pickToLight(PickToLight)
+    }
+
+    private let handles = Mutex<[String: Handle]>([:])
+    private let supervisors = Mutex<[String: DeviceSupervisor]>([:])
+
+    public init() {}
+
+    public func register(_ id: String, _ handle: Handle) {
+        handles.withLock { $0[id] = handle }
+    }
+
+    public func unregister(_ id: String) {
+        handles.withLock { $0[id] = nil }
+    }
+
+    public func handle(_ id: String) -> Handle? {
+        handles.withLock { $0[id] }
+    }
+
+    public func lockerBank(_ id: String) -> LockerBank? {
+        if case .lockerBank(let bank) = handle(id) { return bank }
+        return nil
+    }
+
+    public func pickToLight(_ id: String) -> PickToLight? {
+        if case .pickToLight(let module) = handle(id) { return module }
+        return nil
+    }
+
+    func addSupervisor(_ supervisor: DeviceSupervisor) {
+        supervisors.withLock { $0[supervisor.name] = supervisor }
+    }
+
+    /// Restarts a device's loop; false when no such device is configured.
+    public func restart(_ id: String) -> Bool {
+        guard let supervisor = supervisors.withLock({ $0[id] }) else { return false }
+        supervisor.restart()
+        return true
+    }
+}

@@ -1,0 +1,97 @@
+import Events
+import Outbox
+import Synchronization
+
+/// The `EventSink` every driver reports to: stamps and stores each event in the outbox (durable before it
+/// returns), keeps per-device state and counters for `floorctl status`, and logs what a technician should see.
+/// An event the outbox refuses (disk quota full) is counted and logged loudly, never dropped silently.
+public final class EventHub: EventSink {
+    /// What the hub knows about one device from its events.
+    public struct DeviceState: Sendable, Hashable {
+        public var state: String = "starting"
+        public var detail: String = ""
+        public var events: Int = 0
+        public var faults: Int = 0
+    }
+
+    private let outbox: Outbox
+    private let logger: Logger
+    private let states = Mutex<[String: DeviceState]>([:])
+    private let refusals = Mutex(0)
+
+    public init(outbox: Outbox, logger: Logger) {
+        self.outbox = outbox
+        self.logger = logger
+    }
+
+    public func emit(_ type: EventType, device: String, data: JSONValue) async {
+        do throws(OutboxError) {
+            let event = try await outbox.append(type, device: device, data: data)
+            record(event)
+        } catch {
+            let count = refusals.withLock { count -> Int in
+                count += 1
+                return count
+            }
+            logger.error(
+                "event refused by the outbox",
+                ["type": type.rawValue, "device": device, "error": error.description, "refused": "\(count)"]
+            )
+        }
+    }
+
+    private func record(_ event: Event) {
+        states.withLock { states in
+            var state = states[event.device] ?? DeviceState()
+            state.events += 1
+            switch event.type {
+            case .deviceConnected:
+                state.state = "connected"
+                state.detail = event.data["port"]?.stringValue ?? ""
+            case .deviceDisconnected:
+                state.state = "disconnected"
+                state.detail = event.data["reason"]?.stringValue ?? ""
+            case .deviceFault:
+                state.faults += 1
+                state.detail = event.data["reason"]?.stringValue ?? ""
+            default:
+                if state.state == "starting" { state.state = "running" }
+            }
+            states[event.device] = state
+        }
+        switch event.type {
+        case .deviceFault, .deviceDisconnected, .lockerDoorForced, .lockerCodeRejected:
+            logger.warning(
+                event.type.rawValue,
+                ["device": event.device, "seq": "\(event.seq)", "data": event.data.redactedForLog]
+            )
+        case .deviceConnected, .controllerStarted, .controllerStopping, .lockerDoorLeftOpen:
+            logger.notice(event.type.rawValue, ["device": event.device, "seq": "\(event.seq)"])
+        default:
+            logger.debug(event.type.rawValue, ["device": event.device, "seq": "\(event.seq)"])
+        }
+    }
+
+    /// Marks a device's state directly (e.g. `running` once a GPIO device has its lines).
+    public func setState(_ device: String, _ state: String, detail: String = "") {
+        states.withLock { states in
+            states[device, default: DeviceState()].state = state
+            states[device, default: DeviceState()].detail = detail
+        }
+    }
+
+    public func state(of device: String) -> DeviceState {
+        states.withLock { $0[device] ?? DeviceState() }
+    }
+
+    /// Events the outbox refused since start.
+    public var refusedCount: Int { refusals.withLock { $0 } }
+}
+
+extension JSONValue {
+    /// The data as text for a log line, short.
+    var redactedForLog: String {
+        let text = jsonText
+        return text.count > 200 ? String(text.prefix(200)) + "…" : text
+    }
+}

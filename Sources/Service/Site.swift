@@ -1,0 +1,281 @@
+import Devices
+import Events
+import Foundation
+import Glibc
+import HAL
+import HALLinux
+import HALSimulated
+import Outbox
+import Uplink
+
+/// A running site: the outbox, the devices, the uplinks, command intake and the control socket, built from a
+/// validated config. `services` lists them in start order; the service group stops them in reverse.
+public final class Site: Sendable {
+    public let configuration: SiteConfiguration
+    public let outbox: Outbox
+    public let hub: EventHub
+    public let registry: DeviceRegistry
+    public let simulated: SimulatedHardware?
+    public let started: EventTime
+    let mqtt: MQTTUplink?
+    let webhook: WebhookUplink?
+    let intake: CommandIntake
+    let services: [any LifecycleService]
+    let logger: Logger
+
+    /// Opens everything that can fail at start-up (data directory, outbox, command key, uplink settings,
+    /// control socket) so that a bad site stops here with a clear message; devices that are absent are not
+    /// start-up errors, they are retried.
+    public static func open(
+        configuration: SiteConfiguration,
+        logger: Logger,
+        clock: any Clock = SystemClock(),
+        simulate: Bool = true
+    ) async throws(SiteError) -> Site {
+        let config = configuration
+        try makeDirectory(config.dataDirectory)
+        let uplinkNames = (config.mqtt == nil ? [] : ["mqtt"]) + (config.webhook == nil ? [] : ["webhook"])
+        let outbox: Outbox
+        do throws(OutboxError) {
+            outbox = try await Outbox.open(
+                directory: config.dataDirectory,
+                site: config.site,
+                controller: config.controller,
+                uplinks: uplinkNames
+            )
+        } catch {
+            throw SiteError("outbox in \(config.dataDirectory): \(error)")
+        }
+        let hub = EventHub(outbox: outbox, logger: logger.labelled("events"))
+        let registry = DeviceRegistry()
+        let simulated = config.hardware == .simulated ? SimulatedHardware(configuration: config, clock: clock) : nil
+        let gpio: any GPIOBackend = simulated?.gpio ?? LinuxGPIOBackend()
+        let serial: any SerialBackend = simulated?.serial ?? LinuxSerialBackend()
+
+        var services: [any LifecycleService] = []
+        let key: [UInt8]?
+        do throws(CommandKeyError) {
+            key = try config.mqtt?.commandKeyFile.map { path throws(CommandKeyError) in try CommandKey.load(path: path)
+            }
+        } catch {
+            throw SiteError("uplinks.mqtt.commandKeyFile: \(error)")
+        }
+        let intakeLogger = logger.labelled("commands")
+        let intake: CommandIntake
+        do {
+            intake = try CommandIntake(
+                dataDirectory: config.dataDirectory,
+                key: key,
+                target: CommandRouter(registry: registry, configuration: config),
+                log: { intakeLogger.warning($0) }
+            )
+        } catch {
+            throw SiteError("command ledger in \(config.dataDirectory): \(error)")
+        }
+
+        let mqtt = try makeMQTT(config, outbox: outbox, intake: intake, hub: hub, logger: logger)
+        let webhook = try makeWebhook(config, outbox: outbox, logger: logger)
+        services.append(
+            ClosureService(name: "outbox") {
+                while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+                await outbox.close()
+            }
+        )
+        if let mqtt {
+            services.append(
+                ClosureService(name: "mqtt") {
+                    await withTaskCancellationHandler {
+                        await mqtt.run()
+                    } onCancel: {
+                        Task { await mqtt.stop() }
+                    }
+                }
+            )
+        }
+        if let webhook { services.append(ClosureService(name: "webhook") { await webhook.run() }) }
+
+        let devices = DeviceFactory(
+            configuration: config,
+            gpio: gpio,
+            serial: serial,
+            clock: clock,
+            hub: hub,
+            registry: registry,
+            logger: logger
+        )
+        services += devices.supervisors()
+        if let simulated, simulate {
+            let simulator = DemoSimulator(
+                configuration: config,
+                hardware: simulated,
+                registry: registry,
+                clock: clock,
+                logger: logger.labelled("simulator")
+            )
+            services.append(ClosureService(name: "simulator") { await simulator.run() })
+        }
+        let site = Site(
+            configuration: config,
+            outbox: outbox,
+            hub: hub,
+            registry: registry,
+            simulated: simulated,
+            mqtt: mqtt,
+            webhook: webhook,
+            intake: intake,
+            services: services,
+            logger: logger
+        )
+        return site
+    }
+
+    private init(
+        configuration: SiteConfiguration,
+        outbox: Outbox,
+        hub: EventHub,
+        registry: DeviceRegistry,
+        simulated: SimulatedHardware?,
+        mqtt: MQTTUplink?,
+        webhook: WebhookUplink?,
+        intake: CommandIntake,
+        services: [any LifecycleService],
+        logger: Logger
+    ) {
+        self.configuration = configuration
+        self.outbox = outbox
+        self.hub = hub
+        self.registry = registry
+        self.simulated = simulated
+        self.mqtt = mqtt
+        self.webhook = webhook
+        self.intake = intake
+        self.services = services
+        self.logger = logger
+        started = EventTime.now()
+    }
+
+    /// The services in start order, with the control socket (bound now, so a bad path fails start-up) last.
+    public func serviceList() throws(SiteError) -> [any LifecycleService] {
+        let server = ControlServer(
+            path: configuration.controlSocket,
+            handler: SiteControl(site: self),
+            logger: logger.labelled("control")
+        )
+        let directory = configuration.controlSocket.split(separator: "/", omittingEmptySubsequences: false).dropLast()
+        try Self.makeDirectory(directory.joined(separator: "/"))
+        let listener: UnixListener
+        do throws(HALError) {
+            listener = try server.bind()
+        } catch {
+            throw SiteError("control.socket: \(error)")
+        }
+        return services + [ClosureService(name: "control-socket") { try await server.serve(listener) }]
+    }
+
+    /// Runs an upstream command (from MQTT or the control socket) and records its `command.result` event.
+    public func runCommand(_ payload: [UInt8]) async -> CommandResult {
+        let result = await intake.handle(payload)
+        await hub.emit(.commandResult, device: "controller", data: result.eventData)
+        return result
+    }
+
+    private static func makeMQTT(
+        _ config: SiteConfiguration,
+        outbox: Outbox,
+        intake: CommandIntake,
+        hub: EventHub,
+        logger: Logger
+    )
+        throws(SiteError) -> MQTTUplink?
+    {
+        guard let settings = config.mqtt else { return nil }
+        let password: String?
+        do throws(ConfigError) {
+            password = try settings.passwordFile.map { path throws(ConfigError) in
+                String(decoding: try ConfigFile.read(path: path), as: UTF8.self).trimmingTrailingNewlines()
+            }
+        } catch {
+            throw SiteError("uplinks.mqtt.passwordFile: \(error)")
+        }
+        let tls = settings.caFile.map {
+            MQTTTLSConfiguration(caFile: $0, certificateFile: settings.certificateFile, keyFile: settings.keyFile)
+        }
+        let box = UplinkBox()
+        do throws(MQTTError) {
+            let uplink = try MQTTUplink(
+                url: settings.url,
+                clientID: settings.clientID,
+                username: settings.username,
+                password: password,
+                keepAlive: UInt16(clamping: settings.keepAlive.components.seconds),
+                tls: tls,
+                site: config.site,
+                controller: config.controller,
+                log: outbox,
+                version: FloorlinkVersion.current,
+                onCommand: { payload in
+                    let result = await intake.handle(payload)
+                    await hub.emit(.commandResult, device: "controller", data: result.eventData)
+                    _ = try? await box.uplink?.publishCommandResult(result.eventData.jsonText)
+                }
+            )
+            box.uplink = uplink
+            return uplink
+        } catch {
+            throw SiteError("uplinks.mqtt: \(error)")
+        }
+    }
+
+    private static func makeWebhook(
+        _ config: SiteConfiguration,
+        outbox: Outbox,
+        logger: Logger
+    ) throws(SiteError) -> WebhookUplink? {
+        guard let settings = config.webhook else { return nil }
+        let secret: [UInt8]?
+        do throws(ConfigError) {
+            secret = try settings.secretFile.map { path throws(ConfigError) in
+                Array(String(decoding: try ConfigFile.read(path: path), as: UTF8.self).trimmingTrailingNewlines().utf8)
+            }
+        } catch {
+            throw SiteError("uplinks.webhook.secretFile: \(error)")
+        }
+        guard let url = URL(string: settings.url) else {
+            throw SiteError("uplinks.webhook.url: \"\(settings.url)\" is not a URL")
+        }
+        let webhookLogger = logger.labelled("webhook")
+        return WebhookUplink(url: url, secret: secret, log: outbox, logger: { webhookLogger.warning($0) })
+    }
+
+    /// `mkdir -p`.
+    static func makeDirectory(_ path: String) throws(SiteError) {
+        guard !path.isEmpty else { return }
+        var current = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            current += "/" + component
+            if mkdir(current, 0o750) != 0 && errno != EEXIST {
+                throw SiteError("cannot create \(current): \(String(cString: strerror(errno)))")
+            }
+        }
+    }
+}
+
+/// A site that could not start, with what to fix.
+public struct SiteError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Lets the MQTT command callback reach the uplink it was created for.
+final class UplinkBox: @unchecked Sendable {
+    // @unchecked: written once, right after the uplink is made and before it runs; only read afterwards.
+    var uplink: MQTTUplink?
+}
+
+extension String {
+    func trimmingTrailingNewlines() -> String {
+        var text = self
+        while text.hasSuffix("\n") || text.hasSuffix("\r") { text.removeLast() }
+        return text
+    }
+}

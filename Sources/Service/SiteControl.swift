@@ -1,0 +1,272 @@
+import Devices
+import Events
+import HALSimulated
+import Outbox
+import Uplink
+
+/// The daemon's answers on the control socket (`floorctl`): status, devices, events, outbox, locker and
+/// pick-to-light operations, and input simulation on a simulated site.
+struct SiteControl: ControlHandler {
+    let site: Site
+
+    func handle(_ request: ControlRequest) async -> ControlReply {
+        do throws(ControlError) {
+            switch request.op {
+            case "status": return .result(await status())
+            case "devices": return .result(await devices())
+            case "outbox": return .result(await outbox())
+            case "events": return try await events(request)
+            case "locker.open", "locker.status", "locker.test": return .result(try await locker(request))
+            case "ptl.light", "ptl.clear", "ptl.test": return .result(try await pickToLight(request))
+            case "simulate.scan", "simulate.tag", "simulate.press", "simulate.door":
+                return .result(try await simulate(request))
+            case "command":
+                guard let command = request.args["command"] else {
+                    throw ControlError(code: "bad-request", message: "command needs \"command\" (the command object)")
+                }
+                let result = await site.runCommand(Array(command.jsonText.utf8))
+                return .result(result.eventData)
+            default:
+                throw ControlError(code: "unknown-op", message: "no operation \"\(request.op)\"")
+            }
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    private func status() async -> JSONValue {
+        let outbox = await self.outbox()
+        var uplinks: [JSONValue] = []
+        let head = await site.outbox.status.lastSeq
+        if let mqtt = site.mqtt {
+            let status = await mqtt.status()
+            uplinks.append([
+                "name": "mqtt", "state": .string("\(status.state)"),
+                "lag": .int(Int64(clamping: status.lag(outboxHead: head))),
+                "lastError": status.lastError.map { .string($0) } ?? .null,
+            ])
+        }
+        if let webhook = site.webhook {
+            let status = await webhook.status
+            uplinks.append([
+                "name": "webhook", "state": .string("\(status.state)"),
+                "lag": .int(Int64(clamping: head &- min(head, status.acknowledgedSeq))),
+                "lastError": status.lastError.map { .string($0) } ?? .null,
+            ])
+        }
+        let devices = site.configuration.devices.map { device -> JSONValue in
+            let state = site.hub.state(of: device.id)
+            return [
+                "id": .string(device.id), "kind": .string(device.kind), "state": .string(state.state),
+                "detail": .string(state.detail),
+            ]
+        }
+        return [
+            "site": .string(site.configuration.site),
+            "controller": .string(site.configuration.controller),
+            "version": .string(FloorlinkVersion.current),
+            "hardware": .string(site.configuration.hardware.rawValue),
+            "uptimeS": .int((EventTime.now().millisecondsSinceEpoch - site.started.millisecondsSinceEpoch) / 1000),
+            "devices": .array(devices),
+            "outbox": outbox,
+            "uplinks": .array(uplinks),
+        ]
+    }
+
+    private func devices() async -> JSONValue {
+        let list = site.configuration.devices.map { device -> JSONValue in
+            let state = site.hub.state(of: device.id)
+            var members: [(String, JSONValue)] = [("id", .string(device.id)), ("kind", .string(device.kind))]
+            switch device {
+            case .barcodeScanner(let settings): members.append(("port", .string(settings.port)))
+            case .rfidReader(let settings): members.append(("port", .string(settings.port)))
+            case .lockerBank(let bank):
+                members.append(
+                    ("pins", .array(bank.doors.flatMap { [.string($0.lock.name), .string($0.sensor.name)] }))
+                )
+            case .pickToLight(let module):
+                members.append(
+                    (
+                        "pins",
+                        .array(
+                            module.slots.flatMap { slot in
+                                slot.lights.values.map { JSONValue.string($0.name) } + [.string(slot.button.name)]
+                            }
+                        )
+                    )
+                )
+            }
+            members += [
+                ("state", .string(state.state)), ("events", .int(Int64(state.events))),
+                ("faults", .int(Int64(state.faults))),
+            ]
+            return .object(members)
+        }
+        return ["devices": .array(list)]
+    }
+
+    private func outbox() async -> JSONValue {
+        let status = await site.outbox.status
+        let age = status.oldestUndeliveredTime.map {
+            (EventTime.now().millisecondsSinceEpoch - $0.millisecondsSinceEpoch) / 1000
+        }
+        return [
+            "depth": .int(Int64(clamping: status.depth)),
+            "oldestUndeliveredAgeS": age.map { .int($0) } ?? .null,
+            "usedBytes": .int(Int64(status.usedBytes)),
+            "quotaBytes": .int(Int64(status.quotaBytes)),
+            "lastSeq": .int(Int64(clamping: status.lastSeq)),
+            "cursors": .object(
+                status.cursors.keys.sorted().map { ($0, .int(Int64(clamping: status.cursors[$0] ?? 0))) }
+            ),
+            "refused": .int(Int64(site.hub.refusedCount)),
+        ]
+    }
+
+    private func events(_ request: ControlRequest) async throws(ControlError) -> ControlReply {
+        let type = request.optionalString("type")
+        let device = request.optionalString("device")
+        let matches = { (event: Event) in
+            (type == nil || event.type.rawValue == type) && (device == nil || event.device == device)
+        }
+        if case .bool(true) = request.args["follow"] ?? .null {
+            let live = await site.outbox.subscribe()
+            let (stream, continuation) = AsyncStream<JSONValue>.makeStream(bufferingPolicy: .bufferingNewest(1024))
+            let forward = Task {
+                for await event in live where matches(event) {
+                    if case .terminated = continuation.yield(event.json) { return }
+                }
+                continuation.finish()
+            }
+            continuation.onTermination = { _ in forward.cancel() }
+            return .stream(stream)
+        }
+        let last = Int(request.args["last"]?.intValue ?? 20)
+        guard last > 0, last <= 10_000 else {
+            throw ControlError(code: "bad-request", message: "\"last\" must be 1...10000")
+        }
+        let head = await site.outbox.status.lastSeq
+        // Look back far enough to find `last` matches among the newest events.
+        let window = UInt64(type == nil && device == nil ? last : 10_000)
+        guard head > 0 else { return .result(["events": []]) }
+        let from = head > window ? head - window : 0
+        let recent = (try? await site.outbox.events(after: from, limit: Int(window))) ?? []
+        return .result(["events": .array(recent.filter(matches).suffix(last).map(\.json))])
+    }
+
+    private func locker(_ request: ControlRequest) async throws(ControlError) -> JSONValue {
+        let id = try request.string("locker")
+        guard let bank = site.registry.lockerBank(id) else {
+            throw ControlError(code: "unknown-device", message: "no running locker bank \"\(id)\"")
+        }
+        do {
+            switch request.op {
+            case "locker.open":
+                let door = try request.string("door")
+                try await bank.open(door: door, reason: "technician")
+                return ["locker": .string(id), "door": .string(door)]
+            case "locker.status":
+                let doors = try await bank.status().map { door -> JSONValue in
+                    [
+                        "door": .string(door.door), "open": .bool(door.open), "locked": .bool(!door.energised),
+                        "order": door.order.map { .string($0) } ?? .null, "deposited": .bool(door.deposited),
+                    ]
+                }
+                return ["doors": .array(doors)]
+            default:
+                return try await lockerTest(bank)
+            }
+        } catch let error as LockerError {
+            throw ControlError(code: error.code, message: error.description)
+        } catch {
+            throw Self.controlError(error)
+        }
+    }
+
+    /// The error as a control-socket failure (argument errors pass through unchanged).
+    static func controlError(_ error: any Error) -> ControlError {
+        (error as? ControlError) ?? ControlError(code: "internal", message: "\(error)")
+    }
+
+    /// Pulses every lock in turn and checks the door sensor saw the door open, the way a technician would.
+    private func lockerTest(_ bank: LockerBank) async throws(LockerError) -> JSONValue {
+        var results: [JSONValue] = []
+        for door in try await bank.status() {
+            try await bank.open(door: door.door, reason: "technician")
+            var opened = false
+            for _ in 0..<30 {
+                try? await Task.sleep(for: .milliseconds(100))
+                if try await bank.status().first(where: { $0.door == door.door })?.open == true {
+                    opened = true
+                    break
+                }
+            }
+            results.append([
+                "door": .string(door.door), "pass": .bool(opened),
+                "detail": .string(
+                    opened
+                        ? "lock released and the door sensor saw it open"
+                        : "no door-open seen within 3 s: check the lock and sensor wiring"
+                ),
+            ])
+        }
+        return ["doors": .array(results)]
+    }
+
+    private func pickToLight(_ request: ControlRequest) async throws(ControlError) -> JSONValue {
+        let id = try request.string("device")
+        guard let module = site.registry.pickToLight(id) else {
+            throw ControlError(code: "unknown-device", message: "no running pick-to-light \"\(id)\"")
+        }
+        do {
+            switch request.op {
+            case "ptl.light":
+                try await module.light(
+                    slot: try request.string("slot"),
+                    color: request.optionalString("color") ?? "green",
+                    task: request.optionalString("task")
+                )
+            case "ptl.clear":
+                try await module.clear(slot: request.optionalString("slot"))
+            default:
+                await module.test()
+                return ["device": .string(id), "tested": true]
+            }
+        } catch let error as PickToLightError {
+            throw ControlError(code: error.code, message: error.description)
+        } catch {
+            throw Self.controlError(error)
+        }
+        return ["device": .string(id)]
+    }
+
+    private func simulate(_ request: ControlRequest) async throws(ControlError) -> JSONValue {
+        guard let hardware = site.simulated else {
+            throw ControlError(code: "not-simulated", message: "this site runs real hardware (\"hardware\": \"linux\")")
+        }
+        let input = SimulatedInput(configuration: site.configuration, hardware: hardware)
+        do {
+            switch request.op {
+            case "simulate.scan": try input.scan(device: try request.string("device"), text: try request.string("text"))
+            case "simulate.tag": try input.tag(device: try request.string("device"), epcHex: try request.string("epc"))
+            case "simulate.press":
+                try await input.press(device: try request.string("device"), slot: try request.string("slot"))
+            default:
+                let state = try request.string("state")
+                guard state == "open" || state == "closed" else {
+                    throw ControlError(code: "bad-request", message: "state must be \"open\" or \"closed\"")
+                }
+                try input.door(
+                    locker: try request.string("locker"),
+                    door: try request.string("door"),
+                    open: state == "open"
+                )
+            }
+        } catch let error as SimulatedInput.Failure {
+            throw ControlError(code: error.code, message: error.message)
+        } catch {
+            throw Self.controlError(error)
+        }
+        return ["simulated": .string(request.op)]
+    }
+}

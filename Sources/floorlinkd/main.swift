@@ -1,0 +1,14 @@
+// floorlinkd: the Floorlink edge controller daemon. Everything lives in the Service module.
+import Glibc
+import Service
+
+var environment: [String: String] = [:]
+var pointer = environ
+while let entry = pointer.pointee {
+    let text = String(cString: entry)
+    if let equals = text.firstIndex(of: "=") {
+        environment[String(text[..<equals])] = String(text[text.index(after: equals)...])
+    }
+    pointer += 1
+}
+exit(await Daemon.main(arguments: Array(CommandLine.arguments.dropFirst()), environment: environment))
