@@ -96,13 +96,7 @@ public struct BarcodeScanner: Sendable {
             let answer = outcome == .accepted ? configuration.goodReadCommand : configuration.badReadCommand
             if let answer { try await port.write(answer) }
         case .fault(let fault):
-            await events.emit(
-                .deviceFault,
-                device: configuration.id,
-                data: [
-                    "reason": .string(fault.reason), "detail": .string(fault.detail), "count": .int(Int64(fault.count)),
-                ]
-            )
+            await events.emit(.deviceFault, device: configuration.id, data: fault.eventData)
             if let bad = configuration.badReadCommand { try await port.write(bad) }
         }
     }

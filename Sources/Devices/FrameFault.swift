@@ -1,3 +1,5 @@
+import Events
+
 /// A framing problem found in a device byte stream, reported in-band so a driver can count and log it.
 public struct FrameFault: Hashable, Sendable, CustomStringConvertible {
     /// The stable reason codes a fault can carry; log and metric keys depend on these spellings.
@@ -39,5 +41,12 @@ struct FaultTally: Hashable, Sendable {
         let count = counts[reason, default: 0] + 1
         counts[reason] = count
         return FrameFault(reason: reason, detail: detail, count: count)
+    }
+}
+
+extension FrameFault {
+    /// The `device.fault` event's `data`: reason, detail and the running count.
+    public var eventData: JSONValue {
+        ["reason": .string(reason), "detail": .string(detail), "count": .int(Int64(count))]
     }
 }

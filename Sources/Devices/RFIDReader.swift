@@ -106,13 +106,7 @@ public struct RFIDReader<FrameProtocol: RFIDProtocol>: Sendable {
         case .tag(let observation):
             return dedup.observe(observation, at: clock.now)
         case .fault(let fault):
-            await events.emit(
-                .deviceFault,
-                device: configuration.id,
-                data: [
-                    "reason": .string(fault.reason), "detail": .string(fault.detail), "count": .int(Int64(fault.count)),
-                ]
-            )
+            await events.emit(.deviceFault, device: configuration.id, data: fault.eventData)
         case .error(let code, let detail):
             if !FrameProtocol.isNoTagError(code) {
                 await events.emit(

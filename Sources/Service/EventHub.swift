@@ -68,7 +68,10 @@ public final class EventHub: EventSink {
         case .deviceConnected, .controllerStarted, .controllerStopping, .lockerDoorLeftOpen:
             logger.notice(event.type.rawValue, ["device": event.device, "seq": "\(event.seq)"])
         default:
-            logger.debug(event.type.rawValue, ["device": event.device, "seq": "\(event.seq)"])
+            logger.debug(
+                event.type.rawValue,
+                ["device": event.device, "seq": "\(event.seq)", "data": event.data.redactedForLog]
+            )
         }
     }
 
