@@ -83,8 +83,11 @@ let package = Package(
         // Speed figures, printed (never asserted by a timed unit test).
         .executableTarget(name: "floorlink-bench", dependencies: ["Devices", "GS1", "HAL"], swiftSettings: strict),
 
-        .testTarget(name: "HALTests", dependencies: ["HAL", "HALSimulated", "HALLinux"], swiftSettings: strict),
-        .testTarget(name: "UplinkTests", dependencies: ["Uplink", "Events"], swiftSettings: strict),
+        // Test helpers shared by the test targets (child processes with a clean signal mask).
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
+
+        .testTarget(name: "HALTests", dependencies: ["HAL", "HALSimulated", "HALLinux", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "UplinkTests", dependencies: ["Uplink", "Events", "TestSupport"], swiftSettings: strict),
         .executableTarget(
             name: "mqtt-bench",
             dependencies: ["Uplink", "Events"],

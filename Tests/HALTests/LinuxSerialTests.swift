@@ -1,6 +1,7 @@
 import Foundation
 import HAL
 import HALLinux
+import TestSupport
 import Testing
 
 /// Linux-only paths of the serial backend: things a simulated port cannot get wrong.

@@ -2,6 +2,7 @@ import Foundation
 import HAL
 import HALLinux
 import HALSimulated
+import TestSupport
 
 /// The far end of a port under test: plays the reader, can pull the cable and plug it back.
 protocol SerialPeer: Sendable {

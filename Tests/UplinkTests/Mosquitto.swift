@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Synchronization
+import TestSupport
 
 /// A real mosquitto on a free loopback port, in its own temporary directory; stopped and removed by `remove()`.
 final class Mosquitto: Sendable {

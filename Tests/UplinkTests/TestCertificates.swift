@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// A throwaway PKI made with the `openssl` CLI: a CA, a server certificate for `localhost` (DNS SAN only, so
 /// dialling 127.0.0.1 must fail the host check), a client certificate, and an unrelated CA.

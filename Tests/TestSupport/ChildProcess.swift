@@ -2,12 +2,12 @@ import Glibc
 
 /// A child process started with `posix_spawn` and reaped with `waitpid`: Foundation's
 /// `Process.waitUntilExit()` can hang when called off the main thread on Linux.
-final class ChildProcess: Sendable {
-    let pid: pid_t
+public final class ChildProcess: Sendable {
+    public let pid: pid_t
 
     /// Starts `path` with `arguments`; stdout goes to `outputPath` (else /dev/null), stderr to /dev/null, unless
     /// `inheritOutput`.
-    init(_ path: String, _ arguments: [String], inheritOutput: Bool = false, outputPath: String? = nil) throws {
+    public init(_ path: String, _ arguments: [String], inheritOutput: Bool = false, outputPath: String? = nil) throws {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -37,13 +37,13 @@ final class ChildProcess: Sendable {
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
         let result = posix_spawn(&pid, path, &actions, &attributes, argv, environ)
-        guard result == 0 else { throw HarnessError("cannot start \(path): errno \(result)") }
+        guard result == 0 else { throw ChildProcessError("cannot start \(path): errno \(result)") }
         self.pid = pid
     }
 
     /// Waits for the child to exit and returns its exit status (128 + signal when killed).
     @discardableResult
-    func wait() -> Int32 {
+    public func wait() -> Int32 {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         let signal = status & 0x7f
@@ -51,13 +51,19 @@ final class ChildProcess: Sendable {
     }
 
     /// Sends `signal` and waits for the child to exit.
-    func stop(signal: Int32 = SIGTERM) {
+    public func stop(signal: Int32 = SIGTERM) {
         kill(pid, signal)
         wait()
     }
 
     /// Runs `path` to completion and returns its exit status.
-    static func run(_ path: String, _ arguments: [String]) throws -> Int32 {
+    public static func run(_ path: String, _ arguments: [String]) throws -> Int32 {
         try ChildProcess(path, arguments).wait()
     }
+}
+
+/// A child process that could not be started.
+public struct ChildProcessError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }
