@@ -86,7 +86,11 @@ let package = Package(
         // Test helpers shared by the test targets (child processes with a clean signal mask).
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
 
-        .testTarget(name: "HALTests", dependencies: ["HAL", "HALSimulated", "HALLinux", "TestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "HALTests",
+            dependencies: ["HAL", "HALSimulated", "HALLinux", "TestSupport"],
+            swiftSettings: strict
+        ),
         .testTarget(name: "UplinkTests", dependencies: ["Uplink", "Events", "TestSupport"], swiftSettings: strict),
         .executableTarget(
             name: "mqtt-bench",
