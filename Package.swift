@@ -99,7 +99,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "FloorctlTests", dependencies: ["Service", "Events", "HAL"], swiftSettings: strict),
-        .testTarget(name: "ServiceTests", dependencies: ["Service", "Events", "HAL"], swiftSettings: strict),
+        .testTarget(name: "ServiceTests", dependencies: ["Service", "Events", "HAL", "Uplink"], swiftSettings: strict),
         .testTarget(name: "EventsTests", dependencies: ["Events"], swiftSettings: strict),
         .testTarget(name: "GS1Tests", dependencies: ["GS1"], swiftSettings: strict),
         .testTarget(

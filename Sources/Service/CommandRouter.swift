@@ -36,8 +36,8 @@ public struct CommandRouter: CommandTarget {
                 return .success(nil)
             case .ptlLight, .ptlClear:
                 guard kind == "pick-to-light" else { throw wrongKind(command, kind) }
-                guard let module = registry.pickToLight(command.device) else { throw unavailable(command) }
                 let slot = command.command == .ptlLight ? try require("slot") : ""
+                guard let module = registry.pickToLight(command.device) else { throw unavailable(command) }
                 do throws(PickToLightError) {
                     if command.command == .ptlLight {
                         try await module.light(slot: slot, color: string("color") ?? "green", task: string("task"))
@@ -50,10 +50,10 @@ public struct CommandRouter: CommandTarget {
                 return .success(nil)
             case .lockerAssign, .lockerRelease, .lockerOpen:
                 guard kind == "locker-bank" else { throw wrongKind(command, kind) }
-                guard let bank = registry.lockerBank(command.device) else { throw unavailable(command) }
                 let door = try require("door")
                 let order = command.command == .lockerAssign ? try require("order") : ""
                 let pickupCode = command.command == .lockerAssign ? try require("pickupCode") : ""
+                guard let bank = registry.lockerBank(command.device) else { throw unavailable(command) }
                 do throws(LockerError) {
                     switch command.command {
                     case .lockerAssign:
