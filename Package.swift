@@ -94,7 +94,7 @@ let package = Package(
         .testTarget(name: "UplinkTests", dependencies: ["Uplink", "Events", "TestSupport"], swiftSettings: strict),
         .executableTarget(
             name: "mqtt-bench",
-            dependencies: ["Uplink", "Events"],
+            dependencies: ["Uplink", "Events", "TestSupport"],
             path: "Tests/MQTTBench",
             swiftSettings: strict
         ),

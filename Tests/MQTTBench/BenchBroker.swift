@@ -1,11 +1,11 @@
 import Glibc
+import TestSupport
 
-/// A mosquitto for the benchmark, started with posix_spawn on a free loopback port (signal mask reset, as the
-/// test harness does) and stopped with SIGTERM.
+/// A mosquitto for the benchmark on a free loopback port, started as a `ChildProcess` and stopped with SIGTERM.
 struct BenchBroker {
     let port: Int
     let directory: String
-    let pid: pid_t
+    let child: ChildProcess
 
     static func start() throws -> BenchBroker {
         let port = try freePort()
@@ -25,37 +25,14 @@ struct BenchBroker {
         fputs(config, file)
         fclose(file)
 
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        var allSignals = sigset_t()
-        sigfillset(&allSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        posix_spawnattr_setsigdefault(&attributes, &allSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        let path = "/usr/sbin/mosquitto"
-        let arguments: [String] = [path, "-c", "\(directory)/mosquitto.conf"]
-        let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let result = posix_spawn(&pid, path, &actions, &attributes, argv, environ)
-        guard result == 0 else { throw BenchError("cannot start \(path): errno \(result)") }
-        let broker = BenchBroker(port: port, directory: directory, pid: pid)
+        let child = try ChildProcess("/usr/sbin/mosquitto", ["-c", "\(directory)/mosquitto.conf"])
+        let broker = BenchBroker(port: port, directory: directory, child: child)
         try broker.waitUntilListening()
         return broker
     }
 
     func stop() {
-        kill(pid, SIGTERM)
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        child.stop()
         unlink("\(directory)/mosquitto.conf")
         rmdir(directory)
     }
