@@ -99,6 +99,25 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "FloorctlTests", dependencies: ["Service", "Events", "HAL"], swiftSettings: strict),
+        // Appends in a loop and prints each acknowledged seq: the crash test kills it at random points.
+        .executableTarget(
+            name: "OutboxCrashProbe",
+            dependencies: ["Outbox", "Events"],
+            path: "Tests/OutboxCrashProbe",
+            swiftSettings: strict
+        ),
+        // Appends per second and MiB/s for each fsync policy: `swift run -c release outbox-bench`.
+        .executableTarget(
+            name: "outbox-bench",
+            dependencies: ["Outbox", "Events"],
+            path: "Tests/OutboxBench",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "OutboxTests",
+            dependencies: ["Outbox", "Events", "OutboxCrashProbe", "TestSupport"],
+            swiftSettings: strict
+        ),
         .testTarget(name: "ServiceTests", dependencies: ["Service", "Events", "HAL", "Uplink"], swiftSettings: strict),
         .testTarget(name: "EventsTests", dependencies: ["Events"], swiftSettings: strict),
         .testTarget(name: "GS1Tests", dependencies: ["GS1"], swiftSettings: strict),

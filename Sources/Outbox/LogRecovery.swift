@@ -4,6 +4,9 @@ import Glibc
 /// Opens an outbox directory after a clean close or a crash: takes the lock, reads the cursors, scans the last
 /// segment and truncates a torn or corrupt tail so appending can continue after the last good record.
 enum LogRecovery {
+    /// Tries to take the lock file, 10 ms apart, before reporting the outbox as open elsewhere.
+    static let lockAttempts = 50
+
     /// Recovers `<dataDirectory>/outbox`, creating it when missing.
     static func recover(dataDirectory: String, uplinks: [String]) throws(OutboxError) -> RecoveredLog {
         let createdData = try FileSystem.makeDirectory(dataDirectory)
@@ -17,8 +20,13 @@ enum LogRecovery {
         do throws(OutboxError) {
             let lockPath = outboxPath + "/lock"
             lockDescriptor = try FileSystem.openFile(lockPath, flags: O_RDWR | O_CREAT)
-            guard try FileSystem.lockExclusively(lockDescriptor, path: lockPath) else {
-                throw OutboxError.locked(path: lockPath)
+            // A holder may be on its way out (a process exiting, or a child between fork and exec still
+            // sharing the descriptor), so wait a little before calling the outbox taken.
+            var attempts = 0
+            while try !FileSystem.lockExclusively(lockDescriptor, path: lockPath) {
+                attempts += 1
+                guard attempts < lockAttempts else { throw OutboxError.locked(path: lockPath) }
+                usleep(10_000)
             }
             var log = try recoverLocked(
                 outboxPath: outboxPath,
@@ -151,18 +159,9 @@ enum LogRecovery {
         )
     }
 
-    private struct TailScan {
-        var segment: Segment
-        var nextSeq: UInt64
-        var records = 0
-        var reports: [JSONValue] = []
-        var droppedRecords = 0
-        var droppedBytes = 0
-    }
-
     /// Scans the last segment: keeps every valid record, skips damage followed by valid records, truncates a
     /// damaged tail, and syncs the file so what was recovered is on disk before anyone reads it.
-    private static func scanLastSegment(path: String, firstSeq: UInt64) throws(OutboxError) -> TailScan {
+    private static func scanLastSegment(path: String, firstSeq: UInt64) throws(OutboxError) -> LastSegmentScan {
         let descriptor = try FileSystem.openFile(path, flags: O_RDWR)
         defer { FileSystem.closeFile(descriptor) }
         let size = try FileSystem.size(descriptor, path: path)
@@ -174,13 +173,18 @@ enum LogRecovery {
             descriptor: nil,
             needsDirectorySync: false
         )
-        var scan = TailScan(segment: segment, nextSeq: firstSeq)
+        var scan = LastSegmentScan(segment: segment, nextSeq: firstSeq)
         var scanner = RecordScanner(descriptor: descriptor, path: path, start: 0, end: size)
         var lastSeq: UInt64?
         var openDamage: (offset: Int, bytes: Int)?
         while true {
             switch try scanner.next() {
             case .end:
+                if let damage = openDamage {
+                    scan.reports.append(report(segment, "corrupt-record", damage.offset, 1, damage.bytes))
+                    scan.droppedRecords += 1
+                    scan.droppedBytes += damage.bytes
+                }
                 scan.segment = segment
                 if let lastSeq { scan.nextSeq = lastSeq + 1 }
                 try FileSystem.syncData(descriptor, path: path)

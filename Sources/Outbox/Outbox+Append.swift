@@ -196,7 +196,7 @@ extension Outbox {
     /// Throws `full` (reporting it once) when a record of `recordBytes` does not fit under the quota minus the
     /// reserve; without uplinks, the oldest segments are removed first to make room.
     private func ensureRoom(forRecordBytes recordBytes: Int) throws(OutboxError) {
-        let limit = quotaBytes - Self.reserveBytes
+        let limit = quotaBytes - reserveBytes
         if usedBytes + recordBytes > limit && uplinks.isEmpty {
             evictOldestSegments(untilFits: recordBytes, limit: limit)
         }

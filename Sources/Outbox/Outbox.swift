@@ -4,8 +4,6 @@ import Glibc
 /// The durable append-only event log: segment files of CRC-checked records under `<dataDir>/outbox/`, one
 /// acknowledged cursor per uplink, a disk quota with alarms, and live streams for local subscribers.
 public actor Outbox: EventLog {
-    /// Room below the quota kept for the outbox's own alarm and fault events.
-    static let reserveBytes = 4 << 10
     /// A group-commit batch is synced at once when its records reach this many bytes.
     static let groupCommitMaxBytes = 1 << 20
     /// Events a local subscriber may fall behind by before the oldest are dropped from its stream.
@@ -20,6 +18,8 @@ public actor Outbox: EventLog {
     let policy: FsyncPolicy
     let segmentBytes: Int
     let quotaBytes: Int
+    /// Room below the quota kept for the outbox's own alarm and fault events: 2 % of it, 1–64 KiB.
+    let reserveBytes: Int
     let io: BlockingIOQueue
     let directoryDescriptor: Int32
     let lockDescriptor: Int32
@@ -90,6 +90,7 @@ public actor Outbox: EventLog {
         self.policy = policy
         self.segmentBytes = segmentBytes
         self.quotaBytes = quotaBytes
+        reserveBytes = Self.reserveBytes(quotaBytes: quotaBytes)
         self.io = io
         directoryDescriptor = recovered.directoryDescriptor
         lockDescriptor = recovered.lockDescriptor
@@ -133,9 +134,10 @@ public actor Outbox: EventLog {
         guard segmentBytes >= 512, segmentBytes <= Int(UInt32.max) else {
             throw OutboxError.invalidConfiguration("segmentBytes \(segmentBytes): expected 512 up to 4 GiB")
         }
-        guard quotaBytes >= 2 * segmentBytes + 2 * reserveBytes else {
+        let reserve = reserveBytes(quotaBytes: quotaBytes)
+        guard quotaBytes >= 2 * segmentBytes + 2 * reserve else {
             throw OutboxError.invalidConfiguration(
-                "quotaBytes \(quotaBytes): expected at least two segments plus \(2 * reserveBytes) bytes"
+                "quotaBytes \(quotaBytes): expected at least two segments of \(segmentBytes) plus \(2 * reserve) bytes"
             )
         }
         if case .groupCommit(let delay) = policy, delay < .zero {
@@ -157,6 +159,11 @@ public actor Outbox: EventLog {
         )
         await outbox.reportRecovery(recovered.reports)
         return outbox
+    }
+
+    /// The room kept below `quotaBytes` for the outbox's own events: small enough that 95 % is reachable.
+    static func reserveBytes(quotaBytes: Int) -> Int {
+        min(max(quotaBytes / 50, 1 << 10), 64 << 10)
     }
 
     /// 1–64 letters, digits, `.`, `_` or `-`, not starting with `.`: safe inside a cursor file name.
@@ -229,13 +236,7 @@ public actor Outbox: EventLog {
     public func close() async {
         guard !closed else { return }
         closed = true
-        flushTimer?.cancel()
-        flushTimer = nil
-        flushDue = true
-        while flushInFlight || !pending.isEmpty || acknowledgementsInFlight > 0 {
-            if !flushInFlight && !pending.isEmpty { startFlush() }
-            await withCheckedContinuation { idleWaiters.append($0) }
-        }
+        await waitUntilIdle()
         for index in segments.indices {
             if let descriptor = segments[index].descriptor { FileSystem.closeFile(descriptor) }
             segments[index].descriptor = nil
@@ -248,7 +249,16 @@ public actor Outbox: EventLog {
         subscribers = [:]
     }
 
-    /// Resumes `close()` once no sync, pending append or cursor write is left.
+    /// Syncs everything written so far at once and waits until that and any running cursor write are done.
+    func waitUntilIdle() async {
+        while flushInFlight || !pending.isEmpty || acknowledgementsInFlight > 0 {
+            flushDue = true
+            if !flushInFlight && !pending.isEmpty { startFlush() }
+            await withCheckedContinuation { idleWaiters.append($0) }
+        }
+    }
+
+    /// Resumes `waitUntilIdle()` once no sync, pending append or cursor write is left.
     func notifyIfIdle() {
         guard !flushInFlight, pending.isEmpty, acknowledgementsInFlight == 0 else { return }
         let waiters = idleWaiters

@@ -23,6 +23,7 @@ public enum OutboxError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The outbox was closed.
     case closed(path: String)
 
+    /// One line for logs and `floorctl`: what failed, where, and why.
     public var description: String {
         switch self {
         case .system(let operation, let path, let code):

@@ -3,6 +3,9 @@ import Glibc
 /// Reads the records of one segment file front to back in chunks, checking each one's length and CRC32C; after
 /// damage it looks for the next position where a valid record starts.
 struct RecordScanner {
+    /// A record's payload bytes, a slice of the read buffer.
+    typealias Payload = ArraySlice<UInt8>
+
     private static let chunkBytes = 64 << 10
 
     private let descriptor: Int32
@@ -42,12 +45,7 @@ struct RecordScanner {
     }
 
     /// The payload of the record at `position` if its header is plausible and its checksum matches.
-    private mutating func validPayload(
-        at position: Int,
-        requirePrefix: Bool
-    ) throws(OutboxError) -> ArraySlice<
-        UInt8
-    >? {
+    private mutating func validPayload(at position: Int, requirePrefix: Bool) throws(OutboxError) -> Payload? {
         let header = RecordFormat.headerBytes
         guard end - position >= header else { return nil }
         let head = try bytes(at: position, count: header)

@@ -41,7 +41,10 @@ public final class Site: Sendable {
                 directory: config.dataDirectory,
                 site: config.site,
                 controller: config.controller,
-                uplinks: uplinkNames
+                uplinks: uplinkNames,
+                // Each append waits only for an fdatasync started after its write; appends that arrive together
+                // share one. A lone scan never waits out a batching window (group commit's 5 ms).
+                policy: .always
             )
         } catch {
             throw SiteError("outbox in \(config.dataDirectory): \(error)")

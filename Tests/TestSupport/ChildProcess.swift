@@ -5,9 +5,15 @@ import Glibc
 public final class ChildProcess: Sendable {
     public let pid: pid_t
 
-    /// Starts `path` with `arguments`; stdout goes to `outputPath` (else /dev/null), stderr to /dev/null, unless
-    /// `inheritOutput`.
-    public init(_ path: String, _ arguments: [String], inheritOutput: Bool = false, outputPath: String? = nil) throws {
+    /// Starts `path` with `arguments`; stdout goes to `outputPath` and stderr to `errorPath` (appended; else
+    /// /dev/null), unless `inheritOutput`.
+    public init(
+        _ path: String,
+        _ arguments: [String],
+        inheritOutput: Bool = false,
+        outputPath: String? = nil,
+        errorPath: String? = nil
+    ) throws {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -16,10 +22,16 @@ public final class ChildProcess: Sendable {
                 &actions,
                 1,
                 outputPath ?? "/dev/null",
-                O_WRONLY | O_CREAT | O_TRUNC,
+                O_WRONLY | O_CREAT | O_APPEND,
                 0o644
             )
-            posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+            posix_spawn_file_actions_addopen(
+                &actions,
+                2,
+                errorPath ?? "/dev/null",
+                O_WRONLY | O_CREAT | O_APPEND,
+                0o644
+            )
         }
         // The test runner's threads block signals; a child must start with none blocked and default handlers,
         // or it ignores the SIGTERM that `stop()` sends.
@@ -50,10 +62,11 @@ public final class ChildProcess: Sendable {
         return signal == 0 ? (status >> 8) & 0xff : 128 + signal
     }
 
-    /// Sends `signal` and waits for the child to exit.
-    public func stop(signal: Int32 = SIGTERM) {
+    /// Sends `signal` and waits for the child to exit; returns its exit status.
+    @discardableResult
+    public func stop(signal: Int32 = SIGTERM) -> Int32 {
         kill(pid, signal)
-        wait()
+        return wait()
     }
 
     /// Runs `path` to completion and returns its exit status.

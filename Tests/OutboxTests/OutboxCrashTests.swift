@@ -1,0 +1,56 @@
+import Events
+import Glibc
+import TestSupport
+import Testing
+
+@testable import Outbox
+
+/// `kill -9` at random points: every seq the probe saw acknowledged is there after reopening, and the seqs
+/// are contiguous.
+struct OutboxCrashTests {
+    static let kills = 24
+
+    /// The complete lines of `path` as seqs (a line cut off by the kill is ignored).
+    static func acknowledgedSeqs(_ path: String) throws -> [UInt64] {
+        let text = String(decoding: try OutboxFixture.readFile(path), as: UTF8.self)
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        lines.removeLast()
+        return lines.compactMap { UInt64($0) }
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func everyAcknowledgedEventSurvivesSIGKILL() async throws {
+        let directory = try TemporaryDirectory()
+        let probe = try OutboxFixture.builtProduct("OutboxCrashProbe")
+        let data = directory.path + "/data"
+        var random = SplitMix64(seed: 0xF100_2026)
+        var acknowledged: Set<UInt64> = []
+        var lastCount = 0
+        for round in 0..<Self.kills {
+            let output = directory.path + "/acknowledged-\(round).txt"
+            let child = try ChildProcess(
+                probe,
+                [data, round.isMultiple(of: 3) ? "always" : "group"],
+                outputPath: output,
+                errorPath: directory.path + "/stderr.txt"
+            )
+            try await Task.sleep(for: .milliseconds(40 + Int(random.next() % 160)))
+            let status = child.stop(signal: SIGKILL)
+            #expect(status == 128 + SIGKILL, "round \(round): the probe exited by itself (status \(status))")
+            let seqs = try Self.acknowledgedSeqs(output)
+            acknowledged.formUnion(seqs)
+
+            let outbox = try await OutboxFixture.open(data, segmentBytes: 16 << 10, quotaBytes: 64 << 20)
+            let stored = try await OutboxFixture.readAll(outbox).map(\.seq)
+            await outbox.close()
+            #expect(stored == Array(1...UInt64(stored.count)), "round \(round): seqs not contiguous")
+            let missing = acknowledged.subtracting(stored)
+            #expect(missing.isEmpty, "round \(round): acknowledged but lost: \(missing.sorted().prefix(10))")
+            #expect(stored.count >= lastCount)
+            lastCount = stored.count
+        }
+        #expect(acknowledged.count > Self.kills * 10)
+        let errors = String(decoding: try OutboxFixture.readFile(directory.path + "/stderr.txt"), as: UTF8.self)
+        #expect(errors.isEmpty)
+    }
+}

@@ -1,0 +1,75 @@
+import Events
+import Testing
+
+@testable import Outbox
+
+/// Per-uplink cursors: persisted atomically, and segments removed only when every uplink is past them.
+struct OutboxCursorTests {
+    @Test func cursorsPersistAcrossReopen() async throws {
+        let directory = try TemporaryDirectory()
+        var outbox = try await OutboxFixture.open(directory.path, uplinks: ["mqtt", "webhook"])
+        for number in 0..<10 {
+            _ = try await outbox.append(.scan, device: "scanner-1", data: OutboxFixture.scanData(number))
+        }
+        #expect(try await outbox.cursor(for: "mqtt") == 0)
+        try await outbox.acknowledge("mqtt", through: 7)
+        try await outbox.acknowledge("webhook", through: 3)
+        try await outbox.acknowledge("mqtt", through: 5)
+        #expect(try await outbox.cursor(for: "mqtt") == 7)
+        await #expect(throws: OutboxError.unknownUplink("sms")) { try await outbox.acknowledge("sms", through: 1) }
+        await #expect(throws: OutboxError.cursorBeyondEnd(uplink: "mqtt", seq: 11, lastSeq: 10)) {
+            try await outbox.acknowledge("mqtt", through: 11)
+        }
+        await outbox.close()
+        let cursorText = try OutboxFixture.readFile(directory.path + "/outbox/cursor-mqtt")
+        #expect(String(decoding: cursorText, as: UTF8.self) == "7\n")
+
+        outbox = try await OutboxFixture.open(directory.path, uplinks: ["mqtt", "webhook"])
+        #expect(try await outbox.cursor(for: "mqtt") == 7)
+        #expect(try await outbox.cursor(for: "webhook") == 3)
+        let status = await outbox.status
+        #expect(status.depth == 7)
+        #expect(status.cursors == ["mqtt": 7, "webhook": 3])
+        #expect(status.oldestUndeliveredTime != nil)
+        #expect(status.lastSeq == 10)
+        await outbox.close()
+    }
+
+    @Test func corruptCursorFileIsReported() async throws {
+        let directory = try TemporaryDirectory()
+        let outbox = try await OutboxFixture.open(directory.path)
+        await outbox.close()
+        let path = directory.path + "/outbox/cursor-mqtt"
+        try OutboxFixture.writeFile(path, Array("12x\n".utf8))
+        await #expect(throws: OutboxError.corruptCursor(path: path, contents: "12x\n")) {
+            _ = try await OutboxFixture.open(directory.path)
+        }
+    }
+
+    /// (mqtt cursor, webhook cursor) after 40 events in ~1 KiB segments.
+    @Test(arguments: [(0, 0), (40, 0), (40, 10), (10, 40), (25, 30), (40, 40)])
+    func segmentsAreRemovedOnlyWhenEveryUplinkIsPast(mqtt: UInt64, webhook: UInt64) async throws {
+        let directory = try TemporaryDirectory()
+        let outbox = try await OutboxFixture.open(directory.path, uplinks: ["mqtt", "webhook"], segmentBytes: 1024)
+        for number in 0..<40 {
+            _ = try await outbox.append(.scan, device: "scanner-1", data: OutboxFixture.scanData(number))
+        }
+        let before = try OutboxFixture.segmentFiles(directory.path)
+        #expect(before.count > 5)
+        try await outbox.acknowledge("mqtt", through: mqtt)
+        try await outbox.acknowledge("webhook", through: webhook)
+        let slowest = min(mqtt, webhook)
+        let after = try OutboxFixture.segmentFiles(directory.path)
+        let firstSeqs = after.compactMap(Segment.firstSeq(fromFileName:))
+        // Every segment still there holds something the slowest uplink has not acknowledged, or is the active one.
+        for (index, firstSeq) in firstSeqs.enumerated().dropLast() {
+            #expect(firstSeqs[index + 1] - 1 > slowest, "segment from \(firstSeq) should have been removed")
+        }
+        // Nothing the slowest uplink still needs was removed.
+        #expect(firstSeqs.first ?? .max <= slowest + 1)
+        #expect(after == Array(before.suffix(after.count)))
+        let remaining = try await outbox.readEvents(after: slowest, limit: 100, reportDamage: false)
+        #expect(remaining.map(\.seq) == Array((slowest + 1)..<41))
+        await outbox.close()
+    }
+}
