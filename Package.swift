@@ -118,6 +118,15 @@ let package = Package(
             dependencies: ["Outbox", "Events", "OutboxCrashProbe", "TestSupport"],
             swiftSettings: strict
         ),
+        // End to end: the built floorlinkd as a process, with mosquitto and socat where installed.
+        .testTarget(name: "FloorlinkdTests", dependencies: ["Service", "Events", "HAL"], swiftSettings: strict),
+        // Daemon figures (startup, RSS, CPU, scan-to-subscriber latency), printed: run with -c release.
+        .executableTarget(
+            name: "daemon-bench",
+            dependencies: ["Service", "Events", "Uplink"],
+            path: "Tests/DaemonBench",
+            swiftSettings: strict
+        ),
         .testTarget(name: "ServiceTests", dependencies: ["Service", "Events", "HAL", "Uplink"], swiftSettings: strict),
         .testTarget(name: "EventsTests", dependencies: ["Events"], swiftSettings: strict),
         .testTarget(name: "GS1Tests", dependencies: ["GS1"], swiftSettings: strict),

@@ -92,6 +92,12 @@ public enum JSONValue: Hashable, Sendable {
 
     static func writeString(_ value: String, to output: inout String) {
         output += "\""
+        // Most strings (ids, device names, GS1 data) need no escaping: copy them whole.
+        if !value.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            output += value
+            output += "\""
+            return
+        }
         for scalar in value.unicodeScalars {
             switch scalar {
             case "\"": output += "\\\""

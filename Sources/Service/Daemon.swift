@@ -159,8 +159,8 @@ public enum Daemon {
                 logger.notice("stopped")
                 return 0
             }
+            // READY=1 (with the new STATUS) is sent at the top of the loop once the reloaded site is up.
             configuration = reloaded
-            notifier.notify("READY=1")
         }
     }
 

@@ -87,10 +87,17 @@ public final class Site: Sendable {
         if let mqtt {
             services.append(
                 ClosureService(name: "mqtt") {
+                    // The uplink runs outside this service's task: cancelling the service must not cut the
+                    // connection before `stop` has delivered what the outbox holds (`controller.stopping`).
+                    let running = Task { await mqtt.run() }
                     await withTaskCancellationHandler {
-                        await mqtt.run()
+                        await running.value
                     } onCancel: {
-                        Task { await mqtt.stop() }
+                        Task {
+                            // Within the service group's 5 s bound per service.
+                            let head = await outbox.status.lastSeq
+                            await mqtt.stop(drainTimeout: .seconds(4), deliveringThrough: head)
+                        }
                     }
                 }
             )

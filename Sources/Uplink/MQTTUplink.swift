@@ -90,10 +90,17 @@ public actor MQTTUplink {
     }
 
     /// Stops reading new events, waits up to `drainTimeout` for what is in flight to be acknowledged (and the
-    /// cursor advanced), then stops the client cleanly.
-    public func stop(drainTimeout: Duration = .seconds(5)) async {
-        stopping = true
+    /// cursor advanced), then stops the client cleanly. With `target` (the outbox head when the daemon was asked
+    /// to stop), events through it are first published and acknowledged while the broker is connected, so the
+    /// last events (`controller.stopping`) reach it; an unreachable broker is not waited for.
+    public func stop(drainTimeout: Duration = .seconds(5), deliveringThrough target: UInt64? = nil) async {
         let deadline = ContinuousClock.now + drainTimeout
+        if let target {
+            while acknowledgedSeq < target, ContinuousClock.now < deadline, await client.state == .connected {
+                try? await Task.sleep(for: .milliseconds(10))
+            }
+        }
+        stopping = true
         while acknowledgedSeq < publishedSeq, ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(20))
         }

@@ -1,0 +1,290 @@
+import Glibc
+
+/// A failure of the benchmark's own setup.
+struct BenchError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// A child started with `posix_spawn` (signal mask and handlers reset, so it obeys SIGTERM).
+struct Child {
+    let pid: pid_t
+
+    init(
+        _ path: String,
+        _ arguments: [String],
+        environment: [String: String] = [:],
+        standardError: String = "/dev/null"
+    ) throws {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, standardError, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        var allSignals = sigset_t()
+        sigfillset(&allSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var variables = Self.currentEnvironment
+        for name in ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"] { variables[name] = nil }
+        variables.merge(environment) { $1 }
+        let argv = ([path] + arguments).map { strdup($0) } + [nil]
+        let envp = variables.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
+        guard result == 0 else { throw BenchError("cannot start \(path): errno \(result)") }
+        self.pid = pid
+    }
+
+    static var currentEnvironment: [String: String] {
+        var variables: [String: String] = [:]
+        var pointer = environ
+        while let entry = pointer.pointee {
+            let text = String(cString: entry)
+            if let equals = text.firstIndex(of: "=") {
+                variables[String(text[..<equals])] = String(text[text.index(after: equals)...])
+            }
+            pointer += 1
+        }
+        return variables
+    }
+
+    /// Sends `signal` and waits up to `timeout` for the exit (then SIGKILL); the exit status and the time taken.
+    @discardableResult
+    func stop(signal: Int32 = SIGTERM, timeout: Duration = .seconds(10)) -> (status: Int32, took: Duration) {
+        let start = ContinuousClock.now
+        kill(pid, signal)
+        var status: Int32 = 0
+        while true {
+            let result = waitpid(pid, &status, WNOHANG)
+            if result == pid || (result < 0 && errno != EINTR) { break }
+            if ContinuousClock.now - start > timeout {
+                kill(pid, SIGKILL)
+                while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+                break
+            }
+            usleep(2000)
+        }
+        let took = ContinuousClock.now - start
+        let killed = status & 0x7f
+        return (killed == 0 ? (status >> 8) & 0xff : 128 + killed, took)
+    }
+}
+
+/// mosquitto on a free loopback port.
+struct Broker {
+    let port: Int
+    let child: Child
+
+    init(directory: String) throws {
+        port = try Net.freePort()
+        let config = """
+            user root
+            log_dest none
+            persistence false
+            max_queued_messages 0
+            listener \(port) 127.0.0.1
+            allow_anonymous true
+
+            """
+        try Files.write("\(directory)/mosquitto.conf", config)
+        child = try Child("/usr/sbin/mosquitto", ["-c", "\(directory)/mosquitto.conf"])
+        try Net.waitForListener(port: port)
+    }
+}
+
+/// A socat pseudo-terminal pair: the daemon opens `portPath`, the benchmark writes scans to the peer end.
+struct PseudoTerminal {
+    let portPath: String
+    let child: Child
+    let peer: Int32
+
+    init(directory: String) throws {
+        portPath = "\(directory)/scanner"
+        let peerPath = "\(directory)/scanner-peer"
+        child = try Child("/usr/bin/socat", ["pty,raw,echo=0,link=\(portPath)", "pty,raw,echo=0,link=\(peerPath)"])
+        for _ in 0..<500 where access(portPath, F_OK) != 0 || access(peerPath, F_OK) != 0 { usleep(10_000) }
+        peer = open(peerPath, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)
+        guard peer >= 0 else { throw BenchError("cannot open \(peerPath): errno \(errno)") }
+        var settings = termios()
+        tcgetattr(peer, &settings)
+        cfmakeraw(&settings)
+        tcsetattr(peer, TCSANOW, &settings)
+    }
+
+    func send(_ bytes: [UInt8]) {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes[offset...].withUnsafeBytes { write(peer, $0.baseAddress, $0.count) }
+            if written > 0 {
+                offset += written
+            } else {
+                usleep(200)
+            }
+        }
+    }
+}
+
+/// The sd_notify socket the daemon reports READY=1 to.
+struct NotifySocket {
+    let path: String
+    let fd: Int32
+
+    init(path: String) throws {
+        self.path = path
+        fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard fd >= 0, bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+            throw BenchError("cannot make a notify socket at \(path)")
+        }
+        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
+            for (index, byte) in bytes.enumerated() { buffer[index] = byte }
+        }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        guard bound == 0 else { throw BenchError("bind \(path): errno \(errno)") }
+    }
+
+    /// Waits (blocking, up to `timeoutMs`) for a datagram whose lines include `line`.
+    func wait(for line: String, timeoutMs: Int32) -> Bool {
+        let deadline = ContinuousClock.now + .milliseconds(Int(timeoutMs))
+        while ContinuousClock.now < deadline {
+            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&poller, 1, 100) > 0 else { continue }
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            guard count > 0 else { continue }
+            let text = String(decoding: buffer.prefix(count), as: UTF8.self)
+            if text.split(separator: "\n").contains(where: { $0 == line }) { return true }
+        }
+        return false
+    }
+}
+
+enum Net {
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = loopback(port: 0)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
+            }
+        }
+        guard bound else { throw BenchError("cannot find a free port") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    static func waitForListener(port: Int) throws {
+        for _ in 0..<250 {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = loopback(port: port)
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+            close(fd)
+            if connected == 0 { return }
+            usleep(20_000)
+        }
+        throw BenchError("nothing listens on port \(port)")
+    }
+
+    private static func loopback(port: Int) -> sockaddr_in {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(port).bigEndian
+        address.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
+        return address
+    }
+}
+
+enum Files {
+    static func write(_ path: String, _ text: String) throws {
+        guard let file = fopen(path, "w") else { throw BenchError("cannot write \(path): errno \(errno)") }
+        fputs(text, file)
+        fclose(file)
+    }
+
+    static func read(_ path: String) -> String? {
+        guard let file = fopen(path, "r") else { return nil }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 8192)
+        while true {
+            let count = fread(&buffer, 1, buffer.count, file)
+            bytes += buffer.prefix(count)
+            if count < buffer.count { break }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// `rm -rf` for the benchmark's flat scratch directory (and its `data` subdirectory).
+    static func removeTree(_ path: String) {
+        guard let directory = opendir(path) else {
+            unlink(path)
+            return
+        }
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name == "." || name == ".." { continue }
+            let child = "\(path)/\(name)"
+            var status = stat()
+            if lstat(child, &status) == 0, status.st_mode & S_IFMT == S_IFDIR {
+                removeTree(child)
+            } else {
+                unlink(child)
+            }
+        }
+        closedir(directory)
+        rmdir(path)
+    }
+}
+
+/// CPU time and memory of a process, from /proc.
+enum ProcessStats {
+    /// utime + stime in seconds (fields 14 and 15 of /proc/PID/stat, after the command name).
+    static func cpuSeconds(_ pid: pid_t) -> Double {
+        guard let text = Files.read("/proc/\(pid)/stat"), let close = text.lastIndex(of: ")") else { return 0 }
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        // After ")": state is field 3, so utime (14) and stime (15) are at offsets 11 and 12.
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    /// A `kB` line of /proc/PID/status (`VmRSS`, `VmHWM`) in MiB.
+    static func memoryMiB(_ pid: pid_t, _ key: String) -> Double {
+        guard let text = Files.read("/proc/\(pid)/status") else { return 0 }
+        for line in text.split(separator: "\n") where line.hasPrefix(key + ":") {
+            let digits = line.dropFirst(key.count + 1).filter(\.isNumber)
+            return (Double(String(digits)) ?? 0) / 1024
+        }
+        return 0
+    }
+
+    static var monotonicNanoseconds: Int64 {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_nsec)
+    }
+}

@@ -1,0 +1,173 @@
+import Events
+import Foundation
+import Glibc
+import HAL
+import Service
+
+/// The built `floorlinkd`, started as a process by a test, with stdout and stderr in the test's scratch directory.
+final class Floorlinkd: Sendable {
+    static let path = Package.product("floorlinkd")
+
+    let child: ChildProcess
+    let socket: String
+    let standardErrorPath: String
+
+    /// Starts `floorlinkd --config CONFIG ARGUMENTS`; `socket` is the config's control socket. The runner's own
+    /// sd_notify variables are never passed on, only those in `environment`.
+    init(
+        config: String,
+        socket: String,
+        scratch: Scratch,
+        arguments: [String] = [],
+        environment: [String: String] = [:]
+    ) throws {
+        var variables = ChildProcess.currentEnvironment
+        for name in ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"] { variables[name] = nil }
+        variables.merge(environment) { $1 }
+        self.socket = socket
+        standardErrorPath = scratch.path("floorlinkd.stderr")
+        child = try ChildProcess(
+            Self.path,
+            ["--config", config] + arguments,
+            environment: variables,
+            standardOutput: scratch.path("floorlinkd.stdout"),
+            standardError: standardErrorPath
+        )
+    }
+
+    /// What the daemon has written to stderr so far.
+    var standardError: String {
+        guard let file = fopen(standardErrorPath, "r") else { return "" }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = fread(&buffer, 1, buffer.count, file)
+            bytes += buffer.prefix(count)
+            if count < buffer.count { break }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Waits until the control socket answers `status` and returns its result; throws (with the daemon's
+    /// stderr) if it exits or does not answer within `timeout`.
+    @discardableResult
+    func waitUntilServing(timeout: Duration = .seconds(10)) async throws -> JSONValue {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let status = child.exitStatus {
+                throw HarnessError("floorlinkd exited \(status) before serving; stderr:\n\(standardError)")
+            }
+            if let reply = try? await Control.request(socket, op: "status"), let result = reply["result"] {
+                return result
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw HarnessError("floorlinkd did not answer on \(socket) within \(timeout); stderr:\n\(standardError)")
+    }
+
+    /// SIGTERM, then SIGKILL after `grace`: for `defer`.
+    func stop(grace: Duration = .seconds(5)) { child.stop(grace: grace) }
+
+    /// Runs `floorlinkd ARGUMENTS` to completion: its exit status, stdout and stderr.
+    static func run(
+        _ arguments: [String],
+        scratch: Scratch
+    ) async throws -> (status: Int32, output: String, error: String) {
+        let child = try ChildProcess(
+            path,
+            arguments,
+            standardOutput: scratch.path("run.stdout"),
+            standardError: scratch.path("run.stderr")
+        )
+        guard let status = await child.waitForExit(timeout: .seconds(10)) else {
+            child.stop(signal: SIGKILL)
+            throw HarnessError("floorlinkd \(arguments) did not exit within 10 s")
+        }
+        return (status, scratch.read("run.stdout"), scratch.read("run.stderr"))
+    }
+}
+
+/// Requests on the daemon's control socket.
+enum Control {
+    /// Sends `line` on a fresh connection and returns the parsed reply.
+    static func send(_ socket: String, line: String, timeout: Duration = .seconds(5)) async throws -> JSONValue {
+        let stream = try UnixStream.connect(path: socket)
+        defer { stream.close() }
+        return try await stream.exchange(line, timeout: timeout)
+    }
+
+    /// `{"id":ID,"op":OP}` on a fresh connection.
+    static func request(_ socket: String, op: String, id: Int64 = 1) async throws -> JSONValue {
+        try await send(socket, line: JSONValue.object([("id", .int(id)), ("op", .string(op))]).jsonText)
+    }
+
+    /// The ids of the devices a `status` result lists.
+    static func deviceIDs(_ status: JSONValue) -> [String] {
+        guard case .array(let devices) = status["devices"] ?? .null else { return [] }
+        return devices.compactMap { $0["id"]?.stringValue }
+    }
+}
+
+extension UnixStream {
+    /// Writes one request line and reads the reply line, parsed.
+    func exchange(_ line: String, timeout: Duration = .seconds(5)) async throws -> JSONValue {
+        try await writeLine(line)
+        guard let reply = try await readLine(timeout: timeout) else {
+            throw HarnessError("the daemon closed the connection without a reply to \(line)")
+        }
+        return try JSONValue(parsing: reply)
+    }
+}
+
+/// Site configs for the tests, as JSON.
+enum Sites {
+    /// One barcode scanner on `port` (a pty when `hardware` is linux), optionally an MQTT uplink.
+    static func scanner(
+        _ scratch: Scratch,
+        port: String,
+        hardware: String = "linux",
+        deviceID: String = "scanner-1",
+        mqtt: String? = nil
+    ) -> JSONValue {
+        var members: [(String, JSONValue)] = [
+            ("site", "e2e"), ("controller", "c1"), ("hardware", .string(hardware)),
+            ("dataDir", .string(scratch.path("data"))),
+            (
+                "devices",
+                [
+                    [
+                        "id": .string(deviceID), "kind": "barcode-scanner", "port": .string(port), "baud": 9600,
+                        "terminator": "\r\n", "aimPrefix": true,
+                    ]
+                ]
+            ),
+        ]
+        if let mqtt { members.append(("uplinks", ["mqtt": ["url": .string(mqtt), "clientId": "e2e-c1"]])) }
+        members.append(("control", ["socket": .string(scratch.path("control.sock"))]))
+        return .object(members)
+    }
+
+    /// `hal/sites/demo.json` with the test's data directory, control socket and (optionally) an MQTT uplink.
+    static func demo(_ scratch: Scratch, mqtt: String?) throws -> JSONValue {
+        let text = try String(contentsOfFile: Package.root + "/hal/sites/demo.json", encoding: .utf8)
+        var demo = try JSONValue(parsing: text)
+        demo = demo.setting("dataDir", .string(scratch.path("data")))
+        demo = demo.setting("control", ["socket": .string(scratch.path("control.sock"))])
+        if let mqtt { demo = demo.setting("uplinks", ["mqtt": ["url": .string(mqtt), "clientId": "demo-e2e"]]) }
+        return demo
+    }
+}
+
+extension JSONValue {
+    /// This object with `key` set to `value` (replaced in place, or appended).
+    func setting(_ key: String, _ value: JSONValue) -> JSONValue {
+        guard case .object(var members) = self else { return self }
+        if let index = members.firstIndex(where: { $0.0 == key }) {
+            members[index].1 = value
+        } else {
+            members.append((key, value))
+        }
+        return .object(members)
+    }
+}

@@ -1,0 +1,120 @@
+import Events
+import Glibc
+
+/// A real mosquitto on a free loopback port, configured in `scratch`; stopped by `stop()`.
+final class Mosquitto: Sendable {
+    static let path = "/usr/sbin/mosquitto"
+    static let subscriberPath = "/usr/bin/mosquitto_sub"
+    static let publisherPath = "/usr/bin/mosquitto_pub"
+    static var isInstalled: Bool {
+        [path, subscriberPath, publisherPath].allSatisfy(Package.isExecutable)
+    }
+
+    let port: Int
+    let child: ChildProcess
+
+    /// Writes `mosquitto.conf` into `scratch` and starts the broker (`user root`: the tests may run as root).
+    init(in scratch: Scratch) async throws {
+        port = try Loopback.freePort()
+        let lines = [
+            "user root",
+            "log_dest none",
+            "persistence false",
+            "max_queued_messages 0",
+            "listener \(port) 127.0.0.1",
+            "allow_anonymous true",
+        ]
+        let config = try scratch.write("mosquitto.conf", lines.joined(separator: "\n") + "\n")
+        child = try ChildProcess(Self.path, ["-c", config])
+        do {
+            try await Loopback.waitForListener(port: port)
+        } catch {
+            child.stop(signal: SIGKILL)
+            throw error
+        }
+    }
+
+    var url: String { "mqtt://127.0.0.1:\(port)" }
+
+    func stop() { child.stop() }
+}
+
+/// One message a subscriber received.
+struct ReceivedMessage: Sendable {
+    var topic: String
+    var payload: String
+
+    /// The payload as JSON (events and the retained status are JSON objects).
+    var json: JSONValue? { try? JSONValue(parsing: payload) }
+}
+
+/// `mosquitto_sub -v -t 'floorlink/#'` writing to a file: a real subscriber outside the daemon's process.
+final class Subscriber: Sendable {
+    let child: ChildProcess
+    let output: String
+
+    /// Subscribes and returns once the subscription is active (a retained probe published before it has arrived).
+    init(broker: Mosquitto, scratch: Scratch, filter: String = "floorlink/#") async throws {
+        output = scratch.path("subscriber.txt")
+        let probe = "floorlink/_probe/\(getpid())"
+        let arguments = ["-h", "127.0.0.1", "-p", "\(broker.port)", "-q", "1"]
+        let status = try await ChildProcess.run(
+            Mosquitto.publisherPath,
+            arguments + ["-t", probe, "-r", "-m", "probe"]
+        )
+        guard status == 0 else { throw HarnessError("mosquitto_pub exited \(status)") }
+        child = try ChildProcess(
+            Mosquitto.subscriberPath,
+            arguments + ["-v", "-t", filter],
+            standardOutput: output
+        )
+        let subscribed = await eventually(within: .seconds(5)) { [self] in
+            messages().first { $0.topic == probe }
+        }
+        guard subscribed != nil else {
+            child.stop(signal: SIGKILL)
+            throw HarnessError("mosquitto_sub did not receive the retained probe")
+        }
+    }
+
+    /// Everything received so far, in order (`-v`: the topic, a space, the payload, one message a line).
+    func messages() -> [ReceivedMessage] {
+        guard let file = fopen(output, "r") else { return [] }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = fread(&buffer, 1, buffer.count, file)
+            bytes += buffer.prefix(count)
+            if count < buffer.count { break }
+        }
+        let lines: [Substring] = String(decoding: bytes, as: UTF8.self).split(separator: "\n")
+        return lines.compactMap { (line: Substring) -> ReceivedMessage? in
+            guard let space = line.firstIndex(of: " ") else { return nil }
+            return ReceivedMessage(topic: String(line[..<space]), payload: String(line[space...].dropFirst()))
+        }
+    }
+
+    /// The first message matching `predicate`, waiting up to `timeout`.
+    func first(
+        within timeout: Duration,
+        where predicate: (ReceivedMessage) -> Bool
+    ) async -> ReceivedMessage? {
+        await eventually(within: timeout) { messages().first(where: predicate) }
+    }
+
+    /// The first event of `type` on `prefix/events/type`, waiting up to `timeout`.
+    func event(
+        _ type: String,
+        prefix: String,
+        within timeout: Duration,
+        where predicate: (JSONValue) -> Bool = { _ in true }
+    ) async -> JSONValue? {
+        await first(within: timeout) { message in
+            guard message.topic == "\(prefix)/events/\(type)", let json = message.json else { return false }
+            return predicate(json)
+        }?.json
+    }
+
+    func stop() { child.stop() }
+}

@@ -1,0 +1,131 @@
+import Events
+import Foundation
+import Glibc
+
+/// A test's own temporary directory (short, so socket paths fit in `sun_path`), removed by `remove()`.
+final class Scratch: Sendable {
+    let directory: String
+
+    init() throws {
+        var template = Array("/tmp/fld-XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else { throw HarnessError("mkdtemp: errno \(errno)") }
+        directory = String(cString: made)
+        // Board files are looked for beside the config (`<dir>/boards`), so a config here can name board pins.
+        symlink(Package.root + "/hal/boards", directory + "/boards")
+    }
+
+    func path(_ name: String) -> String { "\(directory)/\(name)" }
+
+    /// Writes `text` to `name` in the directory and returns its path.
+    @discardableResult
+    func write(_ name: String, _ text: String) throws -> String {
+        let file = path(name)
+        try text.write(toFile: file, atomically: true, encoding: .utf8)
+        return file
+    }
+
+    /// Writes `config` as JSON to `name` and returns its path.
+    @discardableResult
+    func write(_ name: String, json config: JSONValue) throws -> String {
+        try write(name, config.jsonText)
+    }
+
+    func read(_ name: String) -> String {
+        (try? String(contentsOfFile: path(name), encoding: .utf8)) ?? ""
+    }
+
+    func exists(_ name: String) -> Bool { access(path(name), F_OK) == 0 }
+
+    func remove() {
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}
+
+/// Where this package and its built products are.
+enum Package {
+    /// The package root: three levels above this file (Tests/FloorlinkdTests/Scratch.swift).
+    static let root: String = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+
+    /// A built product (`floorlinkd`) next to the test bundle, else under the package's `.build/debug`.
+    static func product(_ name: String) -> String {
+        var candidates: [String] = []
+        if let runner = resolvedLink("/proc/self/exe") {
+            var directory = URL(fileURLWithPath: runner).deletingLastPathComponent()
+            // Inside FloorlinkPackageTests.xctest when the bundle is a directory.
+            for _ in 0..<4 {
+                candidates.append(directory.appendingPathComponent(name).path)
+                directory = directory.deletingLastPathComponent()
+            }
+        }
+        candidates.append("\(root)/.build/debug/\(name)")
+        return candidates.first { access($0, X_OK) == 0 } ?? candidates.last ?? name
+    }
+
+    static func resolvedLink(_ path: String) -> String? {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let count = readlink(path, &buffer, buffer.count - 1)
+        guard count > 0 else { return nil }
+        return String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    static func isExecutable(_ path: String) -> Bool { access(path, X_OK) == 0 }
+}
+
+/// Loopback TCP helpers for the broker.
+enum Loopback {
+    /// A loopback TCP port that was free a moment ago (bound to port 0, then released).
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw HarnessError("socket: errno \(errno)") }
+        defer { close(fd) }
+        var address = loopback(port: 0)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
+            }
+        }
+        guard bound else { throw HarnessError("cannot bind a loopback port: errno \(errno)") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// Waits until something accepts connections on `port`.
+    static func waitForListener(port: Int, timeout: Duration = .seconds(5)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+            var address = loopback(port: port)
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+            close(fd)
+            if connected == 0 { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw HarnessError("nothing listening on 127.0.0.1:\(port) after \(timeout)")
+    }
+
+    private static func loopback(port: Int) -> sockaddr_in {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(port).bigEndian
+        address.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
+        return address
+    }
+}
+
+/// Polls `condition` every 20 ms until it returns a value or `timeout` passes.
+func eventually<T>(
+    within timeout: Duration,
+    _ condition: () async throws -> T?
+) async rethrows -> T? {
+    let deadline = ContinuousClock.now + timeout
+    while true {
+        if let value = try await condition() { return value }
+        guard ContinuousClock.now < deadline else { return nil }
+        try? await Task.sleep(for: .milliseconds(20))
+    }
+}
