@@ -191,7 +191,7 @@ struct MQTTUplinkTests {
 
         proxy.freeze()
         await log.append(count: 10)
-        let detected = await TestSupport.eventually(timeout: .seconds(5)) {
+        let detected = await TestSupport.eventually(timeout: .seconds(20)) {
             if case .keepAliveTimeout = await uplink.client.lastError { return true }
             return false
         }
@@ -210,7 +210,7 @@ struct MQTTUplinkTests {
         let client = MQTTClient(configuration: TestSupport.configuration(port: junk.port, clientID: "dock-03"))
         let task = Task { await client.run() }
         defer { task.cancel() }
-        #expect(await TestSupport.eventually(timeout: .seconds(5)) { junk.acceptedCount >= 3 })
+        #expect(await TestSupport.eventually(timeout: .seconds(20)) { junk.acceptedCount >= 3 })
         let error = await client.lastError
         guard case .protocolViolation(let detail) = error else {
             Issue.record("expected a protocol violation, got \(String(describing: error))")
