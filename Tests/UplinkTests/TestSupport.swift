@@ -4,7 +4,7 @@ import Uplink
 enum TestSupport {
     /// Polls `condition` every 20 ms until it holds or `timeout` passes; returns whether it held.
     static func eventually(
-        timeout: Duration = .seconds(10),
+        timeout: Duration = .seconds(30),
         _ condition: @Sendable () async -> Bool
     ) async -> Bool {
         let deadline = ContinuousClock.now + timeout
