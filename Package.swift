@@ -86,9 +86,18 @@ let package = Package(
         // Test helpers shared by the test targets (child processes with a clean signal mask).
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
 
+        // A gpio-sim chip made through configfs: the GPIO contract tests and the VM tests drive the kernel with it.
+        .target(name: "GPIOSimSupport", path: "Tests/GPIOSimSupport", swiftSettings: strict),
+        // The checks of HALLinux that Tests/VM/run boots under qemu on a kernel with gpio-sim and 16550 UARTs.
+        .executableTarget(
+            name: "vm-tests",
+            dependencies: ["HAL", "HALLinux", "Devices", "Events", "GPIOSimSupport"],
+            path: "Tests/VMTests",
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "HALTests",
-            dependencies: ["HAL", "HALSimulated", "HALLinux", "TestSupport"],
+            dependencies: ["HAL", "HALSimulated", "HALLinux", "GPIOSimSupport", "TestSupport"],
             swiftSettings: strict
         ),
         .testTarget(name: "UplinkTests", dependencies: ["Uplink", "Events", "TestSupport"], swiftSettings: strict),

@@ -1,4 +1,4 @@
-import Foundation
+import GPIOSimSupport
 import HAL
 import HALLinux
 import HALSimulated
@@ -53,59 +53,20 @@ struct SimulatedGPIOHarness: GPIOHarness {
     func tearDown() {}
 }
 
-/// A gpio-sim chip made through configfs (kernel docs: admin-guide/gpio/gpio-sim); inputs are driven by
-/// writing `pull-up`/`pull-down` to `sim_gpioN/pull`, outputs read from `sim_gpioN/value`.
+/// A gpio-sim chip (root and configfs needed: the VM tests); `GPIOSimChip` does the configfs and sysfs work.
 struct KernelGPIOSimHarness: GPIOHarness {
-    static let configfs = "/sys/kernel/config/gpio-sim"
-    static var isAvailable: Bool { getuid() == 0 && FileManager.default.fileExists(atPath: configfs) }
+    static var isAvailable: Bool { GPIOSimChip.isAvailable }
 
-    let lineNames: [String?]
-    let chipLabel: String
-    let directory: String
-    let sysfs: String
+    let chip: GPIOSimChip
 
     init(lineNames: [String?]) throws {
-        self.lineNames = lineNames
-        let id = UUID().uuidString.prefix(8).lowercased()
-        chipLabel = "floorlink-\(id)"
-        directory = "\(Self.configfs)/\(chipLabel)"
-        let fm = FileManager.default
-        try fm.createDirectory(atPath: "\(directory)/bank0", withIntermediateDirectories: true)
-        try Self.write("\(lineNames.count)", to: "\(directory)/bank0/num_lines")
-        try Self.write(chipLabel, to: "\(directory)/bank0/label")
-        for (offset, name) in lineNames.enumerated() {
-            guard let name else { continue }
-            try fm.createDirectory(atPath: "\(directory)/bank0/line\(offset)", withIntermediateDirectories: false)
-            try Self.write(name, to: "\(directory)/bank0/line\(offset)/name")
-        }
-        try Self.write("1", to: "\(directory)/live")
-        let device = try String(contentsOfFile: "\(directory)/dev_name", encoding: .utf8)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-        let chipName = try String(contentsOfFile: "\(directory)/bank0/chip_name", encoding: .utf8)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-        sysfs = "/sys/devices/platform/\(device)/\(chipName)"
+        chip = try GPIOSimChip(lineNames: lineNames)
     }
 
-    private static func write(_ text: String, to path: String) throws {
-        try text.write(toFile: path, atomically: false, encoding: .utf8)
-    }
-
+    var lineNames: [String?] { chip.lineNames }
+    var chipLabel: String { chip.label }
     var backend: any GPIOBackend { LinuxGPIOBackend() }
-
-    func drive(_ offset: Int, high: Bool) throws {
-        try Self.write(high ? "pull-up" : "pull-down", to: "\(sysfs)/sim_gpio\(offset)/pull")
-    }
-
-    func physicalLevel(_ offset: Int) throws -> Bool {
-        try String(contentsOfFile: "\(sysfs)/sim_gpio\(offset)/value", encoding: .utf8).hasPrefix("1")
-    }
-
-    func tearDown() {
-        try? Self.write("0", to: "\(directory)/live")
-        for (offset, name) in lineNames.enumerated() where name != nil {
-            rmdir("\(directory)/bank0/line\(offset)")
-        }
-        rmdir("\(directory)/bank0")
-        rmdir(directory)
-    }
+    func drive(_ offset: Int, high: Bool) throws { try chip.drive(offset, high: high) }
+    func physicalLevel(_ offset: Int) throws -> Bool { try chip.physicalLevel(offset) }
+    func tearDown() { chip.tearDown() }
 }

@@ -1,0 +1,206 @@
+#!/usr/bin/env python3
+"""Boots the VM and plays the far ends of its serial ports (used by Tests/VM/run).
+
+The guest's console (ttyS0) is relayed to stdout. ttyS1 and ttyS2 are qemu `-serial unix:...,server=on,wait=off`
+chardevs this script connects to:
+
+- ttyS1: answers each `PING x` line with `PONG x\\r\\n`; on the console line `VM-READY scanner` it plays a barcode
+  scanner and sends a GS1-128 read with its AIM identifier, in two chunks.
+- ttyS2: plays an M100 RFID module: once it has received the start-inventory command (checked byte for byte), it
+  sends inventory notices; on `VM-READY m100-mid-frame` it sends half a frame, hangs up, reconnects and sends a
+  whole frame.
+
+Bytes sent before the guest opened a port are lost, which is why the guest says when a phase may start.
+Exit status: 0 when the guest printed `VM-RESULT: PASS`, 1 otherwise (also on timeout).
+"""
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+
+def m100_frame(frame_type, command, payload):
+    body = [frame_type, command, len(payload) >> 8, len(payload) & 0xFF] + list(payload)
+    return bytes([0xBB] + body + [sum(body) & 0xFF, 0x7E])
+
+
+def m100_notice(epc_hex, rssi):
+    payload = [rssi & 0xFF, 0x30, 0x00] + list(bytes.fromhex(epc_hex)) + [0x12, 0x34]
+    return m100_frame(0x02, 0x22, payload)
+
+
+START_INVENTORY = m100_frame(0x00, 0x27, [0x22, 0xFF, 0xFF])
+SGTIN = "3074257BF7194E4000001A85"
+UNKNOWN_EPC = "E2801160600002054A71B2C5"
+AFTER_RECONNECT_EPC = "E28011606000020000000099"
+GS1_SCAN = b"]C1010950600013435217261231" + b"10ABC123\r\n"
+
+
+def log(text):
+    sys.stdout.write(f"[host {time.monotonic() - STARTED:6.2f}s] {text}\n")
+    sys.stdout.flush()
+
+
+def connect(path, deadline):
+    while True:
+        try:
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            sock.connect(path)
+            return sock
+        except OSError:
+            sock.close()
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+class Port(threading.Thread):
+    """One serial port's far end: a reader thread plus phase triggers from the console."""
+
+    def __init__(self, name, path, deadline):
+        super().__init__(daemon=True)
+        self.name, self.path, self.deadline = name, path, deadline
+        self.sock = connect(path, deadline)
+        self.lock = threading.Lock()
+        self.received = bytearray()
+
+    def send(self, data):
+        with self.lock:
+            self.sock.sendall(data)
+
+    def run(self):
+        while True:
+            try:
+                with self.lock:
+                    sock = self.sock
+                sock.settimeout(0.2)
+                data = sock.recv(4096)
+            except socket.timeout:
+                continue
+            except OSError:
+                time.sleep(0.05)
+                continue
+            if not data:
+                time.sleep(0.05)
+                continue
+            self.received += data
+            self.handle()
+
+    def reconnect(self):
+        with self.lock:
+            self.sock.close()
+            self.sock = connect(self.path, self.deadline)
+
+
+class ScannerPort(Port):
+    def handle(self):
+        while b"\n" in self.received:
+            line, _, rest = bytes(self.received).partition(b"\n")
+            self.received = bytearray(rest)
+            if line.startswith(b"PING "):
+                self.send(b"PONG " + line[5:] + b"\r\n")
+            else:
+                log(f"{self.name}: unexpected line {line!r}")
+
+    def phase(self, name):
+        if name == "scanner":
+            log(f"{self.name}: scanner sends {GS1_SCAN!r}")
+            self.send(GS1_SCAN[:12])
+            time.sleep(0.05)
+            self.send(GS1_SCAN[12:])
+
+
+class M100Port(Port):
+    started = False
+
+    def handle(self):
+        if self.started:
+            return
+        index = self.received.find(0xBB)
+        if index < 0 or len(self.received) < index + len(START_INVENTORY):
+            return
+        frame = bytes(self.received[index : index + len(START_INVENTORY)])
+        if frame != START_INVENTORY:
+            log(f"{self.name}: expected start-inventory {START_INVENTORY.hex()}, got {frame.hex()}")
+            return
+        self.started = True
+        log(f"{self.name}: start-inventory received; sending notices")
+        for rssi in (-52, -48, -50):
+            self.send(m100_notice(SGTIN, rssi))
+        self.send(m100_notice(UNKNOWN_EPC, -55))
+
+    def phase(self, name):
+        if name == "m100-mid-frame":
+            frame = m100_notice(SGTIN, -40)
+            log(f"{self.name}: half a frame, hang up, reconnect, a whole frame")
+            self.send(frame[:10])
+            time.sleep(0.2)
+            self.reconnect()
+            time.sleep(0.3)
+            self.send(m100_notice(AFTER_RECONNECT_EPC, -45))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--qemu", default="qemu-system-x86_64")
+    parser.add_argument("--kernel", required=True)
+    parser.add_argument("--initrd", required=True)
+    parser.add_argument("--workdir", required=True)
+    parser.add_argument("--append", default="")
+    parser.add_argument("--timeout", type=float, default=600)
+    args = parser.parse_args()
+
+    sockets = [os.path.join(args.workdir, f"ttyS{n}.sock") for n in (1, 2)]
+    for path in sockets:
+        if os.path.exists(path):
+            os.unlink(path)
+    command = [
+        args.qemu, "-m", "512", "-smp", "2", "-nographic", "-no-reboot", "-nic", "none",
+        "-kernel", args.kernel, "-initrd", args.initrd,
+        "-append", f"console=ttyS0 panic=-1 quiet {args.append}".strip(),
+        "-serial", "mon:stdio",
+    ] + [arg for path in sockets for arg in ("-serial", f"unix:{path},server=on,wait=off")]
+    log("boot: " + " ".join(command))
+    deadline = time.monotonic() + args.timeout
+    qemu = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    ports = {}
+    result = None
+    try:
+        ports = {"ttyS1": ScannerPort("ttyS1", sockets[0], deadline), "ttyS2": M100Port("ttyS2", sockets[1], deadline)}
+        for port in ports.values():
+            port.start()
+        timer = threading.Timer(max(0, deadline - time.monotonic()), qemu.kill)
+        timer.daemon = True
+        timer.start()
+        for raw in qemu.stdout:
+            line = raw.decode("utf-8", "replace").rstrip("\r\n")
+            sys.stdout.write(line + "\n")
+            sys.stdout.flush()
+            if line.startswith("VM-BOOTED"):
+                log("guest booted")
+            elif line.startswith("VM-READY "):
+                phase = line.split()[1]
+                for port in ports.values():
+                    threading.Thread(target=port.phase, args=(phase,), daemon=True).start()
+            elif line.startswith("VM-RESULT:"):
+                result = line
+        qemu.wait()
+        timer.cancel()
+    finally:
+        if qemu.poll() is None:
+            qemu.kill()
+            qemu.wait()
+    if result is None:
+        log(f"no VM-RESULT line: qemu exited with {qemu.returncode}"
+            + (" after the host timeout" if time.monotonic() >= deadline else ""))
+        return 1
+    log(f"qemu done: {result}")
+    return 0 if result.startswith("VM-RESULT: PASS") else 1
+
+
+STARTED = time.monotonic()
+if __name__ == "__main__":
+    sys.exit(main())
