@@ -6,6 +6,7 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <termios.h>
 
 /// ioctl(fd, TIOCEXCL): refuse further opens of this tty by non-root processes.
@@ -19,4 +20,10 @@ static inline int floorlink_epoll_ctl(int epfd, int op, int fd, unsigned int eve
     struct epoll_event event = { .events = events, .data = { .fd = fd } };
     return epoll_ctl(epfd, op, fd, &event);
 }
+
+/// accept4(2) with SOCK_CLOEXEC | SOCK_NONBLOCK, atomically: setting FD_CLOEXEC after accept() leaves a window in
+/// which a concurrently spawned child inherits the connection and holds it open. (accept4 is declared only under
+/// _GNU_SOURCE, which Swift's Glibc module is built without; the symbol is in every glibc since 2.10.)
+extern int accept4(int fd, struct sockaddr *address, socklen_t *length, int flags);
+static inline int floorlink_accept_cloexec(int fd) { return accept4(fd, 0, 0, SOCK_CLOEXEC | SOCK_NONBLOCK); }
 #endif

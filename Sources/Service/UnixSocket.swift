@@ -1,3 +1,4 @@
+import CLinuxIO
 import Glibc
 import HAL
 import HALLinux
@@ -182,11 +183,8 @@ public final class UnixListener: Sendable {
         while true {
             let (isClosed, client, code) = closed.withLock { closed -> (Bool, Int32, Int32) in
                 if closed { return (true, -1, 0) }
-                let client = Glibc.accept(fd, nil, nil)
-                if client < 0 { return (false, client, errno) }
-                _ = fcntl(client, F_SETFL, fcntl(client, F_GETFL) | O_NONBLOCK)
-                _ = fcntl(client, F_SETFD, FD_CLOEXEC)
-                return (false, client, 0)
+                let client = floorlink_accept_cloexec(fd)
+                return (false, client, client < 0 ? errno : 0)
             }
             if isClosed { throw .closed(path: path) }
             if client >= 0 { return UnixStream(fd: client, path: path, loop: loop) }
