@@ -66,7 +66,9 @@ let package = Package(
         // The service: config, wiring, command routing, control socket, health, systemd notify, logging.
         .target(
             name: "Service",
-            dependencies: ["HAL", "HALLinux", "HALSimulated", "GS1", "Events", "Devices", "Outbox", "Uplink"],
+            dependencies: [
+                "HAL", "HALLinux", "HALSimulated", "GS1", "Events", "Devices", "Outbox", "Uplink", "CLinuxIO",
+            ],
             swiftSettings: strict
         ),
 
@@ -107,7 +109,11 @@ let package = Package(
             path: "Tests/MQTTBench",
             swiftSettings: strict
         ),
-        .testTarget(name: "FloorctlTests", dependencies: ["Service", "Events", "HAL"], swiftSettings: strict),
+        .testTarget(
+            name: "FloorctlTests",
+            dependencies: ["Service", "Events", "HAL", "TestSupport"],
+            swiftSettings: strict
+        ),
         // Appends in a loop and prints each acknowledged seq: the crash test kills it at random points.
         .executableTarget(
             name: "OutboxCrashProbe",
@@ -128,11 +134,15 @@ let package = Package(
             swiftSettings: strict
         ),
         // End to end: the built floorlinkd as a process, with mosquitto and socat where installed.
-        .testTarget(name: "FloorlinkdTests", dependencies: ["Service", "Events", "HAL"], swiftSettings: strict),
+        .testTarget(
+            name: "FloorlinkdTests",
+            dependencies: ["Service", "Events", "HAL", "TestSupport"],
+            swiftSettings: strict
+        ),
         // Daemon figures (startup, RSS, CPU, scan-to-subscriber latency), printed: run with -c release.
         .executableTarget(
             name: "daemon-bench",
-            dependencies: ["Service", "Events", "Uplink"],
+            dependencies: ["Service", "Events", "Uplink", "TestSupport"],
             path: "Tests/DaemonBench",
             swiftSettings: strict
         ),

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import TestSupport
 
 /// What a run of the built `floorctl` produced.
 struct FloorctlRun: Sendable {
@@ -59,39 +60,31 @@ enum FloorctlProcess {
         var outputPipe: [Int32] = [0, 0]
         var errorPipe: [Int32] = [0, 0]
         guard pipe(&outputPipe) == 0, pipe(&errorPipe) == 0 else { throw SpawnError("pipe failed: errno \(errno)") }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, outputPipe[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, errorPipe[1], 2)
-        for descriptor in outputPipe + errorPipe { posix_spawn_file_actions_addclose(&actions, descriptor) }
-        // The test runner's threads block signals; the child must start with none blocked and default handlers.
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        var allSignals = sigset_t()
-        sigfillset(&allSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        posix_spawnattr_setsigdefault(&attributes, &allSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        let argv = ([path] + arguments).map { strdup($0) } + [nil]
-        let envp = environment.map { strdup($0) } + [nil]
-        defer {
-            argv.forEach { free($0) }
-            envp.forEach { free($0) }
+        var variables: [String: String] = [:]
+        for entry in environment {
+            guard let equals = entry.firstIndex(of: "=") else { continue }
+            variables[String(entry[..<equals])] = String(entry[entry.index(after: equals)...])
         }
-        var pid: pid_t = 0
-        let started = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
+        let spawned: Result<pid_t, ChildProcessError>
+        do throws(ChildProcessError) {
+            spawned = .success(
+                try Spawn.start(path, arguments, environment: variables) { actions in
+                    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+                    posix_spawn_file_actions_adddup2(&actions, outputPipe[1], 1)
+                    posix_spawn_file_actions_adddup2(&actions, errorPipe[1], 2)
+                    for descriptor in outputPipe + errorPipe { posix_spawn_file_actions_addclose(&actions, descriptor) }
+                }
+            )
+        } catch {
+            spawned = .failure(error)
+        }
         close(outputPipe[1])
         close(errorPipe[1])
         defer {
             close(outputPipe[0])
             close(errorPipe[0])
         }
-        guard started == 0 else { throw SpawnError("cannot start \(path): errno \(started)") }
+        guard case .success(let pid) = spawned else { throw SpawnError("cannot start \(path)") }
 
         let deadline = ContinuousClock.now + timeout
         var output: [UInt8] = []

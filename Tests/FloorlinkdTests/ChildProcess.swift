@@ -1,5 +1,6 @@
 import Glibc
 import Synchronization
+import TestSupport
 
 /// A child process started with `posix_spawn` and reaped with non-blocking `waitpid` polls, so waiting for it
 /// never holds a cooperative thread (Foundation's `Process.waitUntilExit()` hangs off the main thread here).
@@ -18,51 +19,12 @@ final class ChildProcess: Sendable {
         standardOutput: String? = nil,
         standardError: String? = nil
     ) throws {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        let flags = O_WRONLY | O_CREAT | O_TRUNC | O_APPEND
-        posix_spawn_file_actions_addopen(&actions, 1, standardOutput ?? "/dev/null", flags, 0o644)
-        posix_spawn_file_actions_addopen(&actions, 2, standardError ?? "/dev/null", flags, 0o644)
-        // The test runner's threads block signals; a child must start with none blocked and default handlers,
-        // or it ignores the SIGTERM a test sends.
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        var allSignals = sigset_t()
-        sigfillset(&allSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        posix_spawnattr_setsigdefault(&attributes, &allSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        let argv = ([path] + arguments).map { strdup($0) } + [nil]
-        let variables = (environment ?? Self.currentEnvironment).map { "\($0.key)=\($0.value)" }
-        let envp = variables.map { strdup($0) } + [nil]
-        defer {
-            argv.forEach { free($0) }
-            envp.forEach { free($0) }
+        pid = try Spawn.start(path, arguments, environment: environment) { actions in
+            let flags = O_WRONLY | O_CREAT | O_TRUNC | O_APPEND
+            posix_spawn_file_actions_addopen(&actions, 1, standardOutput ?? "/dev/null", flags, 0o644)
+            posix_spawn_file_actions_addopen(&actions, 2, standardError ?? "/dev/null", flags, 0o644)
         }
-        var pid: pid_t = 0
-        let result = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
-        guard result == 0 else { throw HarnessError("cannot start \(path): errno \(result)") }
-        self.pid = pid
         self.path = path
-    }
-
-    /// This process's environment.
-    static var currentEnvironment: [String: String] {
-        var variables: [String: String] = [:]
-        var pointer = environ
-        while let entry = pointer.pointee {
-            let text = String(cString: entry)
-            if let equals = text.firstIndex(of: "=") {
-                variables[String(text[..<equals])] = String(text[text.index(after: equals)...])
-            }
-            pointer += 1
-        }
-        return variables
     }
 
     /// The exit status if the child has exited (reaping it), nil while it runs.

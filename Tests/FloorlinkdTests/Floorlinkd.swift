@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 import HAL
 import Service
+import TestSupport
 
 /// The built `floorlinkd`, started as a process by a test, with stdout and stderr in the test's scratch directory.
 final class Floorlinkd: Sendable {
@@ -21,7 +22,7 @@ final class Floorlinkd: Sendable {
         arguments: [String] = [],
         environment: [String: String] = [:]
     ) throws {
-        var variables = ChildProcess.currentEnvironment
+        var variables = Spawn.currentEnvironment
         for name in ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"] { variables[name] = nil }
         variables.merge(environment) { $1 }
         self.socket = socket

@@ -26,7 +26,7 @@ struct ControlServerTests {
                         index += 1
                         produced.withLock { $0 += 1 }
                         if case .terminated = continuation.yield([
-                            "n": .int(index), "pad": .string(String(repeating: "x", count: 1000)),
+                            "n": .int(index), "pad": .string(String(repeating: "x", count: 65_536)),
                         ]) {
                             return
                         }

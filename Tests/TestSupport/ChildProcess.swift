@@ -14,43 +14,12 @@ public final class ChildProcess: Sendable {
         outputPath: String? = nil,
         errorPath: String? = nil
     ) throws {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        if !inheritOutput {
-            posix_spawn_file_actions_addopen(
-                &actions,
-                1,
-                outputPath ?? "/dev/null",
-                O_WRONLY | O_CREAT | O_APPEND,
-                0o644
-            )
-            posix_spawn_file_actions_addopen(
-                &actions,
-                2,
-                errorPath ?? "/dev/null",
-                O_WRONLY | O_CREAT | O_APPEND,
-                0o644
-            )
+        pid = try Spawn.start(path, arguments) { actions in
+            guard !inheritOutput else { return }
+            let flags = O_WRONLY | O_CREAT | O_APPEND
+            posix_spawn_file_actions_addopen(&actions, 1, outputPath ?? "/dev/null", flags, 0o644)
+            posix_spawn_file_actions_addopen(&actions, 2, errorPath ?? "/dev/null", flags, 0o644)
         }
-        // The test runner's threads block signals; a child must start with none blocked and default handlers,
-        // or it ignores the SIGTERM that `stop()` sends.
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        var allSignals = sigset_t()
-        sigfillset(&allSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        posix_spawnattr_setsigdefault(&attributes, &allSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        let argv = ([path] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let result = posix_spawn(&pid, path, &actions, &attributes, argv, environ)
-        guard result == 0 else { throw ChildProcessError("cannot start \(path): errno \(result)") }
-        self.pid = pid
     }
 
     /// Waits for the child to exit and returns its exit status (128 + signal when killed).
