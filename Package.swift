@@ -156,3 +156,81 @@ let package = Package(
         ),
     ]
 )
+
+if Context.environment["FLOORLINK_FUZZ"] == "1" {
+    package.targets += [
+        .target(name: "FuzzSupport", path: "Tests/Fuzz/Support", swiftSettings: strict),
+        .executableTarget(
+            name: "FuzzScanner",
+            dependencies: ["FuzzSupport", "Devices", "GS1", "HAL", "Events"],
+            path: "Tests/Fuzz/FuzzScanner",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "FuzzM100",
+            dependencies: ["FuzzSupport", "Devices"],
+            path: "Tests/Fuzz/FuzzM100",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "FuzzElementString",
+            dependencies: ["FuzzSupport", "GS1"],
+            path: "Tests/Fuzz/FuzzElementString",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "FuzzDigitalLink",
+            dependencies: ["FuzzSupport", "GS1"],
+            path: "Tests/Fuzz/FuzzDigitalLink",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "FuzzEPC",
+            dependencies: ["FuzzSupport", "GS1"],
+            path: "Tests/Fuzz/FuzzEPC",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "FuzzOutbox",
+            dependencies: ["FuzzSupport", "Outbox", "Events"],
+            path: "Tests/Fuzz/FuzzOutbox",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "FuzzMQTT",
+            dependencies: ["FuzzSupport", "Uplink"],
+            path: "Tests/Fuzz/FuzzMQTT",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "FuzzCommand",
+            dependencies: ["FuzzSupport", "Uplink", "Events"],
+            path: "Tests/Fuzz/FuzzCommand",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "FuzzSiteConfig",
+            dependencies: ["FuzzSupport", "Service", "Events"],
+            path: "Tests/Fuzz/FuzzSiteConfig",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "FuzzControlRequest",
+            dependencies: ["FuzzSupport", "Service", "Events"],
+            path: "Tests/Fuzz/FuzzControlRequest",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "FuzzJSON",
+            dependencies: ["FuzzSupport", "Events"],
+            path: "Tests/Fuzz/FuzzJSON",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "FuzzEvent",
+            dependencies: ["FuzzSupport", "Events"],
+            path: "Tests/Fuzz/FuzzEvent",
+            swiftSettings: strict
+        ),
+    ]
+}

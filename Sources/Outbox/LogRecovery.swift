@@ -56,7 +56,9 @@ enum LogRecovery {
         let bytes = try FileSystem.read(descriptor, offset: 0, count: 64, path: path)
         let text = String(decoding: bytes, as: UTF8.self)
         let digits = text.hasSuffix("\n") ? String(text.dropLast()) : text
-        guard !digits.isEmpty, digits.utf8.allSatisfy({ (48...57).contains($0) }), let value = UInt64(digits) else {
+        guard !digits.isEmpty, digits.utf8.allSatisfy({ (48...57).contains($0) }), let value = UInt64(digits),
+            value <= RecordFormat.maximumSeq
+        else {
             throw OutboxError.corruptCursor(path: path, contents: String(text.prefix(40)))
         }
         return value
@@ -182,7 +184,7 @@ enum LogRecovery {
             case .end:
                 if let damage = openDamage {
                     scan.reports.append(report(segment, "corrupt-record", damage.offset, 1, damage.bytes))
-                    scan.droppedRecords += 1
+                    scan.droppedRecords = scan.droppedRecords.saturatingAdding(1)
                     scan.droppedBytes += damage.bytes
                 }
                 scan.segment = segment
@@ -190,7 +192,9 @@ enum LogRecovery {
                 try FileSystem.syncData(descriptor, path: path)
                 return scan
             case .record(let offset, let payload):
-                guard let seq = sequenceNumber(of: payload) else {
+                // A seq below the segment's first or not after the previous record's (damage that kept a valid
+                // checksum) is damage too: counting on from it would put later appends where readers never look.
+                guard let seq = sequenceNumber(of: payload), seq >= firstSeq, lastSeq.map({ seq > $0 }) ?? true else {
                     openDamage = (offset, RecordFormat.headerBytes + payload.count)
                     continue
                 }
@@ -198,7 +202,7 @@ enum LogRecovery {
                     let previous = lastSeq ?? (firstSeq > 0 ? firstSeq - 1 : 0)
                     let lost = seq > previous + 1 ? Int(clamping: seq - previous - 1) : 1
                     scan.reports.append(report(segment, "corrupt-record", damage.offset, lost, damage.bytes))
-                    scan.droppedRecords += lost
+                    scan.droppedRecords = scan.droppedRecords.saturatingAdding(lost)
                     scan.droppedBytes += damage.bytes
                     openDamage = nil
                 }
@@ -213,7 +217,7 @@ enum LogRecovery {
                     segment.size = offset
                     segment.syncedSize = offset
                     scan.reports.append(report(segment, "torn-tail", offset, 1, byteCount))
-                    scan.droppedRecords += 1
+                    scan.droppedRecords = scan.droppedRecords.saturatingAdding(1)
                     scan.droppedBytes += byteCount
                 }
             }

@@ -55,6 +55,7 @@ extension Outbox {
         -> Event
     {
         guard !closed else { throw OutboxError.closed(path: outboxPath) }
+        guard nextSeq <= RecordFormat.maximumSeq else { throw OutboxError.seqExhausted(lastSeq: nextSeq - 1) }
         let time = EventTime.now()
         let event = Event(
             id: makeID(time: time),

@@ -38,8 +38,9 @@ extension Outbox {
     }
 
     /// Reads durable events after `seq` from the segments, starting each segment scan at the nearest checkpoint.
-    /// Damaged records are skipped, counted and (once each) reported with an `outbox.corrupt` event.
-    func readEvents(after seq: UInt64, limit: Int, reportDamage: Bool) throws(OutboxError) -> [Event] {
+    /// Damaged records are skipped, counted and (once each) reported with an `outbox.corrupt` event. Never waits:
+    /// `package` so the fuzz target (`Tests/Fuzz/FuzzOutbox`) can read a damaged log without blocking.
+    package func readEvents(after seq: UInt64, limit: Int, reportDamage: Bool) throws(OutboxError) -> [Event] {
         var events: [Event] = []
         guard limit > 0, durableSeq > seq else { return events }
         let target = seq + 1
@@ -104,7 +105,7 @@ extension Outbox {
                 let key = "\(damage.segment.firstSeq)@\(damage.offset)"
                 guard !reportedDamage.contains(key) else { continue }
                 reportedDamage.insert(key)
-                droppedRecords += damage.records
+                droppedRecords = droppedRecords.saturatingAdding(damage.records)
                 droppedBytes += damage.bytes
                 appendReport(
                     .outboxCorrupt,

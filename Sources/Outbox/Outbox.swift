@@ -54,7 +54,7 @@ public actor Outbox: EventLog {
 
     var idMillisecond: Int64 = 0
     var idSequence: UInt16 = 0
-    var random = SystemRandomNumberGenerator()
+    var random = SystemRandom()
 
     var quotaLevel: QuotaLevel
     var fullReported = false

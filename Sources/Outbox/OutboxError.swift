@@ -22,6 +22,8 @@ public enum OutboxError: Error, Equatable, Sendable, CustomStringConvertible {
     case eventTooLarge(bytes: Int, limit: Int)
     /// The outbox was closed.
     case closed(path: String)
+    /// The last event has the highest seq the wire form can carry (2^63 - 1); nothing more can be appended.
+    case seqExhausted(lastSeq: UInt64)
 
     /// One line for logs and `floorctl`: what failed, where, and why.
     public var description: String {
@@ -47,6 +49,8 @@ public enum OutboxError: Error, Equatable, Sendable, CustomStringConvertible {
             return "event of \(bytes) bytes of JSON: expected at most \(limit)"
         case .closed(let path):
             return "\(path): the outbox is closed"
+        case .seqExhausted(let lastSeq):
+            return "outbox seq \(lastSeq) is the highest an event can carry; the event was not appended"
         }
     }
 }

@@ -7,6 +7,9 @@ enum RecordFormat {
     static let maximumPayloadBytes = 1 << 20
     /// Every payload starts with these bytes (`{"v":`); used to find the next record after damage.
     static let payloadPrefix: [UInt8] = Array(#"{"v":"#.utf8)
+    /// The highest seq an event can carry: the wire form's `seq` is a JSON integer, read back as an `Int64`.
+    /// A seq above it (a damaged record, segment name or cursor) is treated as damage, never stored or counted on.
+    static let maximumSeq = UInt64(Int64.max)
     private static let seqKey: [UInt8] = Array(#""seq":"#.utf8)
 
     /// The record bytes for `payload`.
@@ -26,7 +29,7 @@ enum RecordFormat {
     }
 
     /// The event's `seq` read straight from the payload's leading `"seq":` member, without parsing the JSON;
-    /// nil when it is not where the writer puts it.
+    /// nil when it is not where the writer puts it, or is above `maximumSeq`.
     static func sequenceNumber(inPayload payload: ArraySlice<UInt8>) -> UInt64? {
         let searchEnd = min(payload.endIndex, payload.startIndex + 96) - seqKey.count
         var index = payload.startIndex
@@ -37,8 +40,9 @@ enum RecordFormat {
                 var position = index + seqKey.count
                 while position < payload.endIndex, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(payload[position]) {
                     let (scaled, overflow) = value.multipliedReportingOverflow(by: 10)
-                    guard !overflow else { return nil }
-                    value = scaled + UInt64(payload[position] - UInt8(ascii: "0"))
+                    let (next, carry) = scaled.addingReportingOverflow(UInt64(payload[position] - UInt8(ascii: "0")))
+                    guard !overflow, !carry, next <= maximumSeq else { return nil }
+                    value = next
                     digits += 1
                     position += 1
                 }
@@ -53,5 +57,14 @@ enum RecordFormat {
         for shift in stride(from: 0, to: 32, by: 8) {
             bytes.append(UInt8(truncatingIfNeeded: value >> UInt32(shift)))
         }
+    }
+}
+
+extension Int {
+    /// `self + other`, stopping at `Int.max`: a count of lost records is estimated from the seq gap around
+    /// damage, which damage itself can make as large as 2^63, so running totals of it must not overflow.
+    func saturatingAdding(_ other: Int) -> Int {
+        let (sum, overflow) = addingReportingOverflow(other)
+        return overflow ? .max : sum
     }
 }

@@ -25,12 +25,15 @@ struct Segment: Sendable {
         return "seg-" + String(repeating: "0", count: max(0, 20 - digits.count)) + digits + ".log"
     }
 
-    /// The first seq in a segment file name, or nil when `name` is not one.
+    /// The first seq in a segment file name, or nil when `name` is not one (a seq above
+    /// `RecordFormat.maximumSeq` is not one this outbox could have written).
     static func firstSeq(fromFileName name: String) -> UInt64? {
         guard name.hasPrefix("seg-"), name.hasSuffix(".log"), name.utf8.count == 28 else { return nil }
         let digits = name.dropFirst(4).dropLast(4)
-        guard digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
-        return UInt64(digits)
+        guard digits.allSatisfy({ $0.isASCII && $0.isNumber }), let seq = UInt64(digits),
+            seq <= RecordFormat.maximumSeq
+        else { return nil }
+        return seq
     }
 
     /// Remembers that `seq` starts at `offset` if that is far enough past the last checkpoint.

@@ -24,7 +24,7 @@ public actor WebhookUplink {
     private let logger: @Sendable (String) -> Void
     private let session: URLSession
     private var current = WebhookStatus()
-    private var random = SystemRandomNumberGenerator()
+    private var random = SystemRandom()
 
     /// A webhook uplink reading `log` under the cursor `name`; nothing is sent until `run()`.
     public init(

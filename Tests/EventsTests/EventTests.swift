@@ -66,7 +66,7 @@ struct EventTests {
 
     @Test("ids are UUID version 7, variant 10, and sort by time then sequence")
     func ids() {
-        var generator = SystemRandomNumberGenerator()
+        var generator = SystemRandom()  // not SystemRandomNumberGenerator: see SystemRandom
         let time = EventTime(millisecondsSinceEpoch: 1_795_341_600_123)
         let first = EventID(time: time, sequence: 1, using: &generator)
         let second = EventID(time: time, sequence: 2, using: &generator)
