@@ -45,7 +45,11 @@ public struct Scan: Sendable, Hashable {
             ("text", .string(text)),
         ]
         if let elements = decoded.gs1 {
-            members.append(("gs1", .object(elements.map { ($0.ai, .string($0.value)) })))
+            // An AI may legally repeat with the same value (a differing value is a GS1 error already); an object
+            // with a key twice is not JSON a consumer can read, so each AI appears once, first occurrence kept.
+            var seen: Set<String> = []
+            let unique = elements.filter { seen.insert($0.ai).inserted }
+            members.append(("gs1", .object(unique.map { ($0.ai, .string($0.value)) })))
         }
         if decoded.digitalLink {
             members.append(("digitalLink", true))

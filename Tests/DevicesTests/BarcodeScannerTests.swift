@@ -238,4 +238,18 @@ struct BarcodeScannerTests {
         #expect(await handler.texts == ["483920"])
         #expect(await rig.events.events.allSatisfy { $0.type != .scan })
     }
+
+    @Test("a scan whose GS1 data repeats an AI still gives readable JSON, each AI once (found by FuzzScanner)")
+    func repeatedAI() throws {
+        // The fuzzer's input: separator recovery splits the run of 1s into AI 11 three times.
+        let bytes = Array("]C1101C10109501091111111111111111111111111111111".utf8)
+        let scan = Scan(device: "scanner-1", bytes: bytes, aimPrefix: true, time: .zero)
+        let reparsed = try JSONValue(parsing: scan.eventData.jsonText)
+        #expect(reparsed == scan.eventData)
+        guard case .object(let members) = try #require(reparsed["gs1"]) else {
+            Issue.record("no gs1 object")
+            return
+        }
+        #expect(Set(members.map(\.0)).count == members.count)
+    }
 }
