@@ -60,7 +60,7 @@ struct Broker {
     let child: Child
 
     init(directory: String) throws {
-        port = try Net.freePort()
+        port = try Loopback.freePort()
         let config = """
             user root
             log_dest none
@@ -72,7 +72,7 @@ struct Broker {
             """
         try Files.write("\(directory)/mosquitto.conf", config)
         child = try Child("/usr/sbin/mosquitto", ["-c", "\(directory)/mosquitto.conf"])
-        try Net.waitForListener(port: port)
+        try Loopback.waitForListener(port: port)
     }
 }
 
@@ -146,46 +146,6 @@ struct NotifySocket {
             if text.split(separator: "\n").contains(where: { $0 == line }) { return true }
         }
         return false
-    }
-}
-
-enum Net {
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = loopback(port: 0)
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
-            }
-        }
-        guard bound else { throw BenchError("cannot find a free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
-    static func waitForListener(port: Int) throws {
-        for _ in 0..<250 {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var address = loopback(port: port)
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
-            close(fd)
-            if connected == 0 { return }
-            usleep(20_000)
-        }
-        throw BenchError("nothing listens on port \(port)")
-    }
-
-    private static func loopback(port: Int) -> sockaddr_in {
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = UInt16(port).bigEndian
-        address.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
-        return address
     }
 }
 

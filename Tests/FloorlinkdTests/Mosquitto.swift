@@ -1,5 +1,6 @@
 import Events
 import Glibc
+import TestSupport
 
 /// A real mosquitto on a free loopback port, configured in `scratch`; stopped by `stop()`.
 final class Mosquitto: Sendable {

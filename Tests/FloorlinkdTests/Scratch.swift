@@ -1,6 +1,7 @@
 import Events
 import Foundation
 import Glibc
+import TestSupport
 
 /// A test's own temporary directory (short, so socket paths fit in `sun_path`), removed by `remove()`.
 final class Scratch: Sendable {
@@ -73,23 +74,7 @@ enum Package {
 }
 
 /// Loopback TCP helpers for the broker.
-enum Loopback {
-    /// A loopback TCP port that was free a moment ago (bound to port 0, then released).
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw HarnessError("socket: errno \(errno)") }
-        defer { close(fd) }
-        var address = loopback(port: 0)
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
-            }
-        }
-        guard bound else { throw HarnessError("cannot bind a loopback port: errno \(errno)") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
+extension Loopback {
     /// Waits until something accepts connections on `port`.
     static func waitForListener(port: Int, timeout: Duration = .seconds(5)) async throws {
         let deadline = ContinuousClock.now + timeout
@@ -108,13 +93,6 @@ enum Loopback {
         throw HarnessError("nothing listening on 127.0.0.1:\(port) after \(timeout)")
     }
 
-    private static func loopback(port: Int) -> sockaddr_in {
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = UInt16(port).bigEndian
-        address.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
-        return address
-    }
 }
 
 /// Polls `condition` every 20 ms until it returns a value or `timeout` passes.
