@@ -1,21 +1,36 @@
 import Glibc
+import Synchronization
 
 /// TCP on 127.0.0.1 for tests and benchmarks: a free port to give a broker, and waiting until it listens.
 public enum Loopback {
-    /// A port nothing listens on now (bound and released).
+    /// A port nothing listens on now, never handed out before in this process.
+    ///
+    /// Ports come from 20000–32767, below the kernel's ephemeral range (32768–60999), so a client socket's
+    /// source port can never take a broker's port; a per-process counter (seeded by the pid) keeps two
+    /// tests running in parallel from being given the same one, which once let a test talk to another
+    /// test's broker.
     public static func freePort() throws(ChildProcessError) -> Int {
+        for _ in 0..<portRange.count {
+            let port = portRange.lowerBound + nextPortOffset.add(1, ordering: .relaxed).oldValue % portRange.count
+            if canBind(port: port) { return port }
+        }
+        throw ChildProcessError("no free port in \(portRange.lowerBound)–\(portRange.upperBound - 1)")
+    }
+
+    private static let portRange = 20000..<32768
+    private static let nextPortOffset = Atomic<Int>(Int(getpid()) &* 97 % 12768)
+
+    /// True when 127.0.0.1:`port` can be bound now (nothing listens on it or holds it).
+    private static func canBind(port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw ChildProcessError("socket: errno \(errno)") }
+        guard fd >= 0 else { return false }
         defer { close(fd) }
-        var address = loopback(port: 0)
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
+        var address = loopback(port: port)
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
             }
         }
-        guard bound else { throw ChildProcessError("cannot find a free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     /// Waits up to 5 s until something accepts connections on `port`.

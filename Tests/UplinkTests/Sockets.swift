@@ -1,13 +1,10 @@
 import Glibc
+import TestSupport
 
 /// Small blocking-socket helpers for the test harness (fake brokers, the forwarding proxy, port probing).
 enum Sockets {
-    /// A loopback TCP port that was free a moment ago (bound to port 0, then released).
-    static func freePort() throws -> Int {
-        let fd = try listener(port: 0)
-        defer { close(fd) }
-        return localPort(of: fd)
-    }
+    /// A loopback TCP port that was free a moment ago and is given to no other test.
+    static func freePort() throws -> Int { try Loopback.freePort() }
 
     /// The local port a socket is bound to.
     static func localPort(of fd: Int32) -> Int {
