@@ -46,10 +46,17 @@ let package = Package(
         // Linux I/O calls Swift's Glibc module lacks (epoll, eventfd, tty ioctls): libc, header only.
         .systemLibrary(name: "CLinuxIO"),
 
+        // The one lock type: a pthread mutex, which ThreadSanitizer sees (Synchronization.Mutex it does not).
+        .target(name: "Locking", swiftSettings: strict),
+
         // Hardware abstraction: protocols (HAL), real backends (HALLinux), simulated backends (HALSimulated).
         .target(name: "HAL", swiftSettings: strict),
-        .target(name: "HALLinux", dependencies: ["HAL", "CGPIOD", "CSerialPort", "CLinuxIO"], swiftSettings: strict),
-        .target(name: "HALSimulated", dependencies: ["HAL"], swiftSettings: strict),
+        .target(
+            name: "HALLinux",
+            dependencies: ["HAL", "Locking", "CGPIOD", "CSerialPort", "CLinuxIO"],
+            swiftSettings: strict
+        ),
+        .target(name: "HALSimulated", dependencies: ["HAL", "Locking"], swiftSettings: strict),
 
         // Pure identifier decoding: check digits, GS1 element strings, Digital Link, EPC binary, AIM ids.
         .target(name: "GS1", swiftSettings: strict),
@@ -58,16 +65,17 @@ let package = Package(
         // The durable append-only event log with per-uplink cursors.
         .target(name: "Outbox", dependencies: ["Events"], swiftSettings: strict),
         // Drivers: barcode scanner, RFID reader, locker bank, pick-to-light.
-        .target(name: "Devices", dependencies: ["HAL", "GS1", "Events", "COpenSSL"], swiftSettings: strict),
+        .target(name: "Devices", dependencies: ["HAL", "Locking", "GS1", "Events", "COpenSSL"], swiftSettings: strict),
 
         // Uplinks: the MQTT 3.1.1 client (plain and TLS), the webhook, command intake.
-        .target(name: "Uplink", dependencies: ["Events", "COpenSSL", "COpenSSLTLS"], swiftSettings: strict),
+        .target(name: "Uplink", dependencies: ["Events", "Locking", "COpenSSL", "COpenSSLTLS"], swiftSettings: strict),
 
         // The service: config, wiring, command routing, control socket, health, systemd notify, logging.
         .target(
             name: "Service",
             dependencies: [
-                "HAL", "HALLinux", "HALSimulated", "GS1", "Events", "Devices", "Outbox", "Uplink", "CLinuxIO",
+                "HAL", "HALLinux", "HALSimulated", "GS1", "Events", "Devices", "Outbox", "Uplink", "Locking",
+                "CLinuxIO",
             ],
             swiftSettings: strict
         ),
@@ -93,7 +101,7 @@ let package = Package(
         // The checks of HALLinux that Tests/VM/run boots under qemu on a kernel with gpio-sim and 16550 UARTs.
         .executableTarget(
             name: "vm-tests",
-            dependencies: ["HAL", "HALLinux", "Devices", "Events", "GPIOSimSupport"],
+            dependencies: ["HAL", "HALLinux", "Devices", "Events", "Locking", "GPIOSimSupport"],
             path: "Tests/VMTests",
             swiftSettings: strict
         ),
@@ -102,7 +110,11 @@ let package = Package(
             dependencies: ["HAL", "HALSimulated", "HALLinux", "GPIOSimSupport", "TestSupport"],
             swiftSettings: strict
         ),
-        .testTarget(name: "UplinkTests", dependencies: ["Uplink", "Events", "TestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "UplinkTests",
+            dependencies: ["Uplink", "Events", "Locking", "TestSupport"],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "mqtt-bench",
             dependencies: ["Uplink", "Events", "TestSupport"],
@@ -111,7 +123,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FloorctlTests",
-            dependencies: ["Service", "Events", "HAL", "TestSupport"],
+            dependencies: ["Service", "Events", "HAL", "Locking", "TestSupport"],
             swiftSettings: strict
         ),
         // Appends in a loop and prints each acknowledged seq: the crash test kills it at random points.
@@ -136,17 +148,21 @@ let package = Package(
         // End to end: the built floorlinkd as a process, with mosquitto and socat where installed.
         .testTarget(
             name: "FloorlinkdTests",
-            dependencies: ["Service", "Events", "HAL", "TestSupport"],
+            dependencies: ["Service", "Events", "HAL", "Locking", "TestSupport"],
             swiftSettings: strict
         ),
         // Daemon figures (startup, RSS, CPU, scan-to-subscriber latency), printed: run with -c release.
         .executableTarget(
             name: "daemon-bench",
-            dependencies: ["Service", "Events", "Uplink", "TestSupport"],
+            dependencies: ["Service", "Events", "Uplink", "Locking", "TestSupport"],
             path: "Tests/DaemonBench",
             swiftSettings: strict
         ),
-        .testTarget(name: "ServiceTests", dependencies: ["Service", "Events", "HAL", "Uplink"], swiftSettings: strict),
+        .testTarget(
+            name: "ServiceTests",
+            dependencies: ["Service", "Events", "HAL", "Uplink", "Locking"],
+            swiftSettings: strict
+        ),
         .testTarget(name: "EventsTests", dependencies: ["Events"], swiftSettings: strict),
         .testTarget(name: "GS1Tests", dependencies: ["GS1"], swiftSettings: strict),
         .testTarget(

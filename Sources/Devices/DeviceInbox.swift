@@ -1,5 +1,5 @@
 import HAL
-import Synchronization
+import Locking
 
 /// The single queue a driver's loop reads: edges, bytes and commands go in from any task, and the loop takes
 /// them one at a time, or learns that its next deadline came first. One consumer keeps a driver's state
@@ -29,7 +29,7 @@ public final class DeviceInbox<Input: Sendable>: Sendable {
     }
 
     private let clock: any Clock
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     public init(clock: any Clock) {
         self.clock = clock

@@ -1,5 +1,5 @@
 import HAL
-import Synchronization
+import Locking
 
 /// How one locker door is wired to GPIO: its lock output, door sensor and optional occupancy sensor.
 public struct DoorWiring: Sendable {
@@ -46,7 +46,7 @@ public final class GPIODoorIO: DoorIO {
     private let locks: [String: any GPIOOutputLine]
     private let inputs: [Input]
     private let clock: any Clock
-    private let readers = Mutex<[Task<Void, Never>]>([])
+    private let readers = Locked<[Task<Void, Never>]>([])
 
     /// Requests every line of `wiring` at once (locks driven inactive first); releases what it got if one fails.
     public init(wiring: [DoorWiring], clock: any Clock, consumer: String = "floorlink-locker") throws(HALError) {

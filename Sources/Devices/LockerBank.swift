@@ -1,11 +1,11 @@
 import Events
 import HAL
-import Synchronization
+import Locking
 
 /// A smart locker bank: the async shell around `LockerBankState`. One loop owns the state; door signals and
 /// commands reach it through a `DeviceInbox`, and it carries out the state's actions on the `DoorIO` and the
 /// `EventSink`. A class because callers and the loop share one inbox and one table of awaited answers;
-/// everything it holds is immutable or behind a `Mutex`.
+/// everything it holds is immutable or behind a `Locked`.
 public final class LockerBank: Sendable {
     private typealias Answer = Result<LockerReply, LockerError>
 
@@ -21,7 +21,7 @@ public final class LockerBank: Sendable {
     private let clock: any Clock
     private let events: any EventSink
     private let inbox: DeviceInbox<LockerInput>
-    private let replies = Mutex(Replies())
+    private let replies = Locked(Replies())
 
     /// Makes a bank over `io`; nothing happens until `run()`.
     public init(configuration: LockerBankConfiguration, io: any DoorIO, clock: any Clock, events: any EventSink) {

@@ -1,7 +1,7 @@
 import CLinuxIO
 import Glibc
 import HAL
-import Synchronization
+import Locking
 
 /// The one I/O thread of the process: it waits in `epoll_wait` on every device file descriptor that a task
 /// is waiting for, and resumes that task when the descriptor is ready, hung up, or its deadline passed.
@@ -43,7 +43,7 @@ package final class IOLoop: Sendable {
         var nextID: UInt64 = 0
     }
 
-    private static let sharedLoop = Mutex<Result<IOLoop, HALError>?>(nil)
+    private static let sharedLoop = Locked<Result<IOLoop, HALError>?>(nil)
 
     /// The process's loop, started on first use.
     package static func shared() throws(HALError) -> IOLoop {
@@ -64,7 +64,7 @@ package final class IOLoop: Sendable {
     private let epollFD: Int32
     private let wakeFD: Int32
     private let clock = SystemClock()
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     private init() throws(HALError) {
         epollFD = try SystemCall.retrying("epoll_create1", path: "epoll") { epoll_create1(Int32(EPOLL_CLOEXEC)) }

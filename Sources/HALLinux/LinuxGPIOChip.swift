@@ -1,7 +1,7 @@
 import CGPIOD
 import Glibc
 import HAL
-import Synchronization
+import Locking
 
 /// An open gpiochip. libgpiod 1.6 objects are not thread-safe, so every call on the chip or its lines runs
 /// under the chip's lock; lines keep the chip alive, and `gpiod_chip_close` in `deinit` releases them all.
@@ -14,7 +14,7 @@ final class LinuxGPIOChip: GPIOChip {
 
     let info: GPIOChipInfo
     let path: String
-    let lock: Mutex<Handle>
+    let lock: Locked<Handle>
     private let loop: IOLoop
 
     /// `gpiod_chip_open`, `_by_name`, `_by_label` or `_by_number`, by what the selector holds.
@@ -43,7 +43,7 @@ final class LinuxGPIOChip: GPIOChip {
             lineCount: Int(gpiod_chip_num_lines(opened))
         )
         path = "/dev/\(name)"
-        lock = Mutex(Handle(pointer: opened))
+        lock = Locked(Handle(pointer: opened))
         do throws(HALError) {
             loop = try IOLoop.shared()
         } catch {

@@ -1,7 +1,7 @@
 import CGPIOD
 import Glibc
 import HAL
-import Synchronization
+import Locking
 
 /// A requested input line; edges are read from its event descriptor once the `IOLoop` says it is readable.
 final class LinuxGPIOInputLine: GPIOInputLine {
@@ -10,7 +10,7 @@ final class LinuxGPIOInputLine: GPIOInputLine {
     private let line: LinuxGPIOLine
     private let eventFD: Int32?
     private let loop: IOLoop
-    private let state = Mutex<(released: Bool, buffered: [GPIOEdgeEvent])>((false, []))
+    private let state = Locked<(released: Bool, buffered: [GPIOEdgeEvent])>((false, []))
 
     init(chip: LinuxGPIOChip, line: LinuxGPIOLine, offset: Int, eventFD: Int32?, loop: IOLoop) {
         self.chip = chip
@@ -108,7 +108,7 @@ final class LinuxGPIOOutputLine: GPIOOutputLine {
     let offset: Int
     private let chip: LinuxGPIOChip
     private let line: LinuxGPIOLine
-    private let released = Mutex(false)
+    private let released = Locked(false)
 
     init(chip: LinuxGPIOChip, line: LinuxGPIOLine, offset: Int) {
         self.chip = chip

@@ -2,7 +2,7 @@ import CLinuxIO
 import CSerialPort
 import Glibc
 import HAL
-import Synchronization
+import Locking
 
 /// An open tty: non-blocking reads and writes on its descriptor, waits on the shared `IOLoop`.
 /// Opened either through libserialport (real UARTs, USB adapters) or plain termios (pseudo-terminals).
@@ -21,12 +21,12 @@ final class LinuxSerialPort: SerialPort {
     private let configuration: SerialConfiguration
     private let loop: IOLoop
     private let clock = SystemClock()
-    private let handles: Mutex<Handles>
+    private let handles: Locked<Handles>
 
     init(path: String, configuration: SerialConfiguration, handles: sending Handles, loop: IOLoop) {
         self.path = path
         self.configuration = configuration
-        self.handles = Mutex(handles)
+        self.handles = Locked(handles)
         self.loop = loop
     }
 

@@ -1,5 +1,5 @@
 import HAL
-import Synchronization
+import Locking
 
 /// A clock that moves only when a test (or the demo simulator) advances it: time-based behaviour is
 /// tested without sleeping. Like swift-nio's `EmbeddedEventLoop`, but for Swift concurrency.
@@ -22,10 +22,10 @@ public final class ManualClock: Clock {
         var watchers: [Watcher] = []
     }
 
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     public init(now: ClockInstant = .zero) {
-        state = Mutex(State(now: now))
+        state = Locked(State(now: now))
     }
 
     public var now: ClockInstant {

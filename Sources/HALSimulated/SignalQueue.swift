@@ -1,5 +1,5 @@
 import HAL
-import Synchronization
+import Locking
 
 /// An unbounded first-in first-out queue with one waiting consumer: how simulated hardware hands values
 /// (edge events) to the code that awaits them. `finish()` ends the stream after the queued values.
@@ -11,7 +11,7 @@ final class SignalQueue<Element: Sendable>: Sendable {
         var finished = false
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     func push(_ element: Element) {
         let waiter = state.withLock { state -> CheckedContinuation<Element?, Never>? in

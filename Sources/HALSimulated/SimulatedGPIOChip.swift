@@ -1,5 +1,5 @@
 import HAL
-import Synchronization
+import Locking
 
 /// A GPIO chip in memory: a test (or the demo simulator) drives its inputs with `drive(_:high:)` and observes
 /// what the code under test put on its outputs in `outputHistory`.
@@ -37,13 +37,13 @@ public final class SimulatedGPIOChip: GPIOChip {
 
     public let info: GPIOChipInfo
     private let clock: any Clock
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     /// Makes a chip whose lines carry `lineNames` (nil for an unnamed line); all inputs start low.
     public init(name: String, label: String, lineNames: [String?], clock: any Clock) {
         info = GPIOChipInfo(name: name, label: label, lineCount: lineNames.count)
         self.clock = clock
-        state = Mutex(State(lines: lineNames.map { Line(name: $0) }))
+        state = Locked(State(lines: lineNames.map { Line(name: $0) }))
     }
 
     /// Makes a chip of `lineCount` unnamed lines.

@@ -1,10 +1,10 @@
 import HAL
-import Synchronization
+import Locking
 
 /// Simulated serial devices behind the `SerialBackend` protocol: a port opens when its device is plugged in.
 public final class SimulatedSerialBackend: SerialBackend {
     private let clock: any Clock
-    private let devices = Mutex<[String: SimulatedSerialDevice]>([:])
+    private let devices = Locked<[String: SimulatedSerialDevice]>([:])
 
     public init(clock: any Clock) {
         self.clock = clock

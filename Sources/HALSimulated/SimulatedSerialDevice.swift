@@ -1,5 +1,5 @@
 import HAL
-import Synchronization
+import Locking
 
 /// The far end of a simulated serial port: a test (or the demo simulator) plays the reader here. It feeds
 /// bytes in, sees what the code under test wrote, and can unplug and plug the device back.
@@ -25,7 +25,7 @@ public final class SimulatedSerialDevice: Sendable {
         var configuration: SerialConfiguration?
     }
 
-    let state = Mutex(State())
+    let state = Locked(State())
 
     public init(info: SerialPortInfo, clock: any Clock) {
         self.info = info

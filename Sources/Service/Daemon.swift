@@ -1,7 +1,7 @@
 import Events
 import Glibc
 import HAL
-import Synchronization
+import Locking
 
 /// `floorlinkd`: loads and validates the site config, runs the site until SIGTERM, reloads on SIGHUP when the
 /// new config is valid (and keeps running, saying why, when it is not), and speaks sd_notify to systemd.
@@ -111,7 +111,7 @@ public enum Daemon {
                 ["devices": "\(configuration.devices.count)", "socket": configuration.controlSocket]
             )
 
-            let decision = Mutex<SiteConfiguration?>(nil)
+            let decision = Locked<SiteConfiguration?>(nil)
             let (trigger, fire) = AsyncStream<Void>.makeStream()
             let watcher = Task {
                 for await number in signals.signals {

@@ -1,7 +1,7 @@
 import Devices
 import Events
 import HAL
-import Synchronization
+import Locking
 
 /// Turns each configured device into a supervised loop on the chosen backends: serial readers on their port,
 /// GPIO devices on lines of the chips their pins name (opened once per chip and shared).
@@ -152,7 +152,7 @@ struct DeviceFactory: Sendable {
 /// Opens each GPIO chip once and hands out pins on it.
 final class ChipCache: Sendable {
     private let backend: any GPIOBackend
-    private let chips = Mutex<[GPIOChipSelector: any GPIOChip]>([:])
+    private let chips = Locked<[GPIOChipSelector: any GPIOChip]>([:])
 
     init(backend: any GPIOBackend) {
         self.backend = backend

@@ -1,5 +1,5 @@
 import Devices
-import Synchronization
+import Locking
 
 /// The running devices by id, for commands, the control socket and the simulator. A GPIO device whose lines
 /// could not be requested is absent until its supervisor gets them.
@@ -12,8 +12,8 @@ public final class DeviceRegistry: Sendable {
         case pickToLight(PickToLight)
     }
 
-    private let handles = Mutex<[String: Handle]>([:])
-    private let supervisors = Mutex<[String: DeviceSupervisor]>([:])
+    private let handles = Locked<[String: Handle]>([:])
+    private let supervisors = Locked<[String: DeviceSupervisor]>([:])
 
     public init() {}
 

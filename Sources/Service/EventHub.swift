@@ -1,6 +1,6 @@
 import Events
+import Locking
 import Outbox
-import Synchronization
 
 /// The `EventSink` every driver reports to: stamps and stores each event in the outbox (durable before it
 /// returns), keeps per-device state and counters for `floorctl status`, and logs what a technician should see.
@@ -16,8 +16,8 @@ public final class EventHub: EventSink {
 
     private let outbox: Outbox
     private let logger: Logger
-    private let states = Mutex<[String: DeviceState]>([:])
-    private let refusals = Mutex(0)
+    private let states = Locked<[String: DeviceState]>([:])
+    private let refusals = Locked(0)
 
     public init(outbox: Outbox, logger: Logger) {
         self.outbox = outbox

@@ -1,4 +1,4 @@
-import Synchronization
+import Locking
 
 /// A logger as a value (label, level, metadata), handed to the code that logs, as swift-log has it. One line
 /// per entry; the handler decides where it goes (stderr → journald in production, memory in tests).
@@ -91,7 +91,7 @@ public protocol LogHandler: Sendable {
 
 /// Keeps entries in memory, for tests that assert what was logged (and that secrets were not).
 public final class MemoryLogHandler: LogHandler {
-    private let storage = Mutex<[LogEntry]>([])
+    private let storage = Locked<[LogEntry]>([])
 
     public init() {}
 

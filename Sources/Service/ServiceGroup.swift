@@ -1,4 +1,4 @@
-import Synchronization
+import Locking
 
 /// A long-running part of the daemon: `run()` returns when it has stopped, after the task is cancelled (or
 /// because it failed).
@@ -88,7 +88,7 @@ public struct ServiceGroup: Sendable {
     /// group would wait for the stuck task anyway, so the two waits race through one continuation.
     private func finishes(_ task: Task<Void, Never>, within timeout: Duration) async -> Bool {
         await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
-            let resumed = Mutex(false)
+            let resumed = Locked(false)
             let resume = { @Sendable (finished: Bool) in
                 let first = resumed.withLock { done -> Bool in
                     defer { done = true }

@@ -1,9 +1,9 @@
 import Glibc
-import Synchronization
+import Locking
 
 /// Writes each entry as one line to standard error, where systemd's journal picks it up.
 public struct StandardErrorLogHandler: LogHandler {
-    private static let lock = Mutex(())
+    private static let lock = Locked(())
 
     public init() {}
 

@@ -2,7 +2,7 @@ import CLinuxIO
 import Glibc
 import HAL
 import HALLinux
-import Synchronization
+import Locking
 
 /// A connected Unix stream socket with non-blocking I/O: waits go to the shared `IOLoop`, so a slow peer never
 /// blocks a thread. Used by the control socket on both ends (daemon and `floorctl`).
@@ -10,7 +10,7 @@ public final class UnixStream: Sendable {
     public let path: String
     private let fd: Int32
     private let loop: IOLoop
-    private let state = Mutex<(closed: Bool, buffer: [UInt8])>((false, []))
+    private let state = Locked<(closed: Bool, buffer: [UInt8])>((false, []))
 
     init(fd: Int32, path: String, loop: IOLoop) {
         self.fd = fd
@@ -147,7 +147,7 @@ public final class UnixListener: Sendable {
     public let path: String
     private let fd: Int32
     private let loop: IOLoop
-    private let closed = Mutex(false)
+    private let closed = Locked(false)
 
     /// Binds `path` (replacing a stale socket file left by a crash) with file mode `mode`, and listens.
     public init(path: String, mode: mode_t = 0o660) throws(HALError) {

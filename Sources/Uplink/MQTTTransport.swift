@@ -1,4 +1,4 @@
-import Synchronization
+import Locking
 
 #if canImport(Glibc)
 import Glibc
@@ -20,7 +20,7 @@ final class MQTTTransport: Sendable {
     /// Received bytes; finishes normally after `close()`, or with an `MQTTError` when the connection fails.
     let inbound: AsyncThrowingStream<[UInt8], any Error>
     let inboundContinuation: AsyncThrowingStream<[UInt8], any Error>.Continuation
-    let shared = Mutex(Shared())
+    let shared = Locked(Shared())
     /// A self-pipe that wakes the I/O thread's poll: [read end, write end], both non-blocking.
     let wakePipe: (read: Int32, write: Int32)
 

@@ -1,6 +1,6 @@
 import Events
 import Glibc
-import Synchronization
+import Locking
 import Uplink
 
 // daemon-bench: the built floorlinkd as a process, with mosquitto, a scanner on a socat pseudo-terminal and a
@@ -11,7 +11,7 @@ import Uplink
 
 /// What the subscriber has seen: arrival times of numbered scans, and whether the scanner is connected.
 final class Arrivals: Sendable {
-    private let state = Mutex<(received: [Int: Int64], scannerConnected: Bool)>(([:], false))
+    private let state = Locked<(received: [Int: Int64], scannerConnected: Bool)>(([:], false))
 
     func record(topic: String, payload: [UInt8]) {
         let now = ProcessStats.monotonicNanoseconds

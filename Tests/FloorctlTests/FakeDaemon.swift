@@ -1,13 +1,13 @@
 import Events
 import Foundation
 import Glibc
+import Locking
 import Service
-import Synchronization
 
 /// A control handler for tests: answers each op from a table and records every request it gets.
 final class FakeDaemon: ControlHandler {
     private let answer: @Sendable (ControlRequest) -> ControlReply
-    private let received = Mutex<[ControlRequest]>([])
+    private let received = Locked<[ControlRequest]>([])
 
     init(_ answer: @escaping @Sendable (ControlRequest) -> ControlReply) {
         self.answer = answer

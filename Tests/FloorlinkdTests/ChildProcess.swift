@@ -1,5 +1,5 @@
 import Glibc
-import Synchronization
+import Locking
 import TestSupport
 
 /// A child process started with `posix_spawn` and reaped with non-blocking `waitpid` polls, so waiting for it
@@ -8,7 +8,7 @@ final class ChildProcess: Sendable {
     let pid: pid_t
     let path: String
     /// The exit status once reaped (128 + signal when killed).
-    private let reaped = Mutex<Int32?>(nil)
+    private let reaped = Locked<Int32?>(nil)
 
     /// Starts `path` with `arguments` and `environment` (nil: this process's); stdout and stderr go to the
     /// named files (created or truncated) or to /dev/null.

@@ -1,17 +1,17 @@
 import Events
 import Foundation
 import HAL
+import Locking
 import Service
-import Synchronization
 import Testing
 
 @Suite("Control socket")
 struct ControlServerTests {
     /// Answers `echo` with its args, `follow` with an endless stream it counts, anything else as unknown.
     final class EchoHandler: ControlHandler {
-        let produced = Mutex(0)
+        let produced = Locked(0)
         /// Set when the server stops consuming a follow stream (it dropped the client).
-        let abandoned = Mutex(false)
+        let abandoned = Locked(false)
 
         func handle(_ request: ControlRequest) async -> ControlReply {
             switch request.op {

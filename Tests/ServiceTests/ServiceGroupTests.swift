@@ -1,13 +1,13 @@
 import Foundation
+import Locking
 import Service
-import Synchronization
 import Testing
 
 @Suite("Service group")
 struct ServiceGroupTests {
     /// Records starts and stops in order.
     final class Journal: Sendable {
-        private let entries = Mutex<[String]>([])
+        private let entries = Locked<[String]>([])
         func add(_ entry: String) { entries.withLock { $0.append(entry) } }
         var all: [String] { entries.withLock { $0 } }
     }

@@ -1,12 +1,12 @@
 import Events
 import Glibc
-import Synchronization
+import Locking
 import Testing
 import Uplink
 
 /// A `CommandTarget` that counts executions and answers from a table.
 final class FakeCommandTarget: CommandTarget {
-    private let state = Mutex<[Command]>([])
+    private let state = Locked<[Command]>([])
     private let failures: [String: CommandFailure]
 
     init(failures: [String: CommandFailure] = [:]) {
@@ -25,7 +25,7 @@ final class FakeCommandTarget: CommandTarget {
 
 /// Collects log lines.
 final class LogRecorder: Sendable {
-    private let lines = Mutex<[String]>([])
+    private let lines = Locked<[String]>([])
 
     var all: [String] { lines.withLock { $0 } }
 

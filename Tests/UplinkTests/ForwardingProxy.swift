@@ -1,5 +1,5 @@
 import Glibc
-import Synchronization
+import Locking
 
 /// A TCP forwarder between the client and the broker that can go silent without closing: `freeze()` makes
 /// every existing connection swallow bytes in both directions while its sockets stay open, which is what a
@@ -9,7 +9,7 @@ final class ForwardingProxy: Sendable {
     private let upstreamPort: Int
     private let listenFD: Int32
     /// Per connection: whether it is frozen; plus every socket, to close at the end.
-    private let state = Mutex<(frozen: [Bool], sockets: [Int32])>(([], []))
+    private let state = Locked<(frozen: [Bool], sockets: [Int32])>(([], []))
 
     init(upstreamPort: Int) throws {
         self.upstreamPort = upstreamPort

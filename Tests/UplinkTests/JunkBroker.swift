@@ -1,11 +1,11 @@
 import Glibc
-import Synchronization
+import Locking
 
 /// A fake broker that answers every connection with `junk` instead of a CONNACK and keeps the socket open.
 final class JunkBroker: Sendable {
     let port: Int
     private let listenFD: Int32
-    private let state = Mutex<(accepted: Int, sockets: [Int32])>((0, []))
+    private let state = Locked<(accepted: Int, sockets: [Int32])>((0, []))
     private let junk: [UInt8]
 
     init(junk: [UInt8]) throws {

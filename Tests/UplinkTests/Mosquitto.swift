@@ -1,6 +1,6 @@
 import Foundation
 import Glibc
-import Synchronization
+import Locking
 import TestSupport
 
 /// A real mosquitto on a free loopback port, in its own temporary directory; stopped and removed by `remove()`.
@@ -10,7 +10,7 @@ final class Mosquitto: Sendable {
 
     let port: Int
     let directory: String
-    private let child = Mutex<ChildProcess?>(nil)
+    private let child = Locked<ChildProcess?>(nil)
 
     /// Writes mosquitto.conf (`listener PORT 127.0.0.1`, anonymous access, `extraConfig` after the listener
     /// line) and starts the broker; with `persistence` sessions and queued messages survive a restart.

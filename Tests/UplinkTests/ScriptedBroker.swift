@@ -1,5 +1,5 @@
 import Glibc
-import Synchronization
+import Locking
 
 @testable import Uplink
 
@@ -9,7 +9,7 @@ import Synchronization
 final class ScriptedBroker: Sendable {
     let port: Int
     private let listenFD: Int32
-    private let state = Mutex<(packets: [(connection: Int, packet: MQTTPacket)], connections: Int)>(([], 0))
+    private let state = Locked<(packets: [(connection: Int, packet: MQTTPacket)], connections: Int)>(([], 0))
 
     init() throws {
         let fd = try Sockets.listener(port: 0)

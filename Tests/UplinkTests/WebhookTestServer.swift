@@ -1,6 +1,6 @@
 import Foundation
 import Glibc
-import Synchronization
+import Locking
 
 /// A real HTTP/1.1 server on 127.0.0.1 for webhook tests: POSIX sockets, one background `Thread` (not the
 /// cooperative pool) that accepts one connection at a time, reads the request line, headers and body
@@ -30,7 +30,7 @@ final class WebhookTestServer: Sendable {
 
     let port: UInt16
     private let listener: Int32
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     /// Listens on 127.0.0.1:`port` (0 picks a free one) and starts accepting.
     init(port: UInt16 = 0, replies: [Reply] = []) throws {

@@ -1,5 +1,4 @@
 import Events
-import Synchronization
 
 /// An in-memory `EventLog`: `events(after:limit:)` polls every 5 ms while there are none.
 actor WebhookEventLog: EventLog {

@@ -4,6 +4,7 @@ import Foundation
 import GPIOSimSupport
 import HAL
 import HALLinux
+import Locking
 import Synchronization
 
 /// The locker bank and pick-to-light drivers end to end on `HALLinux` and gpio-sim, in real time.
@@ -78,10 +79,10 @@ enum DeviceChecks {
     final class LevelRecorder: Sendable {
         private let path: String
         private let stop = Atomic<Bool>(false)
-        private let changes = Mutex<[(nanoseconds: Int64, high: Bool)]>([])
+        private let changes = Locked<[(nanoseconds: Int64, high: Bool)]>([])
         /// The longest time between two polls: how late a change may be seen.
         let longestGap = Atomic<Int64>(0)
-        private let finished = Mutex<Bool>(false)
+        private let finished = Locked<Bool>(false)
 
         init(path: String) {
             self.path = path
