@@ -73,7 +73,7 @@ final class ChildProcess: Sendable {
     static func run(
         _ path: String,
         _ arguments: [String],
-        timeout: Duration = .seconds(10)
+        timeout: Duration = .seconds(30)
     ) async throws -> Int32 {
         let child = try ChildProcess(path, arguments)
         if let status = await child.waitForExit(timeout: timeout) { return status }

@@ -73,13 +73,13 @@ struct UplinkEndToEndTests {
         let prefix = "floorlink/e2e/c1"
 
         // Bytes written before the daemon has the port open would be lost, so wait until it has.
-        let connected = await subscriber.event("device.connected", prefix: prefix, within: .seconds(10)) {
+        let connected = await subscriber.event("device.connected", prefix: prefix, within: .seconds(30)) {
             $0["device"]?.stringValue == "scanner-1"
         }
         try #require(connected != nil, "no device.connected for scanner-1; stderr:\n\(daemon.standardError)")
         try pty.send(Array("]C1010950600013435217261231\u{1D}10ABC123\r\n".utf8))
 
-        let scan = await subscriber.event("scan", prefix: prefix, within: .seconds(10))
+        let scan = await subscriber.event("scan", prefix: prefix, within: .seconds(30))
         let data = try #require(scan?["data"], "no scan event; stderr:\n\(daemon.standardError)")
         #expect(scan?["device"]?.stringValue == "scanner-1")
         #expect(data["symbology"]?.stringValue == "gs1-128")

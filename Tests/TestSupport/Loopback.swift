@@ -33,9 +33,9 @@ public enum Loopback {
         }
     }
 
-    /// Waits up to 5 s until something accepts connections on `port`.
+    /// Waits up to 30 s (a loaded or sanitized run starts brokers slowly) until something accepts on `port`.
     public static func waitForListener(port: Int) throws(ChildProcessError) {
-        for _ in 0..<250 {
+        for _ in 0..<1500 {
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             var address = loopback(port: port)
             let connected = withUnsafePointer(to: &address) {

@@ -46,7 +46,7 @@ struct MQTTClientProtocolTests {
 
         // Keep-alive 1 s: a PINGREQ within about half a second of quiet.
         #expect(
-            await TestSupport.eventually(timeout: .seconds(10)) {
+            await TestSupport.eventually(timeout: .seconds(30)) {
                 broker.packets.contains { $0.packet == .pingreq }
             }
         )

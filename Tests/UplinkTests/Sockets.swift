@@ -53,7 +53,7 @@ enum Sockets {
     }
 
     /// Waits until something accepts connections on `port`.
-    static func waitForListener(port: Int, timeout: Duration = .seconds(5)) async throws {
+    static func waitForListener(port: Int, timeout: Duration = .seconds(30)) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if let fd = connect(port: port) {

@@ -78,7 +78,7 @@ final class WebhookTestServer: Sendable {
     }
 
     /// Waits until `count` requests arrived or `timeout` passed; true when they did.
-    func waitForRequests(_ count: Int, timeout: Duration = .seconds(5)) async -> Bool {
+    func waitForRequests(_ count: Int, timeout: Duration = .seconds(30)) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if requests.count >= count { return true }

@@ -30,7 +30,7 @@ actor WebhookEventLog: EventLog {
     }
 
     /// Waits until `uplink` acknowledged through `seq` or `timeout` passed; true when it did.
-    func waitForCursor(_ uplink: String, _ seq: UInt64, timeout: Duration = .seconds(5)) async -> Bool {
+    func waitForCursor(_ uplink: String, _ seq: UInt64, timeout: Duration = .seconds(30)) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if (cursors[uplink] ?? 0) >= seq { return true }
