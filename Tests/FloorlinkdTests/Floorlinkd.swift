@@ -53,7 +53,7 @@ final class Floorlinkd: Sendable {
     /// Waits until the control socket answers `status` and returns its result; throws (with the daemon's
     /// stderr) if it exits or does not answer within `timeout`.
     @discardableResult
-    func waitUntilServing(timeout: Duration = .seconds(10)) async throws -> JSONValue {
+    func waitUntilServing(timeout: Duration = .seconds(30)) async throws -> JSONValue {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if let status = child.exitStatus {
@@ -81,7 +81,7 @@ final class Floorlinkd: Sendable {
             standardOutput: scratch.path("run.stdout"),
             standardError: scratch.path("run.stderr")
         )
-        guard let status = await child.waitForExit(timeout: .seconds(10)) else {
+        guard let status = await child.waitForExit(timeout: .seconds(30)) else {
             child.stop(signal: SIGKILL)
             throw HarnessError("floorlinkd \(arguments) did not exit within 10 s")
         }
@@ -92,7 +92,7 @@ final class Floorlinkd: Sendable {
 /// Requests on the daemon's control socket.
 enum Control {
     /// Sends `line` on a fresh connection and returns the parsed reply.
-    static func send(_ socket: String, line: String, timeout: Duration = .seconds(5)) async throws -> JSONValue {
+    static func send(_ socket: String, line: String, timeout: Duration = .seconds(30)) async throws -> JSONValue {
         let stream = try UnixStream.connect(path: socket)
         defer { stream.close() }
         return try await stream.exchange(line, timeout: timeout)
@@ -112,7 +112,7 @@ enum Control {
 
 extension UnixStream {
     /// Writes one request line and reads the reply line, parsed.
-    func exchange(_ line: String, timeout: Duration = .seconds(5)) async throws -> JSONValue {
+    func exchange(_ line: String, timeout: Duration = .seconds(30)) async throws -> JSONValue {
         try await writeLine(line)
         guard let reply = try await readLine(timeout: timeout) else {
             throw HarnessError("the daemon closed the connection without a reply to \(line)")

@@ -24,7 +24,7 @@ struct LifecycleTests {
             json: Sites.scanner(scratch, port: "/dev/ttySIM0", hardware: "simulated", deviceID: "dock-scanner")
         )
         daemon.child.send(SIGHUP)
-        let renamed = await eventually(within: .seconds(10)) { () -> [String]? in
+        let renamed = await eventually(within: .seconds(30)) { () -> [String]? in
             guard let reply = try? await Control.request(socket, op: "status"), let result = reply["result"] else {
                 return nil
             }
@@ -36,7 +36,7 @@ struct LifecycleTests {
         // A broken config: refused with the reason on stderr, and the running site keeps answering.
         try scratch.write("site.json", site.setting("sitte", "typo").jsonText)
         daemon.child.send(SIGHUP)
-        let refusal = await eventually(within: .seconds(5)) { () -> String? in
+        let refusal = await eventually(within: .seconds(30)) { () -> String? in
             let stderr = daemon.standardError
             return stderr.contains("SIGHUP: config not reloaded") ? stderr : nil
         }
@@ -47,7 +47,8 @@ struct LifecycleTests {
         #expect(after["result"].map(Control.deviceIDs) == ["dock-scanner"])
 
         daemon.child.send(SIGTERM)
-        #expect(await daemon.child.waitForExit(timeout: .seconds(10)) == 0)
+        let status = await daemon.child.waitForExit(timeout: .seconds(30))
+        #expect(status == 0, "stderr:\n\(daemon.standardError)")
     }
 
     @Test("sd_notify: READY=1, WATCHDOG=1 every WATCHDOG_USEC/2, RELOADING=1 on SIGHUP, STOPPING=1 on SIGTERM")
@@ -68,7 +69,7 @@ struct LifecycleTests {
         )
         defer { daemon.stop() }
 
-        let ready = await notify.next(within: .seconds(10))
+        let ready = await notify.next(within: .seconds(30))
         let readyLines = ready?.split(separator: "\n").map(String.init) ?? []
         #expect(readyLines.first == "READY=1", "got \(String(describing: ready)); stderr:\n\(daemon.standardError)")
         #expect(readyLines.contains { $0.hasPrefix("STATUS=") })
@@ -79,17 +80,18 @@ struct LifecycleTests {
         #expect(second == "WATCHDOG=1")
 
         daemon.child.send(SIGHUP)
-        let (reloading, _) = await notify.nextSkippingWatchdog(within: .seconds(5))
+        let (reloading, _) = await notify.nextSkippingWatchdog(within: .seconds(30))
         #expect(reloading?.split(separator: "\n").first == "RELOADING=1", "got \(String(describing: reloading))")
-        let (readyAgain, _) = await notify.nextSkippingWatchdog(within: .seconds(10))
+        let (readyAgain, _) = await notify.nextSkippingWatchdog(within: .seconds(30))
         // One READY=1, sent once the reloaded site is up (it carries the new site's STATUS).
         #expect(readyAgain?.split(separator: "\n").first == "READY=1", "got \(String(describing: readyAgain))")
         #expect(readyAgain?.contains("STATUS=running") == true)
 
         daemon.child.send(SIGTERM)
-        let (stopping, _) = await notify.nextSkippingWatchdog(within: .seconds(5))
+        let (stopping, _) = await notify.nextSkippingWatchdog(within: .seconds(30))
         #expect(stopping?.split(separator: "\n").first == "STOPPING=1", "got \(String(describing: stopping))")
-        #expect(await daemon.child.waitForExit(timeout: .seconds(10)) == 0)
+        let status = await daemon.child.waitForExit(timeout: .seconds(30))
+        #expect(status == 0, "stderr:\n\(daemon.standardError)")
     }
 
     @Test("the control socket answers a malformed request with an error and keeps serving the connection")

@@ -69,7 +69,7 @@ final class Subscriber: Sendable {
             arguments + ["-v", "-t", filter],
             standardOutput: output
         )
-        let subscribed = await eventually(within: .seconds(5)) { [self] in
+        let subscribed = await eventually(within: .seconds(30)) { [self] in
             messages().first { $0.topic == probe }
         }
         guard subscribed != nil else {

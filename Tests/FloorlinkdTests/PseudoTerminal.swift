@@ -20,7 +20,7 @@ final class PseudoTerminalPair: Sendable {
             ["pty,raw,echo=0,link=\(portPath)", "pty,raw,echo=0,link=\(peerPath)"]
         )
         let (port, peer) = (portPath, peerPath)
-        let linked = await eventually(within: .seconds(5)) {
+        let linked = await eventually(within: .seconds(30)) {
             access(port, F_OK) == 0 && access(peer, F_OK) == 0 ? true : nil
         }
         guard linked != nil else {

@@ -76,7 +76,7 @@ enum Package {
 /// Loopback TCP helpers for the broker.
 extension Loopback {
     /// Waits until something accepts connections on `port`.
-    static func waitForListener(port: Int, timeout: Duration = .seconds(5)) async throws {
+    static func waitForListener(port: Int, timeout: Duration = .seconds(30)) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)

@@ -23,10 +23,10 @@ struct UplinkEndToEndTests {
         let prefix = "floorlink/demo/demo-1"
 
         // The simulator scans every 2.3 s; an RFID burst starts at 5 s and its reads fold for the 2 s window.
-        let tagRead = await subscriber.event("tag.read", prefix: prefix, within: .seconds(15))
-        let started = await subscriber.event("controller.started", prefix: prefix, within: .seconds(1))
-        let connected = await subscriber.event("device.connected", prefix: prefix, within: .seconds(1))
-        let scan = await subscriber.event("scan", prefix: prefix, within: .seconds(1))
+        let tagRead = await subscriber.event("tag.read", prefix: prefix, within: .seconds(30))
+        let started = await subscriber.event("controller.started", prefix: prefix, within: .seconds(10))
+        let connected = await subscriber.event("device.connected", prefix: prefix, within: .seconds(10))
+        let scan = await subscriber.event("scan", prefix: prefix, within: .seconds(10))
         let stderr = daemon.standardError
         #expect(started?["data"]?["hardware"]?.stringValue == "simulated", "stderr:\n\(stderr)")
         #expect(started?["site"]?.stringValue == "demo")
@@ -105,15 +105,15 @@ struct UplinkEndToEndTests {
         let daemon = try Floorlinkd(config: config, socket: scratch.path("control.sock"), scratch: scratch)
         defer { daemon.stop() }
         let prefix = "floorlink/e2e/c1"
-        let started = await subscriber.event("controller.started", prefix: prefix, within: .seconds(10))
+        let started = await subscriber.event("controller.started", prefix: prefix, within: .seconds(30))
         try #require(started != nil, "no controller.started; stderr:\n\(daemon.standardError)")
 
         let signalled = ContinuousClock.now
         daemon.child.send(SIGTERM)
-        let status = await daemon.child.waitForExit(timeout: .seconds(10))
+        let status = await daemon.child.waitForExit(timeout: .seconds(30))
         let took = ContinuousClock.now - signalled
         #expect(status == 0, "exit \(String(describing: status)) after \(took); stderr:\n\(daemon.standardError)")
-        let stopping = await subscriber.event("controller.stopping", prefix: prefix, within: .seconds(2))
+        let stopping = await subscriber.event("controller.stopping", prefix: prefix, within: .seconds(10))
         #expect(stopping?["data"]?["reason"]?.stringValue == "signal", "stderr:\n\(daemon.standardError)")
         let lastStatus = subscriber.messages().last { $0.topic == "\(prefix)/status" }
         #expect(lastStatus?.json?["state"]?.stringValue == "offline")
@@ -126,10 +126,10 @@ extension Subscriber {
     static func retained(_ topic: String, broker: Mosquitto, scratch: Scratch) async throws -> JSONValue? {
         let child = try ChildProcess(
             Mosquitto.subscriberPath,
-            ["-h", "127.0.0.1", "-p", "\(broker.port)", "-t", topic, "-C", "1", "-W", "5"],
+            ["-h", "127.0.0.1", "-p", "\(broker.port)", "-t", topic, "-C", "1", "-W", "20"],
             standardOutput: scratch.path("retained.txt")
         )
-        guard await child.waitForExit(timeout: .seconds(8)) != nil else {
+        guard await child.waitForExit(timeout: .seconds(30)) != nil else {
             child.stop(signal: SIGKILL)
             return nil
         }

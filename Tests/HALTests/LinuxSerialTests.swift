@@ -34,7 +34,7 @@ struct LinuxSerialTests {
         let peer = try PseudoTerminalPeer(pair: pair)
         try await peer.send(Array("ok".utf8))
         var received: [UInt8] = []
-        while received.count < 2 { received += try await port.read(maxBytes: 2, timeout: .seconds(5)) }
+        while received.count < 2 { received += try await port.read(maxBytes: 2, timeout: .seconds(30)) }
         #expect(received == Array("ok".utf8))
         #expect(port.path == link)
     }

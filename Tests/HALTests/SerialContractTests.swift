@@ -26,7 +26,7 @@ struct SerialContractTests {
     private func read(_ port: any SerialPort, count: Int) async throws -> [UInt8] {
         var received: [UInt8] = []
         while received.count < count {
-            received += try await port.read(maxBytes: count - received.count, timeout: .seconds(5))
+            received += try await port.read(maxBytes: count - received.count, timeout: .seconds(30))
         }
         return received
     }
@@ -56,7 +56,7 @@ struct SerialContractTests {
         try await withPort(kind) { port, harness in
             let beep: [UInt8] = [0x16, 0x4D, 0x0D, 0x42, 0x45, 0x50, 0x42, 0x45, 0x50, 0x31, 0x2E]
             try await port.write(beep)
-            try await port.drain(timeout: .seconds(2))
+            try await port.drain(timeout: .seconds(30))
             #expect(try await harness.peer.receive(count: beep.count) == beep)
         }
     }
@@ -82,7 +82,7 @@ struct SerialContractTests {
         let port = try await harness.backend.open(path: harness.path, configuration: SerialConfiguration())
         try await harness.peer.unplug()
         await #expect(throws: HALError.disconnected(path: harness.path)) {
-            _ = try await port.read(maxBytes: 16, timeout: .seconds(5))
+            _ = try await port.read(maxBytes: 16, timeout: .seconds(30))
         }
         port.close()
         await #expect(throws: HALError.self) {
@@ -100,7 +100,7 @@ struct SerialContractTests {
         try await withPort(kind) { port, harness in
             async let outcome: Result<[UInt8], HALError> = {
                 do throws(HALError) {
-                    return .success(try await port.read(maxBytes: 16, timeout: .seconds(5)))
+                    return .success(try await port.read(maxBytes: 16, timeout: .seconds(30)))
                 } catch {
                     return .failure(error)
                 }

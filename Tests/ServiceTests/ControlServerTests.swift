@@ -57,7 +57,7 @@ struct ControlServerTests {
 
     static func ask(_ client: UnixStream, _ line: String) async throws -> JSONValue {
         try await client.writeLine(line)
-        let reply = try #require(try await client.readLine(timeout: .seconds(5)))
+        let reply = try #require(try await client.readLine(timeout: .seconds(30)))
         return try JSONValue(parsing: reply)
     }
 
@@ -107,7 +107,7 @@ struct ControlServerTests {
         let follower = try UnixStream.connect(path: path)
         try await follower.writeLine(#"{"id":1,"op":"follow"}"#)
         // Never reading: the socket buffers fill, the server's write times out and it lets go of the stream.
-        let giveUp = ContinuousClock.now + .seconds(20)
+        let giveUp = ContinuousClock.now + .seconds(60)
         while !handler.abandoned.withLock({ $0 }), ContinuousClock.now < giveUp {
             try await Task.sleep(for: .milliseconds(50))
         }
@@ -116,7 +116,7 @@ struct ControlServerTests {
         #expect(try await Self.ask(other, #"{"id":3,"op":"echo","args":{}}"#)["ok"] == true)
         other.close()
         // What was buffered can still be read; then the stream ends.
-        let deadline = ContinuousClock.now + .seconds(10)
+        let deadline = ContinuousClock.now + .seconds(60)
         var dropped = false
         while ContinuousClock.now < deadline {
             guard let line = try await follower.readLine(maxLength: 1 << 24, timeout: .seconds(2)) else {

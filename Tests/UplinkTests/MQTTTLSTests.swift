@@ -36,7 +36,7 @@ struct MQTTTLSTests {
     }
 
     static func failure(of client: MQTTClient) async -> MQTTError? {
-        _ = await TestSupport.eventually(timeout: .seconds(20)) { await client.lastError != nil }
+        _ = await TestSupport.eventually(timeout: .seconds(30)) { await client.lastError != nil }
         return await client.lastError
     }
 

@@ -164,7 +164,7 @@ struct MQTTUplinkTests {
 
         #expect(await TestSupport.eventually(timeout: .seconds(40)) { (try? await log.cursor(for: "mqtt")) == 10_000 })
         #expect(
-            await TestSupport.eventually(timeout: .seconds(20)) { Set(await inbox.eventSeqs()).count == 10_000 }
+            await TestSupport.eventually(timeout: .seconds(60)) { Set(await inbox.eventSeqs()).count == 10_000 }
         )
         // Duplicates are allowed (at least once); first arrivals must be in order.
         var seen = Set<UInt64>()
@@ -194,7 +194,7 @@ struct MQTTUplinkTests {
 
         proxy.freeze()
         await log.append(count: 10)
-        let detected = await TestSupport.eventually(timeout: .seconds(20)) {
+        let detected = await TestSupport.eventually(timeout: .seconds(30)) {
             if case .keepAliveTimeout = await uplink.client.lastError { return true }
             return false
         }
@@ -213,7 +213,7 @@ struct MQTTUplinkTests {
         let client = MQTTClient(configuration: TestSupport.configuration(port: junk.port, clientID: "dock-03"))
         let task = Task { await client.run() }
         defer { task.cancel() }
-        #expect(await TestSupport.eventually(timeout: .seconds(20)) { junk.acceptedCount >= 3 })
+        #expect(await TestSupport.eventually(timeout: .seconds(30)) { junk.acceptedCount >= 3 })
         let error = await client.lastError
         guard case .protocolViolation(let detail) = error else {
             Issue.record("expected a protocol violation, got \(String(describing: error))")
