@@ -12,8 +12,14 @@ public final class DeviceRegistry: Sendable {
         case pickToLight(PickToLight)
     }
 
+    /// An index entry, not an owner: the service list owns the supervisors, and each supervisor's loop holds
+    /// this registry, so a strong reference here would keep a stopped site alive after every reload.
+    private struct SupervisorReference {
+        weak var supervisor: DeviceSupervisor?
+    }
+
     private let handles = Locked<[String: Handle]>([:])
-    private let supervisors = Locked<[String: DeviceSupervisor]>([:])
+    private let supervisors = Locked<[String: SupervisorReference]>([:])
 
     public init() {}
 
@@ -40,12 +46,12 @@ public final class DeviceRegistry: Sendable {
     }
 
     func addSupervisor(_ supervisor: DeviceSupervisor) {
-        supervisors.withLock { $0[supervisor.name] = supervisor }
+        supervisors.withLock { $0[supervisor.name] = SupervisorReference(supervisor: supervisor) }
     }
 
     /// Restarts a device's loop; false when no such device is configured.
     public func restart(_ id: String) -> Bool {
-        guard let supervisor = supervisors.withLock({ $0[id] }) else { return false }
+        guard let supervisor = supervisors.withLock({ $0[id]?.supervisor }) else { return false }
         supervisor.restart()
         return true
     }
