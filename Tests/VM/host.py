@@ -10,6 +10,17 @@ chardevs this script connects to:
   sends inventory notices; on `VM-READY m100-mid-frame` it sends half a frame, hangs up, reconnects and sends a
   whole frame.
 
+A 16550 behind a socket has no modem lines, so the guest never sees the host hang up. An unplug is played with qemu's
+`usb-serial` (an FTDI FT232, 0403:6001) on a `qemu-xhci` controller instead: qemu attaches the USB device when its
+socket chardev is connected and detaches it when the connection closes (`usb_serial_event` in hw/usb/dev-serial.c),
+so closing the socket is pulling the adapter out and connecting again is plugging it back in. The guest sees
+/dev/ttyUSB0; on its console lines:
+
+- `VM-READY usb-half-frame`: send the first 12 bytes of the barcode scan.
+- `VM-READY usb-unplug`: close the socket (unplug the adapter).
+- `VM-READY usb-plug`: connect again (plug it back in); nothing when it is plugged in (each check starts so).
+- `VM-READY usb-scan`: send the whole barcode scan, in two chunks.
+
 Bytes sent before the guest opened a port are lost, which is why the guest says when a phase may start.
 Exit status: 0 when the guest printed `VM-RESULT: PASS`, 1 otherwise (also on timeout).
 """
@@ -113,6 +124,55 @@ class ScannerPort(Port):
             self.send(GS1_SCAN[12:])
 
 
+class USBAdapterPort(Port):
+    """The far end of the guest's USB serial adapter: closing the connection unplugs the adapter."""
+
+    def __init__(self, name, path, deadline):
+        super().__init__(name, path, deadline)
+        self.plugged = True
+        self.plugged_at = time.monotonic()
+
+    def handle(self):
+        log(f"{self.name}: unexpected bytes from the guest {bytes(self.received)!r}")
+        self.received = bytearray()
+
+    def unplug(self):
+        if not self.plugged:
+            log(f"{self.name}: already unplugged")
+            return
+        with self.lock:
+            # shutdown wakes the reader thread's recv at once; qemu reads end-of-file and detaches the device.
+            self.sock.shutdown(socket.SHUT_RDWR)
+            self.sock.close()
+        self.plugged = False
+        self.unplugged_at = time.monotonic()
+        log(f"{self.name}: unplugged (socket closed) after {self.unplugged_at - self.plugged_at:.2f} s plugged")
+
+    def plug(self):
+        if self.plugged:
+            log(f"{self.name}: already plugged in")
+            return
+        with self.lock:
+            self.sock = connect(self.path, self.deadline)
+        self.plugged = True
+        self.plugged_at = time.monotonic()
+        log(f"{self.name}: plugged back in (socket connected) after {self.plugged_at - self.unplugged_at:.2f} s out")
+
+    def phase(self, name):
+        if name == "usb-half-frame":
+            log(f"{self.name}: half a scan {GS1_SCAN[:12]!r}")
+            self.send(GS1_SCAN[:12])
+        elif name == "usb-unplug":
+            self.unplug()
+        elif name == "usb-plug":
+            self.plug()
+        elif name == "usb-scan":
+            log(f"{self.name}: scanner sends {GS1_SCAN!r}")
+            self.send(GS1_SCAN[:12])
+            time.sleep(0.05)
+            self.send(GS1_SCAN[12:])
+
+
 class M100Port(Port):
     started = False
 
@@ -154,7 +214,8 @@ def main():
     args = parser.parse_args()
 
     sockets = [os.path.join(args.workdir, f"ttyS{n}.sock") for n in (1, 2)]
-    for path in sockets:
+    usb_socket = os.path.join(args.workdir, "ttyUSB0.sock")
+    for path in sockets + [usb_socket]:
         if os.path.exists(path):
             os.unlink(path)
     command = [
@@ -162,14 +223,23 @@ def main():
         "-kernel", args.kernel, "-initrd", args.initrd,
         "-append", f"console=ttyS0 panic=-1 quiet {args.append}".strip(),
         "-serial", "mon:stdio",
-    ] + [arg for path in sockets for arg in ("-serial", f"unix:{path},server=on,wait=off")]
+    ] + [arg for path in sockets for arg in ("-serial", f"unix:{path},server=on,wait=off")] + [
+        # The USB serial adapter: attached while this script holds its socket open (not always-plugged).
+        "-device", "qemu-xhci,id=xhci",
+        "-chardev", f"socket,id=usbserial,path={usb_socket},server=on,wait=off",
+        "-device", "usb-serial,bus=xhci.0,chardev=usbserial,serial=FLOORLINK-VM-1",
+    ]
     log("boot: " + " ".join(command))
     deadline = time.monotonic() + args.timeout
     qemu = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     ports = {}
     result = None
     try:
-        ports = {"ttyS1": ScannerPort("ttyS1", sockets[0], deadline), "ttyS2": M100Port("ttyS2", sockets[1], deadline)}
+        ports = {
+            "ttyS1": ScannerPort("ttyS1", sockets[0], deadline),
+            "ttyS2": M100Port("ttyS2", sockets[1], deadline),
+            "ttyUSB0": USBAdapterPort("ttyUSB0", usb_socket, deadline),
+        }
         for port in ports.values():
             port.start()
         timer = threading.Timer(max(0, deadline - time.monotonic()), qemu.kill)
