@@ -1,12 +1,12 @@
 import HAL
-import Synchronization
+import Locking
 
 /// A `SerialBackend` that opens ports through another backend (the real one in the VM) and counts the bytes
 /// their reads hand to the driver. A driver keeps its framing state to itself; the count tells a check when the
 /// driver has taken in what the host sent, so the host can act next (unplug the adapter) without a guessed delay.
 final class TappedSerialBackend: SerialBackend {
     private let backend: any SerialBackend
-    private let received = Mutex(0)
+    private let received = Locked(0)
 
     init(_ backend: any SerialBackend) {
         self.backend = backend
