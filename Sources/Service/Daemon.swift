@@ -6,6 +6,9 @@ import Locking
 /// `floorlinkd`: loads and validates the site config, runs the site until SIGTERM, reloads on SIGHUP when the
 /// new config is valid (and keeps running, saying why, when it is not), and speaks sd_notify to systemd.
 public enum Daemon {
+    /// The signals the daemon handles: SIGTERM and SIGINT stop it, SIGHUP reloads the config.
+    public static let signals: [Int32] = [SIGTERM, SIGINT, SIGHUP]
+
     public static let usage = """
         USAGE: floorlinkd [--config <path>] [--check-config] [--log-level <level>]
 
@@ -79,7 +82,7 @@ public enum Daemon {
         environment: [String: String]
     ) async -> Int32 {
         let notifier = SystemdNotifier(environment: environment)
-        let signals = SignalSource([SIGTERM, SIGINT, SIGHUP])
+        let signals = SignalSource(Self.signals)
         var configuration = first
         logger.notice(
             "starting",

@@ -2,6 +2,8 @@
 import Glibc
 import Service
 
+// Before any other thread starts, so that every thread inherits the mask (see SignalSource).
+SignalSource.blockInEveryThread(Daemon.signals)
 var environment: [String: String] = [:]
 var pointer = environ
 while let entry = pointer.pointee {
