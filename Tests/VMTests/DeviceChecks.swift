@@ -75,11 +75,21 @@ enum DeviceChecks {
     /// The lock output as the kernel shows it, polled from `sim_gpioN/value` on its own thread every ~200 µs.
     ///
     /// gpio-sim offers no edge events on an output line (a line is one request's input or output), so the pulse
-    /// is measured here by polling the kernel's view with CLOCK_MONOTONIC stamps; resolution is the poll period.
+    /// is measured here by polling the kernel's view with CLOCK_MONOTONIC stamps. A change happened after the
+    /// previous poll began and before this one's stamp: each change carries that window, which stays exact even
+    /// when the (emulated) CPU is taken away between a read and its stamp.
     final class LevelRecorder: Sendable {
+        struct Change {
+            /// When the poll before the one that saw the change began: the change came later.
+            var earliest: Int64
+            /// When the poll that saw the change had read it: the change came earlier.
+            var latest: Int64
+            var high: Bool
+        }
+
         private let path: String
         private let stop = Atomic<Bool>(false)
-        private let changes = Locked<[(nanoseconds: Int64, high: Bool)]>([])
+        private let changes = Locked<[Change]>([])
         /// The longest time between two polls: how late a change may be seen.
         let longestGap = Atomic<Int64>(0)
         private let finished = Locked<Bool>(false)
@@ -98,8 +108,10 @@ enum DeviceChecks {
                 guard fd >= 0 else { return }
                 var last: Bool?
                 var previous: Int64?
+                var previousStart: Int64?
                 var buffer = [UInt8](repeating: 0, count: 4)
                 while !stop.load(ordering: .relaxed) {
+                    let start = monotonicNanoseconds()
                     let count = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
                     let now = monotonicNanoseconds()
                     if let previous, now - previous > longestGap.load(ordering: .relaxed) {
@@ -109,17 +121,19 @@ enum DeviceChecks {
                     if count > 0 {
                         let high = buffer[0] == UInt8(ascii: "1")
                         if high != last {
-                            changes.withLock { $0.append((now, high)) }
+                            let change = Change(earliest: previousStart ?? start, latest: now, high: high)
+                            changes.withLock { $0.append(change) }
                             last = high
                         }
                     }
+                    previousStart = start
                     usleep(200)
                 }
             }
         }
 
         /// Stops polling and returns the level changes seen, the first being the level at start.
-        func finish() async throws -> [(nanoseconds: Int64, high: Bool)] {
+        func finish() async throws -> [Change] {
             stop.store(true, ordering: .relaxed)
             while !finished.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(1)) }
             return changes.withLock { $0 }
@@ -143,14 +157,18 @@ enum DeviceChecks {
                 changes.map(\.high) == [false, true, false],
                 "lock levels \(changes.map(\.high)), expected low, high, low"
             )
-            let width = Double(changes[2].nanoseconds - changes[1].nanoseconds) / 1e6
+            // The pulse lasted at least from the rise's latest to the fall's earliest moment, at most from the
+            // rise's earliest to the fall's latest; 300 ms (up to 350 with scheduling) must fit in that range.
+            let (rise, fall) = (changes[1], changes[2])
+            let shortest = Double(fall.earliest - rise.latest) / 1e6
+            let longest = Double(fall.latest - rise.earliest) / 1e6
             let gap = Double(recorder.longestGap.load(ordering: .relaxed)) / 1e6
+            let range = "\(String(format: "%.1f", shortest))–\(String(format: "%.1f", longest)) ms"
             say(
-                "  lock A1 energised for \(String(format: "%.1f", width)) ms by sim_gpio0/value polls "
+                "  lock A1 energised for \(range) by sim_gpio0/value polls "
                     + "(configured 300 ms; longest gap between polls \(String(format: "%.1f", gap)) ms)"
             )
-            // Each change is seen up to one poll gap late, so the width is known to within that gap.
-            try expect(width + gap >= 300 && width - gap <= 350, "pulse \(width) ms ± \(gap) ms, configured 300 ms")
+            try expect(longest >= 300 && shortest <= 350, "pulse \(range), configured 300 ms")
             try expect(try !sim.physicalLevel(LockerLine.a2Lock), "A2's lock moved")
             try expect(try await bank.status()[0].locked, "A1 not locked after the pulse")
         }
