@@ -164,10 +164,10 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "EventsTests", dependencies: ["Events"], swiftSettings: strict),
-        .testTarget(name: "GS1Tests", dependencies: ["GS1"], swiftSettings: strict),
+        .testTarget(name: "GS1Tests", dependencies: ["GS1", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "DevicesTests",
-            dependencies: ["Devices", "HAL", "HALSimulated", "GS1", "Events"],
+            dependencies: ["Devices", "HAL", "HALSimulated", "GS1", "Events", "TestSupport"],
             swiftSettings: strict
         ),
     ]

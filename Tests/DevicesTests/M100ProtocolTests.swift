@@ -1,4 +1,5 @@
 import Devices
+import TestSupport
 import Testing
 
 // Real frames. Sources (read, not copied):

@@ -1,5 +1,6 @@
 import Devices
 import HAL
+import TestSupport
 import Testing
 
 private func sighting(_ epc: [UInt8], antenna: Int = 1, rssi: Int = -60) -> TagObservation {

@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 
 @testable import GS1
@@ -24,7 +25,7 @@ struct RobustnessTests {
     }
 
     @Test func randomByteSoupIsSafe() {
-        var generator = SplitMix64(state: 0x5EED_1234)
+        var generator = SplitMix64(seed: 0x5EED_1234)
         let alphabet = Array("0123456789" + gs + "()|^ <GS>{}%/?=&ABCxyz]Cde:h.")
         for round in 0..<3000 {
             let length = Int(generator.next() % 48)
@@ -43,7 +44,7 @@ struct RobustnessTests {
     }
 
     @Test func randomHexIsSafe() throws {
-        var generator = SplitMix64(state: 42)
+        var generator = SplitMix64(seed: 42)
         var decoded = 0
         for _ in 0..<2000 {
             var hex = ""

@@ -1,12 +1,12 @@
-/// A deterministic random number generator (SplitMix64), so randomized tests repeat exactly.
-struct SplitMix64: RandomNumberGenerator {
+/// A deterministic random number generator (SplitMix64), so randomised tests replay exactly on every run.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
-    init(seed: UInt64) {
+    public init(seed: UInt64) {
         state = seed
     }
 
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var value = state
         value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
