@@ -38,16 +38,7 @@ final class Floorlinkd: Sendable {
 
     /// What the daemon has written to stderr so far.
     var standardError: String {
-        guard let file = fopen(standardErrorPath, "r") else { return "" }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let count = fread(&buffer, 1, buffer.count, file)
-            bytes += buffer.prefix(count)
-            if count < buffer.count { break }
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        Scratch.contents(ofFile: standardErrorPath)
     }
 
     /// Waits until the control socket answers `status` and returns its result; throws (with the daemon's

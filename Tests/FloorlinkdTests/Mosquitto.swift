@@ -80,16 +80,7 @@ final class Subscriber: Sendable {
 
     /// Everything received so far, in order (`-v`: the topic, a space, the payload, one message a line).
     func messages() -> [ReceivedMessage] {
-        guard let file = fopen(output, "r") else { return [] }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let count = fread(&buffer, 1, buffer.count, file)
-            bytes += buffer.prefix(count)
-            if count < buffer.count { break }
-        }
-        let lines: [Substring] = String(decoding: bytes, as: UTF8.self).split(separator: "\n")
+        let lines: [Substring] = Scratch.contents(ofFile: output).split(separator: "\n")
         return lines.compactMap { (line: Substring) -> ReceivedMessage? in
             guard let space = line.firstIndex(of: " ") else { return nil }
             return ReceivedMessage(topic: String(line[..<space]), payload: String(line[space...].dropFirst()))

@@ -31,8 +31,23 @@ final class Scratch: Sendable {
         try write(name, config.jsonText)
     }
 
+    /// What `name` holds so far (a child may still be writing it); empty if it does not exist.
     func read(_ name: String) -> String {
-        (try? String(contentsOfFile: path(name), encoding: .utf8)) ?? ""
+        Self.contents(ofFile: path(name))
+    }
+
+    /// The text of the file at `path` so far, read to its current end; empty if it does not exist.
+    static func contents(ofFile path: String) -> String {
+        guard let file = fopen(path, "r") else { return "" }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = fread(&buffer, 1, buffer.count, file)
+            bytes += buffer.prefix(count)
+            if count < buffer.count { break }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     func exists(_ name: String) -> Bool { access(path(name), F_OK) == 0 }
