@@ -93,8 +93,13 @@ enum LogRecovery {
             directoryChanged = true
         }
         var cursors: [String: UInt64] = [:]
+        var damagedCursors: [(uplink: String, error: OutboxError)] = []
         for uplink in uplinks {
-            cursors[uplink] = try readCursor(outboxPath: outboxPath, uplink: uplink)
+            do throws(OutboxError) {
+                cursors[uplink] = try readCursor(outboxPath: outboxPath, uplink: uplink)
+            } catch {
+                damagedCursors.append((uplink, error))
+            }
         }
         let highestCursor = cursors.values.max() ?? 0
 
@@ -131,6 +136,27 @@ enum LogRecovery {
                 )
             )
         }
+        // A cursor that cannot be read restarts its uplink from the oldest record still held: duplicates are
+        // allowed (consumers deduplicate on id), loss is not. The repaired cursor is written at once.
+        var reports: [JSONValue] = []
+        let restartAfter = (firstSeqs.first ?? highestCursor + 1) - 1
+        for (uplink, error) in damagedCursors {
+            try Outbox.writeCursor(
+                restartAfter,
+                path: cursorPath(outboxPath: outboxPath, uplink: uplink),
+                directoryDescriptor: directoryDescriptor,
+                directoryPath: outboxPath
+            )
+            cursors[uplink] = restartAfter
+            reports.append(
+                [
+                    "reason": .string("corrupt-cursor"),
+                    "uplink": .string(uplink),
+                    "detail": .string(error.description),
+                    "restartAfter": .int(Int64(restartAfter)),
+                ]
+            )
+        }
         let lastFirstSeq = firstSeqs.last ?? highestCursor + 1
         var tail = try scanLastSegment(
             path: outboxPath + "/" + Segment.fileName(firstSeq: lastFirstSeq),
@@ -155,7 +181,7 @@ enum LogRecovery {
             nextSeq: max(tail.nextSeq, highestCursor + 1),
             cursors: cursors,
             recoveredRecords: tail.records,
-            reports: tail.reports,
+            reports: reports + tail.reports,
             droppedRecords: tail.droppedRecords,
             droppedBytes: tail.droppedBytes
         )

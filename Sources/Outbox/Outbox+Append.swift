@@ -18,6 +18,7 @@ extension Outbox {
 
     /// Queues one of the outbox's own events and writes it (and any queued before it) now if possible.
     func appendReport(_ type: EventType, data: JSONValue) {
+        reportObserver?(type, data)
         pendingReports.append((type, data))
         drainReports()
     }

@@ -41,7 +41,7 @@ extension Outbox {
     }
 
     /// Writes `value` to `path` atomically: temp file, fsync, rename over, fsync of the directory.
-    private nonisolated static func writeCursor(
+    nonisolated static func writeCursor(
         _ value: UInt64,
         path: String,
         directoryDescriptor: Int32,

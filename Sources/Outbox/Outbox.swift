@@ -67,6 +67,9 @@ public actor Outbox: EventLog {
     var droppedBytes: Int
     var evictedSegments = 0
     var closed = false
+    /// Told of each of the outbox's own events (quota alarms, recovery, damage) as it is queued, so the service
+    /// can log them at their severity; they are stored as events as well.
+    let reportObserver: ReportObserver?
 
     /// Test seam: errno values the next data syncs fail with instead of running.
     var injectedSyncFailures: [Int32] = []
@@ -81,7 +84,8 @@ public actor Outbox: EventLog {
         policy: FsyncPolicy,
         segmentBytes: Int,
         quotaBytes: Int,
-        io: BlockingIOQueue
+        io: BlockingIOQueue,
+        reportObserver: ReportObserver?
     ) {
         outboxPath = recovered.outboxPath
         self.site = site
@@ -103,6 +107,7 @@ public actor Outbox: EventLog {
         recoveredRecords = recovered.recoveredRecords
         droppedRecords = recovered.droppedRecords
         droppedBytes = recovered.droppedBytes
+        self.reportObserver = reportObserver
     }
 
     deinit {
@@ -114,6 +119,10 @@ public actor Outbox: EventLog {
         FileSystem.closeFile(lockDescriptor)
     }
 
+    /// Receives the type and data of each of the outbox's own events (`outbox.quota`, `outbox.recovered`,
+    /// `outbox.corrupt`) when it is raised.
+    public typealias ReportObserver = @Sendable (_ type: EventType, _ data: JSONValue) -> Void
+
     /// Opens (creating if needed) the outbox in `<directory>/outbox/`, recovering after a crash: a torn or
     /// corrupt last record is dropped and reported with an `outbox.recovered` event.
     public static func open(
@@ -123,7 +132,8 @@ public actor Outbox: EventLog {
         uplinks: [String],
         policy: FsyncPolicy = .groupCommit(maxDelay: .milliseconds(5)),
         segmentBytes: Int = 8 << 20,
-        quotaBytes: Int = 256 << 20
+        quotaBytes: Int = 256 << 20,
+        reportObserver: ReportObserver? = nil
     ) async throws(OutboxError) -> Outbox {
         for uplink in uplinks where !isValidUplinkName(uplink) {
             throw OutboxError.invalidUplinkName(uplink)
@@ -155,7 +165,8 @@ public actor Outbox: EventLog {
             policy: policy,
             segmentBytes: segmentBytes,
             quotaBytes: quotaBytes,
-            io: io
+            io: io,
+            reportObserver: reportObserver
         )
         await outbox.reportRecovery(recovered.reports)
         return outbox

@@ -35,15 +35,48 @@ struct OutboxCursorTests {
         await outbox.close()
     }
 
-    @Test func corruptCursorFileIsReported() async throws {
+    /// A damaged cursor file (a power cut on a filesystem without ordered metadata, a stray edit) used to stop the
+    /// daemon from starting; now that uplink restarts from the oldest record still held, the others keep theirs,
+    /// and an `outbox.recovered` event says so.
+    @Test(
+        "a corrupt or empty cursor file restarts its uplink from the oldest retained record",
+        arguments: ["12x\n", "", "\n", " 7\n", "18446744073709551615\n", "\u{0}\u{0}\u{0}\u{0}"]
+    )
+    func corruptCursorFileIsRecovered(contents: String) async throws {
         let directory = try TemporaryDirectory()
-        let outbox = try await OutboxFixture.open(directory.path)
-        await outbox.close()
-        let path = directory.path + "/outbox/cursor-mqtt"
-        try OutboxFixture.writeFile(path, Array("12x\n".utf8))
-        await #expect(throws: OutboxError.corruptCursor(path: path, contents: "12x\n")) {
-            _ = try await OutboxFixture.open(directory.path)
+        var outbox = try await OutboxFixture.open(directory.path, uplinks: ["mqtt", "webhook"], segmentBytes: 1024)
+        for number in 0..<40 {
+            _ = try await outbox.append(.scan, device: "scanner-1", data: OutboxFixture.scanData(number))
         }
+        try await outbox.acknowledge("mqtt", through: 30)
+        try await outbox.acknowledge("webhook", through: 25)
+        await outbox.close()
+        let oldest = try #require(OutboxFixture.segmentFiles(directory.path).first.flatMap(Segment.firstSeq))
+        #expect(oldest > 1, "the test needs delivered segments removed")
+        let path = directory.path + "/outbox/cursor-mqtt"
+        try OutboxFixture.writeFile(path, Array(contents.utf8))
+
+        outbox = try await OutboxFixture.open(directory.path, uplinks: ["mqtt", "webhook"], segmentBytes: 1024)
+        #expect(try await outbox.cursor(for: "mqtt") == oldest - 1)
+        #expect(try await outbox.cursor(for: "webhook") == 25)
+        await outbox.waitUntilIdle()
+        let events = try await OutboxFixture.readAll(outbox)
+        #expect(events.first?.seq == oldest)
+        #expect(events.filter { $0.type == .scan }.count == 40 - Int(oldest) + 1)
+        let report = try #require(events.last { $0.type == .outboxRecovered })
+        #expect(report.data["reason"]?.stringValue == "corrupt-cursor")
+        #expect(report.data["uplink"]?.stringValue == "mqtt")
+        #expect(report.data["restartAfter"] == .int(Int64(oldest - 1)))
+        #expect(report.data["detail"]?.stringValue?.contains(path) == true)
+        // Repaired on disk at once: the next start neither fails nor reports it again.
+        let repaired = try OutboxFixture.readFile(path)
+        #expect(String(decoding: repaired, as: UTF8.self) == "\(oldest - 1)\n")
+        await outbox.close()
+        outbox = try await OutboxFixture.open(directory.path, uplinks: ["mqtt", "webhook"], segmentBytes: 1024)
+        await outbox.waitUntilIdle()
+        let again = try await OutboxFixture.readAll(outbox)
+        #expect(again.filter { $0.type == .outboxRecovered }.count == 1)
+        await outbox.close()
     }
 
     /// (mqtt cursor, webhook cursor) after 40 events in ~1 KiB segments.

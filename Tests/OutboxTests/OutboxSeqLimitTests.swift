@@ -64,18 +64,21 @@ struct OutboxSeqLimitTests {
         await outbox.close()
     }
 
-    @Test("a cursor file past the limit is a corrupt cursor")
+    @Test("a cursor file past the limit is a corrupt cursor, recovered from the oldest record")
     func cursorPastTheLimitIsCorrupt() async throws {
         let directory = try TemporaryDirectory()
-        try Self.prepare(directory.path, [("cursor-mqtt", Array("18446744073709551615\n".utf8))])
-        await #expect(
-            throws: OutboxError.corruptCursor(
-                path: directory.path + "/outbox/cursor-mqtt",
-                contents: "18446744073709551615\n"
-            )
-        ) {
-            _ = try await OutboxFixture.open(directory.path)
-        }
+        try Self.prepare(
+            directory.path,
+            [
+                ("cursor-mqtt", Array("18446744073709551615\n".utf8)),
+                (Segment.fileName(firstSeq: 1), Self.record(seq: 1)),
+            ]
+        )
+        let outbox = try await OutboxFixture.open(directory.path)
+        #expect(try await outbox.cursor(for: "mqtt") == 0)
+        let next = try await outbox.append(.scan, device: "scanner-1", data: [:])
+        #expect(next.seq == 3)  // 2 is the outbox.recovered report of the corrupt cursor.
+        await outbox.close()
     }
 
     @Test("a segment named past the limit is not a segment")
