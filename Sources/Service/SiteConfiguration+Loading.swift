@@ -81,9 +81,24 @@ struct SiteConfigurationLoader {
             try uplinks.finish()
         }
         var controlSocket = "/run/floorlink/control.sock"
+        var controlMaxConnections = SiteConfiguration.defaultControlMaxConnections
         if var control = try root.object("control") {
             controlSocket = try control.optionalString("socket") ?? controlSocket
+            controlMaxConnections = try control.int(
+                "maxConnections",
+                in: 1...4096,
+                default: SiteConfiguration.defaultControlMaxConnections
+            )
             try control.finish()
+        }
+        var outboxQuotaBytes = SiteConfiguration.defaultOutboxQuotaBytes
+        if var outbox = try root.object("outbox") {
+            outboxQuotaBytes = try outbox.int(
+                "quotaBytes",
+                in: SiteConfiguration.outboxQuotaRange,
+                default: SiteConfiguration.defaultOutboxQuotaBytes
+            )
+            try outbox.finish()
         }
         try root.finish()
         return SiteConfiguration(
@@ -96,6 +111,8 @@ struct SiteConfigurationLoader {
             mqtt: mqtt,
             webhook: webhook,
             controlSocket: controlSocket,
+            controlMaxConnections: controlMaxConnections,
+            outboxQuotaBytes: outboxQuotaBytes,
             sourcePath: file
         )
     }

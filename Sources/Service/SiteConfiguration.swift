@@ -21,6 +21,11 @@ public struct SiteConfiguration: Sendable {
     public var webhook: WebhookSettings?
     /// The control socket path (default `/run/floorlink/control.sock`).
     public var controlSocket: String
+    /// How many control-socket clients may be connected at once (`control.maxConnections`, default 64); past it
+    /// the oldest idle one is closed to make room.
+    public var controlMaxConnections: Int
+    /// The disk the outbox may use (`outbox.quotaBytes`, default 256 MiB); alarms at 80 % and 95 %.
+    public var outboxQuotaBytes: Int
     /// Where the file came from, for messages.
     public var sourcePath: String
 }
@@ -124,4 +129,13 @@ public struct MQTTSettings: Sendable {
 public struct WebhookSettings: Sendable {
     public var url: String
     public var secretFile: String?
+}
+
+extension SiteConfiguration {
+    /// `control.maxConnections` when absent.
+    public static let defaultControlMaxConnections = 64
+    /// `outbox.quotaBytes` when absent: 256 MiB.
+    public static let defaultOutboxQuotaBytes = 256 << 20
+    /// What `outbox.quotaBytes` may be: room for the outbox's two 8 MiB segments and its reserve, up to 1 TiB.
+    public static let outboxQuotaRange = (32 << 20)...(1 << 40)
 }

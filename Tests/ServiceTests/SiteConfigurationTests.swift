@@ -60,6 +60,21 @@ struct SiteConfigurationTests {
         #expect(site.mqtt?.keepAlive == .seconds(30))
     }
 
+    @Test("outbox.quotaBytes and control.maxConnections: defaults, and set values")
+    func outboxQuotaAndControlLimit() throws {
+        let defaults = try Self.parse(Self.valid)
+        #expect(defaults.outboxQuotaBytes == 256 << 20)
+        #expect(defaults.controlMaxConnections == 64)
+        let text = Self.valid.replacingOccurrences(
+            of: #""control": {"socket": "/run/floorlink/control.sock"}"#,
+            with: #""outbox": {"quotaBytes": 1073741824}, "control": {"socket": "/s.sock", "maxConnections": 8}"#
+        )
+        let set = try Self.parse(text)
+        #expect(set.outboxQuotaBytes == 1 << 30)
+        #expect(set.controlMaxConnections == 8)
+        #expect(set.controlSocket == "/s.sock")
+    }
+
     @Test("the demo site in hal/sites loads")
     func demoSite() throws {
         let site = try SiteConfiguration.load(path: repositoryHAL + "/sites/demo.json", boardDirectories: Self.boards)
@@ -163,6 +178,24 @@ struct SiteConfigurationTests {
             with: #""url": "tcp://127.0.0.1:1883""#,
             message:
                 #"site.json: uplinks.mqtt.url: "tcp://127.0.0.1:1883", expected mqtt://HOST:PORT or mqtts://HOST:PORT"#
+        ),
+        BadCase(
+            name: "outbox quota too small for its segments",
+            replace: #""control": {"#,
+            with: #""outbox": {"quotaBytes": 1048576}, "control": {"#,
+            message: "site.json: outbox.quotaBytes: 1048576 is out of range, expected 33554432...1099511627776"
+        ),
+        BadCase(
+            name: "unknown outbox key",
+            replace: #""control": {"#,
+            with: #""outbox": {"quota": 1048576}, "control": {"#,
+            message: "site.json: outbox.quota: unknown key (check its spelling against the README)"
+        ),
+        BadCase(
+            name: "no control connections",
+            replace: #""socket": "/run/floorlink/control.sock""#,
+            with: #""socket": "/run/floorlink/control.sock", "maxConnections": 0"#,
+            message: "site.json: control.maxConnections: 0 is out of range, expected 1...4096"
         ),
         BadCase(
             name: "not JSON",
