@@ -4,13 +4,17 @@ import HAL
 
 /// The control socket: a Unix socket (mode 0660) speaking newline-delimited JSON. Only root, the daemon's own
 /// user and members of the `floorlink` group get answers (`SO_PEERCRED`). A malformed request gets an error
-/// reply; a client that stops reading is disconnected instead of stalling the daemon.
+/// reply; a client that stops reading is disconnected instead of stalling the daemon. Idle clients cannot use up
+/// the daemon's descriptors: past `maxConnections` the oldest idle one is closed, and a failing `accept` (EMFILE,
+/// ENFILE, ENOMEM) backs off and retries instead of stopping the daemon.
 public struct ControlServer: LifecycleService {
     public let name = "control-socket"
     public let path: String
     public let access: ControlAccess
     /// How long a write to a client may wait before the client is dropped.
     public let writeTimeout: Duration
+    /// How many clients may be connected at once.
+    public let maxConnections: Int
     private let handler: any ControlHandler
     private let logger: Logger
 
@@ -19,12 +23,14 @@ public struct ControlServer: LifecycleService {
         handler: any ControlHandler,
         access: ControlAccess = .system,
         writeTimeout: Duration = .seconds(2),
+        maxConnections: Int = SiteConfiguration.defaultControlMaxConnections,
         logger: Logger
     ) {
         self.path = path
         self.handler = handler
         self.access = access
         self.writeTimeout = writeTimeout
+        self.maxConnections = max(1, maxConnections)
         self.logger = logger
     }
 
@@ -41,21 +47,59 @@ public struct ControlServer: LifecycleService {
     public func serve(_ listener: UnixListener) async throws {
         defer { listener.close() }
         if let group = access.groupID { _ = chown(path, UInt32.max, group) }
-        try await withThrowingDiscardingTaskGroup { group in
+        let connections = ControlConnections()
+        var failures = 0
+        await withDiscardingTaskGroup { group in
             while !Task.isCancelled {
                 let client: UnixStream
                 do throws(HALError) {
                     client = try await listener.accept()
                 } catch {
                     if case .cancelled = error { return }
-                    throw error
+                    if case .closed = error { return }
+                    // Out of descriptors or memory: free one by closing the oldest idle client, wait, retry.
+                    failures += 1
+                    if failures == 1 {
+                        logger.warning(
+                            "cannot accept control clients; backing off",
+                            ["error": error.description, "clients": "\(connections.count)"]
+                        )
+                    }
+                    connections.closeOldestIdle()
+                    try? await Task.sleep(for: Self.acceptBackoff(failures: failures))
+                    continue
                 }
-                group.addTask { await serve(client) }
+                if failures > 0 {
+                    logger.notice("accepting control clients again", ["failedAttempts": "\(failures)"])
+                    failures = 0
+                }
+                let id = connections.add(client)
+                if connections.count > maxConnections, !connections.closeOldestIdle(sparing: id) {
+                    connections.remove(id)
+                    logger.warning("refused a control client: every connection is busy", ["limit": "\(maxConnections)"])
+                    let refusal = ControlReply.failure(
+                        ControlError(code: "busy", message: "\(maxConnections) control clients are busy; try again")
+                    )
+                    group.addTask {
+                        defer { client.close() }
+                        try? await client.writeLine(refusal.line(for: .null) ?? "", timeout: writeTimeout)
+                    }
+                    continue
+                }
+                group.addTask {
+                    defer { connections.remove(id) }
+                    await serve(client, id: id, connections: connections)
+                }
             }
         }
     }
 
-    private func serve(_ client: UnixStream) async {
+    /// 10 ms after the first failed `accept`, doubling up to one second.
+    static func acceptBackoff(failures: Int) -> Duration {
+        .milliseconds(min(10 << min(failures - 1, 7), 1000))
+    }
+
+    private func serve(_ client: UnixStream, id: Int, connections: ControlConnections) async {
         defer { client.close() }
         guard let peer = client.peerCredentials(), access.allows(uid: peer.uid, gid: peer.gid, pid: peer.pid) else {
             logger.warning("refused a control client without access", ["peer": "\(client.peerCredentials()?.uid ?? 0)"])
@@ -70,6 +114,7 @@ public struct ControlServer: LifecycleService {
         }
         while !Task.isCancelled {
             let line: [UInt8]?
+            connections.setIdle(id, true)
             do throws(HALError) {
                 line = try await client.readLine()
             } catch {
@@ -80,6 +125,7 @@ public struct ControlServer: LifecycleService {
                 return
             }
             guard let line else { return }
+            connections.setIdle(id, false)
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }) { continue }
             let request: ControlRequest
             do throws(ControlError) {

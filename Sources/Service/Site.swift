@@ -44,7 +44,9 @@ public final class Site: Sendable {
                 uplinks: uplinkNames,
                 // Each append waits only for an fdatasync started after its write; appends that arrive together
                 // share one. A lone scan never waits out a batching window (group commit's 5 ms).
-                policy: .always
+                policy: .always,
+                quotaBytes: config.outboxQuotaBytes,
+                reportObserver: OutboxReportLog(logger: logger.labelled("outbox")).record
             )
         } catch {
             throw SiteError("outbox in \(config.dataDirectory): \(error)")
@@ -169,6 +171,7 @@ public final class Site: Sendable {
         let server = ControlServer(
             path: configuration.controlSocket,
             handler: SiteControl(site: self),
+            maxConnections: configuration.controlMaxConnections,
             logger: logger.labelled("control")
         )
         let directory = configuration.controlSocket.split(separator: "/", omittingEmptySubsequences: false).dropLast()

@@ -132,6 +132,15 @@ public final class UnixStream: Sendable {
         try await write(Array(text.utf8) + [UInt8(ascii: "\n")], timeout: timeout)
     }
 
+    /// Ends the connection in both directions without closing the descriptor: the task reading it sees end of
+    /// stream and closes it itself, so the descriptor number is never reused under a waiting reader.
+    public func shutdown() {
+        state.withLock { state in
+            guard !state.closed else { return }
+            _ = Glibc.shutdown(fd, Int32(SHUT_RDWR))
+        }
+    }
+
     public func close() {
         state.withLock { state in
             guard !state.closed else { return }

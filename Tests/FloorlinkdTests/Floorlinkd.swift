@@ -20,16 +20,19 @@ final class Floorlinkd: Sendable {
         socket: String,
         scratch: Scratch,
         arguments: [String] = [],
-        environment: [String: String] = [:]
+        environment: [String: String] = [:],
+        softFileLimit: Int? = nil
     ) throws {
         var variables = Spawn.currentEnvironment
         for name in ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"] { variables[name] = nil }
         variables.merge(environment) { $1 }
         self.socket = socket
         standardErrorPath = scratch.path("floorlinkd.stderr")
+        // util-linux's prlimit sets the soft descriptor limit and then execs the daemon (same pid).
+        let command = ["--config", config] + arguments
         child = try ChildProcess(
-            Self.path,
-            ["--config", config] + arguments,
+            softFileLimit == nil ? Self.path : "/usr/bin/prlimit",
+            softFileLimit.map { ["--nofile=\($0):", "--", Self.path] + command } ?? command,
             environment: variables,
             standardOutput: scratch.path("floorlinkd.stdout"),
             standardError: standardErrorPath

@@ -1,0 +1,93 @@
+import Events
+import Glibc
+import Service
+import Testing
+
+/// Idle control-socket clients must not use up the daemon's descriptors: 1,007 of them once made `accept` fail
+/// with EMFILE and the daemon stopped everything and exited 1.
+@Suite("floorlinkd under descriptor exhaustion", .timeLimit(.minutes(3)))
+struct ControlSocketLimitTests {
+    /// `maxConnections` nil: the default cap of 64 keeps the daemon below its 256 descriptors. 1000: the cap is
+    /// out of reach, `accept` fails with EMFILE and must back off, close the oldest idle client and go on.
+    @Test(
+        "2,000 idle control connections with a soft limit of 256: scanning goes on and status answers",
+        arguments: [nil, 1000] as [Int?]
+    )
+    func idleConnectionsDoNotStopTheDaemon(maxConnections: Int?) async throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let socket = scratch.path("control.sock")
+        var site = try Sites.demo(scratch, mqtt: nil)
+        if let maxConnections {
+            site = site.setting("control", ["socket": .string(socket), "maxConnections": .int(Int64(maxConnections))])
+        }
+        let config = try scratch.write("site.json", json: site)
+        let daemon = try Floorlinkd(config: config, socket: socket, scratch: scratch, softFileLimit: 256)
+        defer { daemon.stop() }
+        let before = try await daemon.waitUntilServing()
+        let seqBefore = try #require(before["outbox"]?["lastSeq"]?.intValue)
+
+        try Self.raiseOwnFileLimit(to: 2_200)
+        var idle: [Int32] = []
+        defer { for fd in idle { close(fd) } }
+        for _ in 0..<2_000 {
+            idle.append(try Self.connectBlocking(socket))
+        }
+        #expect(daemon.child.isRunning, "stderr:\n\(daemon.standardError)")
+
+        // The daemon still answers and the simulated scanners' events are still being stored.
+        let after = await eventually(within: .seconds(30)) { () -> JSONValue? in
+            guard let reply = try? await Control.request(socket, op: "status"), let result = reply["result"],
+                let seq = result["outbox"]?["lastSeq"]?.intValue, seq > seqBefore
+            else { return nil }
+            return result
+        }
+        #expect(after != nil, "status did not answer with new events; stderr:\n\(daemon.standardError)")
+        #expect(daemon.child.isRunning)
+        if maxConnections != nil {
+            #expect(daemon.standardError.contains("cannot accept control clients; backing off"))
+        }
+
+        daemon.child.send(SIGTERM)
+        let status = await daemon.child.waitForExit(timeout: .seconds(30))
+        #expect(status == 0, "stderr:\n\(daemon.standardError)")
+    }
+
+    /// A plain blocking connect: while the daemon's backlog is full it waits for the daemon to accept.
+    static func connectBlocking(_ path: String) throws -> Int32 {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw HarnessError("socket: errno \(errno)") }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
+            for (index, byte) in path.utf8.enumerated() { buffer[index] = byte }
+        }
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        guard result == 0 else {
+            let code = errno
+            close(fd)
+            throw HarnessError("connect \(path): errno \(code)")
+        }
+        return fd
+    }
+
+    /// Raises this test process's soft descriptor limit to at least `count` (never lowers it).
+    static func raiseOwnFileLimit(to count: Int) throws {
+        var limit = rlimit()
+        guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0 else {
+            throw HarnessError("getrlimit: errno \(errno)")
+        }
+        guard limit.rlim_cur < rlim_t(count) else { return }
+        guard limit.rlim_max >= rlim_t(count) else {
+            throw HarnessError("the hard descriptor limit \(limit.rlim_max) is below the \(count) the test needs")
+        }
+        limit.rlim_cur = rlim_t(count)
+        guard setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0 else {
+            throw HarnessError("setrlimit: errno \(errno)")
+        }
+    }
+}
