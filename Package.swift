@@ -160,7 +160,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ServiceTests",
-            dependencies: ["Service", "Events", "HAL", "Uplink", "Locking"],
+            dependencies: ["Service", "Events", "HAL", "HALSimulated", "Uplink", "Locking"],
             swiftSettings: strict
         ),
         .testTarget(name: "EventsTests", dependencies: ["Events"], swiftSettings: strict),

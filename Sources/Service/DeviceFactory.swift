@@ -158,10 +158,16 @@ final class ChipCache: Sendable {
         self.backend = backend
     }
 
+    /// The pin on its chip, opening the chip on first use. Look-up, open and insert happen under one lock, so
+    /// supervisors starting together never open a chip twice (opening is one quick `open` of a device node).
     func pin(_ reference: PinReference) throws(HALError) -> GPIOPin {
-        if let chip = chips.withLock({ $0[reference.chip] }) { return GPIOPin(chip: chip, offset: reference.offset) }
-        let chip = try backend.openChip(reference.chip)
-        chips.withLock { $0[reference.chip] = chip }
+        let backend = self.backend
+        let chip = try chips.withLock { chips throws(HALError) -> any GPIOChip in
+            if let chip = chips[reference.chip] { return chip }
+            let chip = try backend.openChip(reference.chip)
+            chips[reference.chip] = chip
+            return chip
+        }
         return GPIOPin(chip: chip, offset: reference.offset)
     }
 }
