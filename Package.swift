@@ -48,6 +48,8 @@ let package = Package(
 
         // The one lock type: a pthread mutex, which ThreadSanitizer sees (Synchronization.Mutex it does not).
         .target(name: "Locking", swiftSettings: strict),
+        // The value Logger every layer logs through: logfmt lines, journald priorities.
+        .target(name: "Logging", dependencies: ["Locking"], swiftSettings: strict),
 
         // Hardware abstraction: protocols (HAL), real backends (HALLinux), simulated backends (HALSimulated).
         .target(name: "HAL", swiftSettings: strict),
@@ -75,7 +77,7 @@ let package = Package(
             name: "Service",
             dependencies: [
                 "HAL", "HALLinux", "HALSimulated", "GS1", "Events", "Devices", "Outbox", "Uplink", "Locking",
-                "CLinuxIO",
+                "Logging", "CLinuxIO",
             ],
             swiftSettings: strict
         ),
@@ -164,6 +166,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "EventsTests", dependencies: ["Events"], swiftSettings: strict),
+        .testTarget(name: "LoggingTests", dependencies: ["Logging", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "GS1Tests", dependencies: ["GS1", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "DevicesTests",

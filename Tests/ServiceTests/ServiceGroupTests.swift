@@ -77,19 +77,6 @@ struct ServiceGroupTests {
 
 @Suite("Logging and systemd")
 struct LoggingTests {
-    @Test("a log line is level, label, sorted metadata, message; below the level nothing is written")
-    func lineFormat() {
-        let handler = MemoryLogHandler()
-        let logger = Logger(label: "scanner-1", level: .info, handler: handler)
-        logger.debug("hidden")
-        logger.warning("reader unplugged", ["port": "/dev/ttyUSB0", "attempt": "3", "why": "hung up"])
-        #expect(
-            handler.entries.map(\.line) == [
-                #"warning scanner-1: attempt=3 port=/dev/ttyUSB0 why="hung up" reader unplugged"#
-            ]
-        )
-    }
-
     @Test("notifications reach the socket named by NOTIFY_SOCKET, and the watchdog interval is half of WATCHDOG_USEC")
     func systemdNotify() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("notify-\(UUID().uuidString)").path
