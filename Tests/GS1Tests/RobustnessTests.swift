@@ -3,7 +3,8 @@ import Testing
 
 @testable import GS1
 
-/// Garbage must never trap: every entry point returns a value or throws GS1Error.
+/// Garbage must never trap: every entry point returns a value or throws GS1Error, and what it returns holds the
+/// properties a caller relies on (checked by `exercise` on every input).
 struct RobustnessTests {
     static let validSamples = [
         "]C10109506000134352" + "10ABC123" + gs + "17261231" + "3103000123",
@@ -17,15 +18,20 @@ struct RobustnessTests {
     @Test(arguments: validSamples)
     func everyPrefixIsSafe(_ sample: String) {
         var prefix = ""
+        var decoded = 0
         for character in sample {
             prefix.append(character)
-            exercise(prefix)
+            decoded += exercise(prefix)
         }
-        exercise(String(sample.dropFirst(3)))
+        decoded += exercise(String(sample.dropFirst(3)))
+        // Each sample is valid in full under at least one of the decoders.
+        #expect(exercise(sample) > 0, "\(sample)")
+        #expect(decoded > 0)
     }
 
     @Test func randomByteSoupIsSafe() {
         var generator = SplitMix64(seed: 0x5EED_1234)
+        var decoded = 0
         let alphabet = Array("0123456789" + gs + "()|^ <GS>{}%/?=&ABCxyz]Cde:h.")
         for round in 0..<3000 {
             let length = Int(generator.next() % 48)
@@ -39,8 +45,10 @@ struct RobustnessTests {
             if round % 3 == 0 {
                 text = "01" + text
             }
-            exercise(text)
+            decoded += exercise(text)
         }
+        // Some soup decodes, so the properties in `exercise` were checked on real results, not only on errors.
+        #expect(decoded > 0)
     }
 
     @Test func randomHexIsSafe() throws {
@@ -61,13 +69,37 @@ struct RobustnessTests {
         #expect(decoded > 0)
     }
 
-    private func exercise(_ text: String) {
-        _ = try? ElementString.parse(text)
-        _ = try? ElementString.parseHumanReadable(text)
-        _ = try? DigitalLink.parse(text)
-        _ = try? EPC.decode(hex: text)
-        _ = ScannedData.decode(text)
-        _ = SymbologyIdentifier.parse(text)
-        _ = CheckDigit.compute(text)
+    /// Runs every decoder on `text`, checks what each returns, and counts the decoders that accepted it.
+    @discardableResult
+    private func exercise(_ text: String) -> Int {
+        var accepted = 0
+        if let parsed = try? ElementString.parse(text) {
+            accepted += 1
+            #expect(!parsed.elements.isEmpty, "\(text)")
+            // The human-readable form reads back to the same elements, unless a value itself holds a parenthesis.
+            if !parsed.elements.contains(where: { $0.value.contains("(") || $0.value.contains(")") }) {
+                let again = try? ElementString.parseHumanReadable(parsed.humanReadable)
+                #expect(
+                    again?.elements.map { "\($0.ai)=\($0.value)" } == parsed.elements.map { "\($0.ai)=\($0.value)" },
+                    "\(text) → \(parsed.humanReadable)"
+                )
+            }
+        }
+        if (try? ElementString.parseHumanReadable(text)) != nil { accepted += 1 }
+        if let link = try? DigitalLink.parse(text) {
+            accepted += 1
+            #expect(link.elements.contains { $0.ai == link.primaryKey }, "\(text)")
+        }
+        if (try? EPC.decode(hex: text)) != nil { accepted += 1 }
+        let scan = ScannedData.decode(text)
+        #expect(scan.gs1 == nil || scan.gs1Error == nil, "\(text)")
+        if scan.aim != nil, scan.gs1Error == nil { accepted += 1 }
+        if let symbology = SymbologyIdentifier.parse(text) {
+            #expect(text.hasPrefix(symbology.aim), "\(text)")
+        }
+        if let digit = CheckDigit.compute(text) {
+            #expect((0...9).contains(digit), "\(text)")
+        }
+        return accepted
     }
 }

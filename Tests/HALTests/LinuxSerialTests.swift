@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import HAL
 import HALLinux
 import TestSupport
@@ -54,13 +55,24 @@ struct LinuxSerialTests {
         #expect(status == 1)
     }
 
-    @Test("enumeration lists ports without failing and never lists a pseudo-terminal as USB")
-    func enumeration() throws {
+    @Test(
+        "enumeration lists only serial devices that exist, and never a pseudo-terminal",
+        .enabled(if: PseudoTerminalPair.isAvailable, "needs socat for a pseudo-terminal pair")
+    )
+    func enumeration() async throws {
+        let pair = PseudoTerminalPair()
+        try await pair.start()
+        defer { pair.remove() }
         let ports = try LinuxSerialBackend().ports()
+        // The pty is open and usable (the other tests read from one) but is no reader: it must not be offered.
+        let resolved = try #require(realpath(pair.portPath, nil))
+        defer { free(resolved) }
+        #expect(!ports.contains { $0.path == pair.portPath || $0.path == String(cString: resolved) })
         for port in ports {
-            #expect(port.path.hasPrefix("/dev/"))
+            #expect(port.path.hasPrefix("/dev/"), "\(port.path)")
+            #expect(access(port.path, F_OK) == 0, "listed \(port.path), which does not exist")
             if port.transport != .usb {
-                #expect(port.usbVendorID == nil)
+                #expect(port.usbVendorID == nil, "\(port.path)")
             }
         }
     }
