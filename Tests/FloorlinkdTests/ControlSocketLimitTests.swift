@@ -1,6 +1,7 @@
 import Events
 import Glibc
 import Service
+import TestSupport
 import Testing
 
 /// Idle control-socket clients must not use up the daemon's descriptors: 1,007 of them once made `accept` fail
@@ -57,16 +58,7 @@ struct ControlSocketLimitTests {
     static func connectBlocking(_ path: String) throws -> Int32 {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw HarnessError("socket: errno \(errno)") }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
-            for (index, byte) in path.utf8.enumerated() { buffer[index] = byte }
-        }
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
+        let result = try UnixSocketAddress.with(path) { address, length in connect(fd, address, length) }
         guard result == 0 else {
             let code = errno
             close(fd)
