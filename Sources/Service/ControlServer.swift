@@ -34,6 +34,16 @@ public struct ControlServer: LifecycleService {
         self.logger = logger
     }
 
+    /// The cap in force: `maxConnections`, but never more than a quarter of the process's descriptor limit, so
+    /// control clients alone can never exhaust it (a process out of descriptors fails in places that cannot
+    /// back off, libdispatch's timers among them).
+    public var effectiveMaxConnections: Int {
+        var limit = rlimit()
+        guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max
+        else { return maxConnections }
+        return max(1, min(maxConnections, Int(clamping: limit.rlim_cur / 4)))
+    }
+
     /// Binds the socket now, so a bad path fails start-up, and returns the accept loop to run.
     public func bind() throws(HALError) -> UnixListener {
         try UnixListener(path: path, mode: 0o660)
@@ -48,7 +58,14 @@ public struct ControlServer: LifecycleService {
         defer { listener.close() }
         if let group = access.groupID { _ = chown(path, UInt32.max, group) }
         let connections = ControlConnections()
-        var failures = 0
+        let limit = effectiveMaxConnections
+        if limit < maxConnections {
+            logger.notice(
+                "control.maxConnections lowered to a quarter of the descriptor limit",
+                ["configured": "\(maxConnections)", "inForce": "\(limit)"]
+            )
+        }
+        var failures = AcceptFailures()
         await withDiscardingTaskGroup { group in
             while !Task.isCancelled {
                 let client: UnixStream
@@ -58,27 +75,26 @@ public struct ControlServer: LifecycleService {
                     if case .cancelled = error { return }
                     if case .closed = error { return }
                     // Out of descriptors or memory: free one by closing the oldest idle client, wait, retry.
-                    failures += 1
-                    if failures == 1 {
+                    let delay = failures.failed(at: ContinuousClock.now)
+                    if failures.shouldWarn {
                         logger.warning(
                             "cannot accept control clients; backing off",
                             ["error": error.description, "clients": "\(connections.count)"]
                         )
                     }
                     connections.closeOldestIdle()
-                    try? await Task.sleep(for: Self.acceptBackoff(failures: failures))
+                    try? await Task.sleep(for: delay)
                     continue
                 }
-                if failures > 0 {
-                    logger.notice("accepting control clients again", ["failedAttempts": "\(failures)"])
-                    failures = 0
+                if let failed = failures.succeeded(at: ContinuousClock.now) {
+                    logger.notice("accepting control clients again", ["failedAttempts": "\(failed)"])
                 }
                 let id = connections.add(client)
-                if connections.count > maxConnections, !connections.closeOldestIdle(sparing: id) {
+                if connections.count > limit, !connections.closeOldestIdle(sparing: id) {
                     connections.remove(id)
-                    logger.warning("refused a control client: every connection is busy", ["limit": "\(maxConnections)"])
+                    logger.warning("refused a control client: every connection is busy", ["limit": "\(limit)"])
                     let refusal = ControlReply.failure(
-                        ControlError(code: "busy", message: "\(maxConnections) control clients are busy; try again")
+                        ControlError(code: "busy", message: "\(limit) control clients are busy; try again")
                     )
                     group.addTask {
                         defer { client.close() }
@@ -92,11 +108,6 @@ public struct ControlServer: LifecycleService {
                 }
             }
         }
-    }
-
-    /// 10 ms after the first failed `accept`, doubling up to one second.
-    static func acceptBackoff(failures: Int) -> Duration {
-        .milliseconds(min(10 << min(failures - 1, 7), 1000))
     }
 
     private func serve(_ client: UnixStream, id: Int, connections: ControlConnections) async {

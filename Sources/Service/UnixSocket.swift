@@ -157,6 +157,8 @@ public final class UnixListener: Sendable {
     private let fd: Int32
     private let loop: IOLoop
     private let closed = Locked(false)
+    /// Test seam: errno values the next `accept` calls fail with instead of running.
+    let injectedAcceptFailures = Locked<[Int32]>([])
 
     /// Binds `path` (replacing a stale socket file left by a crash) with file mode `mode`, and listens.
     public init(path: String, mode: mode_t = 0o660) throws(HALError) {
@@ -192,6 +194,9 @@ public final class UnixListener: Sendable {
         while true {
             let (isClosed, client, code) = closed.withLock { closed -> (Bool, Int32, Int32) in
                 if closed { return (true, -1, 0) }
+                if let injected = injectedAcceptFailures.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) {
+                    return (false, -1, injected)
+                }
                 let client = floorlink_accept_cloexec(fd)
                 return (false, client, client < 0 ? errno : 0)
             }
