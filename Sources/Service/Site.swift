@@ -211,6 +211,10 @@ public final class Site: Sendable {
             MQTTTLSConfiguration(caFile: $0, certificateFile: settings.certificateFile, keyFile: settings.keyFile)
         }
         let box = UplinkBox()
+        let answer: @Sendable (CommandResult) async -> Void = { result in
+            await hub.emit(.commandResult, device: "controller", data: result.eventData)
+            _ = try? await box.uplink?.publishCommandResult(result.eventData.jsonText)
+        }
         do throws(MQTTError) {
             let uplink = try MQTTUplink(
                 url: settings.url,
@@ -223,11 +227,9 @@ public final class Site: Sendable {
                 controller: config.controller,
                 log: outbox,
                 version: FloorlinkVersion.current,
-                onCommand: { payload in
-                    let result = await intake.handle(payload)
-                    await hub.emit(.commandResult, device: "controller", data: result.eventData)
-                    _ = try? await box.uplink?.publishCommandResult(result.eventData.jsonText)
-                }
+                onCommand: { payload in await answer(await intake.handle(payload)) },
+                // Skipped unread by the client (over its packet limit) and acknowledged: answered, never redelivered.
+                onOversizedCommand: { byteCount in await answer(await intake.refuseOversized(byteCount: byteCount)) }
             )
             box.uplink = uplink
             return uplink

@@ -219,6 +219,26 @@ struct CommandIntakeTests {
         #expect(atLimit.error == "malformed")
     }
 
+    @Test(
+        "a payload the transport skipped unread is too-large with a null id and its size, logged",
+        arguments: [2, 64]
+    )
+    func skippedUnread(mebibytes: Int) async throws {
+        let target = FakeCommandTarget()
+        let log = LogRecorder()
+        let intake = try CommandFixtures.intake(target: target, log: log)
+        let result = await intake.refuseOversized(byteCount: mebibytes << 20)
+        #expect(result.eventData["command"] == .null)
+        #expect(result.error == "too-large")
+        #expect(result.detail == "payload is \(mebibytes << 20) bytes; commands are limited to 65536")
+        #expect(
+            log.all == [
+                "command (no valid id) (payload of \(mebibytes << 20) bytes, skipped unread) rejected: \(result.error ?? ""): \(result.detail ?? "")"
+            ]
+        )
+        #expect(target.count == 0)
+    }
+
     @Test("a flipped signature digit, another key, or no signature are refused")
     func badSignatures() async throws {
         let target = FakeCommandTarget()
