@@ -1,4 +1,5 @@
 import Events
+import TestSupport
 import Testing
 import Uplink
 
@@ -94,5 +95,31 @@ struct MQTTOversizedCommandTests {
         #expect(await handed.oversized == sizes)
         await again.stop()
         await commander.stop()
+    }
+
+    @Test("a subscription asked at QoS 2 receives QoS 2 messages downgraded and keeps its one connection")
+    func qos2Subscription() async throws {
+        let broker = try await Mosquitto()
+        defer { broker.remove() }
+        let inbox = Inbox()
+        var configuration = TestSupport.configuration(port: broker.port, clientID: "qos2")
+        configuration.subscriptions = [MQTTSubscription(topicFilter: "exactly/once", qos: .exactlyOnce)]
+        let client = MQTTClient(configuration: configuration) { topic, payload in
+            await inbox.add(topic: topic, payload: payload)
+        }
+        let task = Task { await client.run() }
+        defer { task.cancel() }
+        #expect(await TestSupport.eventually { await client.state == .connected })
+        // Sent by another client until it arrives (the subscription may not be in place on the first try).
+        let delivered = await TestSupport.eventually {
+            let arguments = ["-h", "127.0.0.1", "-p", "\(broker.port)", "-q", "2", "-t", "exactly/once", "-m", "m"]
+            _ = try? ChildProcess.run("/usr/bin/mosquitto_pub", arguments)
+            return await inbox.count > 0
+        }
+        let lastError = await client.lastError
+        #expect(delivered, "last error: \(String(describing: lastError))")
+        #expect(await client.connectionCount == 1)
+        #expect(await client.state == .connected)
+        await client.stop()
     }
 }
