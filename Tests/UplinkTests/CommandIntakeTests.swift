@@ -270,7 +270,7 @@ struct CommandIntakeTests {
         let good = String(decoding: CommandFixtures.payload(id: "t1"), as: UTF8.self)
         let tampered = good.replacing(#""door":"A1""#, with: #""door":"A2""#)
         #expect(await intake.handle(Array(tampered.utf8)).error == "bad-signature")
-        #expect(target.count == 5)
+        #expect(target.count == CommandName.allCases.count)
     }
 
     @Test("without a configured key, hardware commands are refused with no-command-key")
@@ -280,13 +280,21 @@ struct CommandIntakeTests {
         #expect(result.error == "no-command-key")
     }
 
-    @Test("device.reset may be unsigned and needs no issuedAt")
-    func unsignedReset() async throws {
+    @Test(
+        "an unsigned device.reset is refused unsigned, with or without a key; a signed one runs",
+        arguments: [true, false]
+    )
+    func unsignedReset(withKey: Bool) async throws {
         let target = FakeCommandTarget()
-        let intake = try CommandFixtures.intake(key: nil, target: target)
-        let result = await intake.handle(Array(#"{"id":"r1","command":"device.reset","device":"scanner-1"}"#.utf8))
-        #expect(result.ok)
-        #expect(target.executed.first?.args == [:])
+        let intake = try CommandFixtures.intake(key: withKey ? CommandFixtures.key : nil, target: target)
+        let unsigned = #"{"id":"r1","command":"device.reset","device":"lockers-A"}"#
+        let result = await intake.handle(Array(unsigned.utf8))
+        #expect(result.error == "unsigned")
+        #expect(result.detail?.contains("device.reset") == true)
+        #expect(target.count == 0)
+        let signed = CommandFixtures.payload(id: "r2", command: "device.reset", args: "{}")
+        #expect(await intake.handle(signed).error == (withKey ? nil : "no-command-key"))
+        #expect(target.count == (withKey ? 1 : 0))
     }
 
     @Test("issuedAt more than 300 s away is stale", arguments: [-301, 301, -3600, 86_400])
@@ -446,7 +454,7 @@ struct CommandIntakeTests {
         let directory = CommandFixtures.temporaryDirectory()
         let first = try CommandFixtures.intake(directory: directory)
         let payload = CommandFixtures.payload(id: "old", issuedAt: nil, signedWith: nil)
-        let reset = Array(#"{"id":"old","command":"device.reset","device":"scanner-1"}"#.utf8)
+        let reset = CommandFixtures.payload(id: "old", command: "device.reset", device: "scanner-1", args: "{}")
         #expect(payload.isEmpty == false)
         #expect(await first.handle(reset).ok)
         let eightDays = CommandFixtures.now.millisecondsSinceEpoch + 8 * 86_400_000
@@ -456,7 +464,15 @@ struct CommandIntakeTests {
             now: EventTime(millisecondsSinceEpoch: eightDays),
             target: target
         )
-        #expect(await second.handle(reset).ok)
+        // Signed afresh (a week-old issuedAt is stale); were the old record kept, this would be id-reused.
+        let later = CommandFixtures.payload(
+            id: "old",
+            command: "device.reset",
+            device: "scanner-1",
+            args: "{}",
+            issuedAt: "\(CommandFixtures.nowSeconds + 8 * 86_400)"
+        )
+        #expect(await second.handle(later).ok)
         #expect(target.count == 1)
     }
 
