@@ -135,6 +135,13 @@ public actor CommandIntake {
                 detail: "\(command.command) moves hardware and must carry an HMAC-SHA256 signature (CommandSigning)"
             )
         }
+        guard CommandSigning.isWellFormed(signature) else {
+            return CommandFailure(
+                code: "bad-signature",
+                detail: "signature: expected exactly 64 lower-case hex digits (0-9, a-f), got \(signature.count) "
+                    + "characters\(signature.count == 64 ? " with others among them" : "")"
+            )
+        }
         guard let key else {
             return CommandFailure(
                 code: "no-command-key",

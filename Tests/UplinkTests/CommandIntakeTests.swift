@@ -186,7 +186,7 @@ struct CommandIntakeTests {
             name: "signature not hex",
             payload: #"{"id":"c1","command":"locker.open","device":"l","issuedAt":1795341600,"signature":"zz"}"#,
             code: "bad-signature",
-            detail: "does not match",
+            detail: "expected exactly 64 lower-case hex digits (0-9, a-f), got 2 characters",
             id: "c1"
         ),
     ]
@@ -255,6 +255,39 @@ struct CommandIntakeTests {
         let good = CommandFixtures.payload(id: "c4")
         #expect(await intake.handle(good).ok)
         #expect(target.count == 1)
+    }
+
+    /// The right signature, written another way.
+    static let signatureSpellings: [(String, @Sendable (String) -> String)] = [
+        ("upper case", { $0.uppercased() }),
+        (
+            "one upper-case digit",
+            { signature in
+                guard let index = signature.firstIndex(where: { $0.isLetter }) else { return "no letter" }
+                return signature.replacingCharacters(in: index...index, with: signature[index].uppercased())
+            }
+        ),
+        ("a trailing space", { $0 + " " }),
+        ("a 0x prefix", { "0x" + $0 }),
+    ]
+
+    @Test(
+        "a signature that is not exactly 64 lower-case hex digits is bad-signature, even when its value is right",
+        arguments: signatureSpellings.map(\.0)
+    )
+    func signatureSpelling(name: String) async throws {
+        let target = FakeCommandTarget()
+        let intake = try CommandFixtures.intake(target: target)
+        let good = String(decoding: CommandFixtures.payload(id: "c1"), as: UTF8.self)
+        let signature = try #require(good.firstMatch(of: /"signature":"([0-9a-f]{64})"/)?.1)
+        let spell = try #require(Self.signatureSpellings.first { $0.0 == name }?.1)
+        let respelled = good.replacing(signature, with: spell(String(signature)))
+        #expect(respelled != good)
+        let result = await intake.handle(Array(respelled.utf8))
+        #expect(result.error == "bad-signature")
+        #expect(result.detail?.contains("64 lower-case hex digits") == true, "\(result.detail ?? "nil")")
+        #expect(target.count == 0)
+        #expect(await intake.handle(Array(good.utf8)).ok)
     }
 
     @Test("every hardware command needs the signature; a tampered arg breaks it")
