@@ -207,9 +207,7 @@ public final class Site: Sendable {
         } catch {
             throw SiteError("uplinks.mqtt.passwordFile: \(error)")
         }
-        let tls = settings.caFile.map {
-            MQTTTLSConfiguration(caFile: $0, certificateFile: settings.certificateFile, keyFile: settings.keyFile)
-        }
+        let tls = settings.tls
         let box = UplinkBox()
         let answer: @Sendable (CommandResult) async -> Void = { result in
             await hub.emit(.commandResult, device: "controller", data: result.eventData)
