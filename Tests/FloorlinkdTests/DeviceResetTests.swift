@@ -30,6 +30,9 @@ struct DeviceResetTests {
         #expect(unknown.status == 1)
         #expect(unknown.error.contains("(unknown-device)"), "stderr: \(unknown.error)")
 
+        let noDevice = try await Control.send(daemon.socket, line: #"{"id":3,"op":"device.reset","args":{}}"#)
+        #expect(noDevice["error"]?["code"]?.stringValue == "bad-request", "\(noDevice.jsonText)")
+
         // The upstream form of the same request, unsigned, on the `command` operation: refused.
         let command: JSONValue = ["id": "r1", "command": "device.reset", "device": "scanner-1"]
         let request: JSONValue = ["id": 2, "op": "command", "args": ["command": command]]

@@ -33,7 +33,9 @@ struct MQTTOversizedCommandTests {
         )
     }
 
-    @Test("2 MiB and 64 MiB commands are acknowledged and reported once; events flow within a second")
+    @Test(
+        "2 MiB and 64 MiB commands (and 3 MiB at QoS 0) are acknowledged and reported once; events flow within a second"
+    )
     func oversizedCommands() async throws {
         let broker = try await Mosquitto()
         defer { broker.remove() }
@@ -57,6 +59,12 @@ struct MQTTOversizedCommandTests {
             let receipt = try await commander.publish(MQTTMessage(topic: "\(Self.prefix)/commands", payload: payload))
             try await commander.waitForAcknowledgement(receipt)
         }
+        // At QoS 0 there is nothing to acknowledge, but it is still skipped and reported.
+        let atMostOnce = 3 << 20
+        let unacknowledged = [UInt8](repeating: UInt8(ascii: "y"), count: atMostOnce)
+        try await commander.publish(
+            MQTTMessage(topic: "\(Self.prefix)/commands", payload: unacknowledged, qos: .atMostOnce)
+        )
         let after = #"{"id":"after-the-big-ones"}"#
         let receipt = try await commander.publish(MQTTMessage(topic: "\(Self.prefix)/commands", text: after))
         try await commander.waitForAcknowledgement(receipt)
@@ -66,7 +74,7 @@ struct MQTTOversizedCommandTests {
         let handedCount = await handed.commands.count
         let error = await uplink.status().lastError ?? "none"
         #expect(through, "commands handed on: \(handedCount), last error: \(error)")
-        #expect(await handed.oversized == sizes)
+        #expect(await handed.oversized == sizes + [atMostOnce])
 
         // Events keep flowing on the same connection: each new one acknowledged within a second.
         for count in 6...10 {
@@ -92,7 +100,7 @@ struct MQTTOversizedCommandTests {
         try await commander.waitForAcknowledgement(markerReceipt)
         #expect(await TestSupport.eventually { await handed.commands.count == 2 })
         #expect(await handed.commands == [after, marker])
-        #expect(await handed.oversized == sizes)
+        #expect(await handed.oversized == sizes + [atMostOnce])
         await again.stop()
         await commander.stop()
     }
