@@ -107,6 +107,7 @@ extension MQTTClient {
                     case .oversizedPublish(let publish): try handleOversized(publish)
                     }
                 }
+                transport.consumed(chunk.count)
             }
         } catch let error as MQTTError {
             throw closeReason ?? error

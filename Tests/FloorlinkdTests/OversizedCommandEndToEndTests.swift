@@ -34,6 +34,7 @@ struct OversizedCommandEndToEndTests {
         try #require(started != nil, "no controller.started; stderr:\n\(daemon.standardError)")
 
         let sizes = [2 << 20, 64 << 20]
+        let peakBefore = try peakMemory(daemon)
         for size in sizes {
             let file = try scratch.write("command-\(size)", String(repeating: "x", count: size))
             try await publish(["-f", file], broker: broker)
@@ -53,6 +54,9 @@ struct OversizedCommandEndToEndTests {
             #expect(answer["detail"]?.stringValue?.contains("\(size) bytes") == true, "\(answer)")
         }
         #expect(answers[2]["command"]?.stringValue == "bad-1")
+        // Never buffered whole: the daemon's peak resident memory grew by far less than the 64 MiB command.
+        let growth = try peakMemory(daemon) - peakBefore
+        #expect(growth < 16 << 20, "peak resident memory grew by \(growth >> 10) KiB")
         #expect(answers[2]["error"]?.stringValue == "malformed")
 
         // Scans keep reaching the broker, each within a second of being read.
@@ -81,6 +85,15 @@ struct OversizedCommandEndToEndTests {
         }
         #expect(marker == true, "stderr:\n\(daemon.standardError)")
         #expect(resultMessages(subscriber).dropFirst(3).map { $0["command"]?.stringValue } == ["marker"])
+    }
+
+    /// The process's peak resident set size (`VmHWM`), in bytes.
+    private func peakMemory(_ daemon: Floorlinkd) throws -> Int {
+        let status = Scratch.contents(ofFile: "/proc/\(daemon.child.pid)/status")
+        guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+            let kibibytes = Int(line.split(separator: " ").dropFirst().first ?? "")
+        else { throw HarnessError("no VmHWM for floorlinkd (pid \(daemon.child.pid)):\n\(status)") }
+        return kibibytes << 10
     }
 
     private var results: String { "\(Self.prefix)/commands/results" }
