@@ -54,6 +54,10 @@ struct OversizedCommandEndToEndTests {
             #expect(answer["detail"]?.stringValue?.contains("\(size) bytes") == true, "\(answer)")
         }
         #expect(answers[2]["command"]?.stringValue == "bad-1")
+        // Each refusal is logged once, at warning.
+        let refusals = daemon.standardError.split(separator: "\n").filter { $0.contains("rejected: too-large") }
+        #expect(refusals.count == 2 && refusals.allSatisfy { $0.contains("warning") }, "\(refusals)")
+        #expect(refusals.last?.contains("payload of \(64 << 20) bytes, skipped unread") == true)
         // Never buffered whole: the daemon's peak resident memory grew by far less than the 64 MiB command.
         let growth = try peakMemory(daemon) - peakBefore
         #expect(growth < 16 << 20, "peak resident memory grew by \(growth >> 10) KiB")
