@@ -210,10 +210,12 @@ public final class Site: Sendable {
         } catch {
             throw SiteError("uplinks.mqtt.passwordFile: \(error)")
         }
-        let tls = settings.caFile.map {
-            MQTTTLSConfiguration(caFile: $0, certificateFile: settings.certificateFile, keyFile: settings.keyFile)
-        }
+        let tls = settings.tls
         let box = UplinkBox()
+        let answer: @Sendable (CommandResult) async -> Void = { result in
+            await hub.emit(.commandResult, device: "controller", data: result.eventData)
+            _ = try? await box.uplink?.publishCommandResult(result.eventData.jsonText)
+        }
         do throws(MQTTError) {
             let uplink = try MQTTUplink(
                 url: settings.url,
@@ -226,11 +228,9 @@ public final class Site: Sendable {
                 controller: config.controller,
                 log: outbox,
                 version: FloorlinkVersion.current,
-                onCommand: { payload in
-                    let result = await intake.handle(payload)
-                    await hub.emit(.commandResult, device: "controller", data: result.eventData)
-                    _ = try? await box.uplink?.publishCommandResult(result.eventData.jsonText)
-                }
+                onCommand: { payload in await answer(await intake.handle(payload)) },
+                // Skipped unread by the client (over its packet limit) and acknowledged: answered, never redelivered.
+                onOversizedCommand: { byteCount in await answer(await intake.refuseOversized(byteCount: byteCount)) }
             )
             box.uplink = uplink
             return uplink

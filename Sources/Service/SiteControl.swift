@@ -5,7 +5,7 @@ import Outbox
 import Uplink
 
 /// The daemon's answers on the control socket (`floorctl`): status, devices, events, outbox, locker and
-/// pick-to-light operations, and input simulation on a simulated site.
+/// pick-to-light operations, device resets, and input simulation on a simulated site.
 struct SiteControl: ControlHandler {
     let site: Site
 
@@ -20,6 +20,13 @@ struct SiteControl: ControlHandler {
             case "ptl.light", "ptl.clear", "ptl.test": return .result(try await pickToLight(request))
             case "simulate.scan", "simulate.tag", "simulate.press", "simulate.door":
                 return .result(try await simulate(request))
+            case "device.reset":
+                // Unsigned on purpose: the control socket is local and its peers are vetted by SO_PEERCRED.
+                let id = try request.string("device")
+                guard site.registry.restart(id) else {
+                    throw ControlError(code: "unknown-device", message: "no running device \"\(id)\"")
+                }
+                return .result(["device": .string(id), "restarted": true])
             case "command":
                 guard let command = request.args["command"] else {
                     throw ControlError(code: "bad-request", message: "command needs \"command\" (the command object)")

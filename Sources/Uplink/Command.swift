@@ -44,12 +44,7 @@ public struct Command: Hashable, Sendable {
     /// Parses a payload: `too-large` over 64 KiB, `malformed` (naming the field) for bad JSON or a missing or
     /// mistyped member, `unknown-command` for a command name this controller does not know.
     public init(parsing payload: [UInt8]) throws(CommandFailure) {
-        guard payload.count <= Self.maximumPayloadBytes else {
-            throw CommandFailure(
-                code: "too-large",
-                detail: "payload is \(payload.count) bytes; commands are limited to \(Self.maximumPayloadBytes)"
-            )
-        }
+        guard payload.count <= Self.maximumPayloadBytes else { throw Self.tooLarge(byteCount: payload.count) }
         let json: JSONValue
         do {
             json = try JSONValue(parsing: payload)
@@ -101,6 +96,14 @@ public struct Command: Hashable, Sendable {
             issuedAt = parsed
         }
         self.init(id: id, command: command, device: device, args: args, issuedAt: issuedAt, signature: signature)
+    }
+
+    /// The `too-large` failure for a payload of `byteCount` bytes.
+    static func tooLarge(byteCount: Int) -> CommandFailure {
+        CommandFailure(
+            code: "too-large",
+            detail: "payload is \(byteCount) bytes; commands are limited to \(maximumPayloadBytes)"
+        )
     }
 
     /// The id if `value` is a valid one (used to answer even when other members are bad).

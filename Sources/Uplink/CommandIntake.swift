@@ -82,6 +82,12 @@ public actor CommandIntake {
         return await execute(command, digest: digest, what: what)
     }
 
+    /// The answer to a payload of `byteCount` bytes that the transport skipped unread (too large to keep):
+    /// `too-large` with no id (it was never read), logged like any refusal.
+    public func refuseOversized(byteCount: Int) -> CommandResult {
+        reject(id: nil, what: "payload of \(byteCount) bytes, skipped unread", Command.tooLarge(byteCount: byteCount))
+    }
+
     private func execute(_ command: Command, digest: String, what: String) async -> CommandResult {
         let task = Task { [target] in
             switch await target.execute(command) {
@@ -127,6 +133,13 @@ public actor CommandIntake {
             return CommandFailure(
                 code: "unsigned",
                 detail: "\(command.command) moves hardware and must carry an HMAC-SHA256 signature (CommandSigning)"
+            )
+        }
+        guard CommandSigning.isWellFormed(signature) else {
+            return CommandFailure(
+                code: "bad-signature",
+                detail: "signature: expected exactly 64 lower-case hex digits (0-9, a-f), got \(signature.count) "
+                    + "characters\(signature.count == 64 ? " with others among them" : "")"
             )
         }
         guard let key else {

@@ -7,11 +7,12 @@ public enum CommandName: String, Hashable, Sendable, CaseIterable, CustomStringC
     case lockerOpen = "locker.open"
     case deviceReset = "device.reset"
 
-    /// True for commands that move hardware: they must be signed and fresh.
+    /// True for commands that change hardware or orders: they must be signed and fresh. Every command is one
+    /// today; `device.reset` too, as restarting a device's I/O can interrupt a door or a scan. (A technician's
+    /// `floorctl device reset` takes the control socket, authorised by its peer's credentials instead.)
     public var movesHardware: Bool {
         switch self {
-        case .ptlLight, .ptlClear, .lockerAssign, .lockerRelease, .lockerOpen: return true
-        case .deviceReset: return false
+        case .ptlLight, .ptlClear, .lockerAssign, .lockerRelease, .lockerOpen, .deviceReset: return true
         }
     }
 

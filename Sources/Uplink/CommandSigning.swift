@@ -48,9 +48,17 @@ public enum CommandSigning {
         HMACSHA256.authenticationCode(key: key, message: Array(message(for: command).utf8)).map(HMACSHA256.hex)
     }
 
-    /// True when `signature` (hex, either case) is `command`'s HMAC under `key`; compared in constant time.
+    /// True when `signature` is written as the scheme says: exactly 64 lower-case hex digits, nothing else.
+    public static func isWellFormed(_ signature: String) -> Bool {
+        signature.utf8.count == 2 * HMACSHA256.length
+            && signature.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
+    }
+
+    /// True when `signature` is well-formed (lower-case hex) and is `command`'s HMAC under `key`; compared in
+    /// constant time.
     public static func isValid(signature: String, for command: Command, key: [UInt8]) -> Bool {
-        guard let presented = HMACSHA256.bytes(hex: signature), presented.count == HMACSHA256.length,
+        guard isWellFormed(signature), let presented = HMACSHA256.bytes(hex: signature),
+            presented.count == HMACSHA256.length,
             let expected = HMACSHA256.authenticationCode(key: key, message: Array(message(for: command).utf8))
         else { return false }
         return HMACSHA256.constantTimeEqual(presented, expected)

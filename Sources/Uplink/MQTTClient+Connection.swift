@@ -101,9 +101,13 @@ extension MQTTClient {
             for try await chunk in transport.inbound {
                 lastReceived = MQTTConnectionThread.now()
                 decoder.append(chunk)
-                while let packet = try decoder.next() {
-                    try handle(packet, on: transport)
+                while let decoded = try decoder.next() {
+                    switch decoded {
+                    case .packet(let packet): try handle(packet, on: transport)
+                    case .oversizedPublish(let publish): try handleOversized(publish)
+                    }
                 }
+                transport.consumed(chunk.count)
             }
         } catch let error as MQTTError {
             throw closeReason ?? error
@@ -138,7 +142,7 @@ extension MQTTClient {
                 throw .protocolViolation("QoS 2 PUBLISH on '\(publish.topic)' although every subscription is QoS 1")
             }
             if let deliveries {
-                deliveries.yield(MQTTInboundMessage(publish: publish, generation: generation))
+                deliveries.yield(MQTTInboundMessage(publish: publish, skippedPayloadBytes: nil, generation: generation))
             }
         case .suback(let packetID, let codes):
             let requested = pendingSubscriptions.removeValue(forKey: packetID) ?? []
@@ -153,6 +157,27 @@ extension MQTTClient {
         }
     }
 
+    /// A PUBLISH over the packet limit, already skipped: queued like any message, so it is reported and then
+    /// acknowledged in order (unacknowledged, the broker would send it again on every reconnect).
+    private func handleOversized(_ oversized: MQTTOversizedPublish) throws(MQTTError) {
+        guard !awaitingConnack else { throw .protocolViolation("expected CONNACK, received PUBLISH") }
+        guard oversized.qos != .exactlyOnce else {
+            throw .protocolViolation("QoS 2 PUBLISH on '\(oversized.topic)' although every subscription is QoS 1")
+        }
+        oversizedMessageCount += 1
+        let header = MQTTPublish(
+            topic: oversized.topic,
+            payload: [],
+            qos: oversized.qos,
+            retain: oversized.retain,
+            dup: oversized.dup,
+            packetID: oversized.packetID
+        )
+        deliveries?.yield(
+            MQTTInboundMessage(publish: header, skippedPayloadBytes: oversized.payloadByteCount, generation: generation)
+        )
+    }
+
     /// After CONNACK: subscribe, publish the birth message, re-send the window (DUP on what was sent before).
     private func connected(on transport: MQTTTransport) {
         awaitingConnack = false
@@ -161,7 +186,12 @@ extension MQTTClient {
         if !configuration.subscriptions.isEmpty {
             let packetID = allocatePacketID()
             pendingSubscriptions[packetID] = configuration.subscriptions
-            send(.subscribe(packetID: packetID, subscriptions: configuration.subscriptions), on: transport)
+            // QoS 2 is not implemented: asking for at most QoS 1 makes the broker downgrade QoS 2 messages, so
+            // none arrives that this client could not acknowledge.
+            let requested = configuration.subscriptions.map {
+                MQTTSubscription(topicFilter: $0.topicFilter, qos: min($0.qos, .atLeastOnce))
+            }
+            send(.subscribe(packetID: packetID, subscriptions: requested), on: transport)
         }
         for index in inflight.indices {
             inflight[index].publish.dup = inflight[index].sent
@@ -223,7 +253,9 @@ extension MQTTClient {
     /// they came from (a later connection gets them again from the broker's session).
     private func deliverMessages(_ stream: AsyncStream<MQTTInboundMessage>) async {
         for await message in stream {
-            if let handler {
+            if let skipped = message.skippedPayloadBytes {
+                await oversizedHandler?(message.publish.topic, skipped)
+            } else if let handler {
                 await handler(message.publish.topic, message.publish.payload)
             }
             if message.publish.qos == .atLeastOnce, let packetID = message.publish.packetID {

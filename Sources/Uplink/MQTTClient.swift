@@ -1,13 +1,18 @@
 /// An MQTT 3.1.1 client: keeps one connection to the broker alive (reconnecting with backoff), publishes at
 /// QoS 1 through a bounded in-flight window, re-sends unacknowledged publishes with DUP after a reconnect, and
-/// hands inbound messages to a handler, acknowledging each after the handler returns.
+/// hands inbound messages to a handler, acknowledging each after the handler returns. An inbound PUBLISH over
+/// `maximumPacketSize` is skipped as it arrives (never buffered), acknowledged the same way and reported to the
+/// oversized-message handler, so one huge message cannot break the connection or come back on every reconnect.
 public actor MQTTClient {
     /// Receives each inbound PUBLISH; QoS 1 messages are acknowledged when it returns.
     public typealias MessageHandler = @Sendable (_ topic: String, _ payload: [UInt8]) async -> Void
+    /// Receives each inbound PUBLISH that was over the packet limit, with its payload size; acknowledged after.
+    public typealias OversizedMessageHandler = @Sendable (_ topic: String, _ payloadByteCount: Int) async -> Void
 
     /// What this client was made with.
     public nonisolated let configuration: MQTTClientConfiguration
     let handler: MessageHandler?
+    let oversizedHandler: OversizedMessageHandler?
 
     /// Where the connection cycle is.
     public internal(set) var state: MQTTConnectionState = .disconnected
@@ -15,6 +20,8 @@ public actor MQTTClient {
     public internal(set) var lastError: MQTTError?
     /// How many times a CONNACK was accepted.
     public internal(set) var connectionCount = 0
+    /// How many inbound PUBLISHes were over the packet limit and skipped.
+    public internal(set) var oversizedMessageCount = 0
 
     var tlsContext: MQTTTLSContext?
     var transport: MQTTTransport?
@@ -38,10 +45,16 @@ public actor MQTTClient {
     var pendingSubscriptions: [UInt16: [MQTTSubscription]] = [:]
     var deliveries: AsyncStream<MQTTInboundMessage>.Continuation?
 
-    /// A client for `configuration`; `onMessage` receives what the subscriptions deliver.
-    public init(configuration: MQTTClientConfiguration, onMessage: MessageHandler? = nil) {
+    /// A client for `configuration`; `onMessage` receives what the subscriptions deliver, `onOversizedMessage`
+    /// what they delivered over `maximumPacketSize` (skipped, acknowledged, and otherwise dropped).
+    public init(
+        configuration: MQTTClientConfiguration,
+        onMessage: MessageHandler? = nil,
+        onOversizedMessage: OversizedMessageHandler? = nil
+    ) {
         self.configuration = configuration
         self.handler = onMessage
+        self.oversizedHandler = onOversizedMessage
     }
 
     /// QoS 1 publishes written or queued but not yet acknowledged.

@@ -16,7 +16,7 @@ public struct MQTTClientConfiguration: Sendable {
     public var will: MQTTMessage?
     /// Published after every CONNACK (e.g. the retained `online` status).
     public var birth: MQTTMessage?
-    /// Subscribed after every CONNACK.
+    /// Subscribed after every CONNACK (QoS 2 is requested as QoS 1: the client does not implement QoS 2).
     public var subscriptions: [MQTTSubscription] = []
     /// TLS settings; used when `broker.usesTLS` (nil then means the system trust store).
     public var tls: MQTTTLSConfiguration?
@@ -28,7 +28,8 @@ public struct MQTTClientConfiguration: Sendable {
     public var reconnectDelay: Duration = .milliseconds(500)
     /// The cap on the reconnect delay.
     public var maximumReconnectDelay: Duration = .seconds(30)
-    /// The largest packet accepted from the broker.
+    /// The largest packet kept from the broker; a larger PUBLISH is skipped unbuffered and reported to the
+    /// oversized-message handler, any other larger packet closes the connection.
     public var maximumPacketSize = MQTTPacketDecoder.defaultMaximumPacketSize
 
     /// Defaults for everything but the broker and client id.

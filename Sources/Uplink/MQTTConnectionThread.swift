@@ -244,19 +244,22 @@ final class MQTTConnectionThread {
     private func serve() -> MQTTError? {
         while true {
             drainWakePipe()
-            let (closing, flushThenClose, outbound) = transport.shared.withLock { shared in
+            let (closing, flushThenClose, outbound, reading) = transport.shared.withLock { shared in
                 defer { shared.outbound.removeAll() }
-                return (shared.closing, shared.closeAfterFlush, shared.outbound)
+                let reading = shared.unconsumedInbound < MQTTTransport.maximumUnconsumedInbound
+                return (shared.closing, shared.closeAfterFlush, shared.outbound, reading)
             }
             if closing { return nil }
             for chunk in outbound { pending.append(contentsOf: chunk) }
             if let error = flush() { return error }
             if flushThenClose && pending.isEmpty { return nil }
-            var events = Int16(POLLIN)
+            // While the consumer is behind, the socket is not read: TCP flow control holds the broker back, and
+            // `consumed` wakes this loop when there is room again.
+            var events = reading ? Int16(POLLIN) : 0
             if !pending.isEmpty || readWantsWrite { events |= Int16(POLLOUT) }
             readWantsWrite = false
             var fds = [
-                pollfd(fd: socket, events: events, revents: 0),
+                pollfd(fd: events == 0 ? -1 : socket, events: events, revents: 0),
                 pollfd(fd: transport.wakePipe.read, events: Int16(POLLIN), revents: 0),
             ]
             if poll(&fds, 2, -1) < 0 {
@@ -269,9 +272,12 @@ final class MQTTConnectionThread {
         }
     }
 
-    /// Reads until the socket would block (at most 16 reads, so writes are not starved).
+    /// Reads until the socket would block (at most 16 reads, so writes are not starved), or until
+    /// `maximumUnconsumedInbound` bytes wait unprocessed.
     private func readAvailable() -> MQTTError? {
         for _ in 0..<16 {
+            let full = transport.shared.withLock { $0.unconsumedInbound >= MQTTTransport.maximumUnconsumedInbound }
+            if full { return nil }
             let count: Int
             if let ssl {
                 ERR_clear_error()
@@ -314,6 +320,7 @@ final class MQTTConnectionThread {
                 count = result
             }
             receivedAny = true
+            transport.shared.withLock { $0.unconsumedInbound += count }
             transport.inboundContinuation.yield(Array(readBuffer[0..<count]))
         }
         return nil

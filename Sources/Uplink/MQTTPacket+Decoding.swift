@@ -94,12 +94,30 @@ extension MQTTPacket {
     }
 
     private static func decodePublish(flags: UInt8, _ body: ArraySlice<UInt8>) throws(MQTTError) -> MQTTPublish {
+        var reader = MQTTByteReader(body, packet: "PUBLISH")
+        var publish = try decodePublishHeader(flags: flags, &reader)
+        publish.payload = reader.rest()
+        return publish
+    }
+
+    /// A PUBLISH's variable header alone (exactly `header`: topic, then the packet id above QoS 0), checked as
+    /// a whole PUBLISH is; the payload is left empty. Used for a PUBLISH too large to keep.
+    static func decodePublishHeader(flags: UInt8, _ header: ArraySlice<UInt8>) throws(MQTTError) -> MQTTPublish {
+        var reader = MQTTByteReader(header, packet: "PUBLISH")
+        let publish = try decodePublishHeader(flags: flags, &reader)
+        try reader.expectEnd()
+        return publish
+    }
+
+    private static func decodePublishHeader(
+        flags: UInt8,
+        _ reader: inout MQTTByteReader
+    ) throws(MQTTError) -> MQTTPublish {
         guard let qos = MQTTQoS(rawValue: (flags >> 1) & 0b11) else {
             throw .protocolViolation("PUBLISH with QoS 3")
         }
         let dup = flags & 0x08 != 0
         guard !(dup && qos == .atMostOnce) else { throw .protocolViolation("QoS 0 PUBLISH with DUP set") }
-        var reader = MQTTByteReader(body, packet: "PUBLISH")
         let topic = try reader.string("topic")
         guard !topic.isEmpty, !topic.contains(where: { $0 == "+" || $0 == "#" }) else {
             throw .protocolViolation("PUBLISH topic '\(topic)' is empty or has a wildcard")
@@ -110,14 +128,7 @@ extension MQTTPacket {
             guard id != 0 else { throw .protocolViolation("PUBLISH with packet id 0") }
             packetID = id
         }
-        return MQTTPublish(
-            topic: topic,
-            payload: reader.rest(),
-            qos: qos,
-            retain: flags & 0x01 != 0,
-            dup: dup,
-            packetID: packetID
-        )
+        return MQTTPublish(topic: topic, payload: [], qos: qos, retain: flags & 0x01 != 0, dup: dup, packetID: packetID)
     }
 
     private static func decodeSubscribe(_ body: ArraySlice<UInt8>) throws(MQTTError) -> MQTTPacket {

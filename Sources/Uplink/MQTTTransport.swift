@@ -13,7 +13,13 @@ final class MQTTTransport: Sendable {
         var outbound: [[UInt8]] = []
         var closing = false
         var closeAfterFlush = false
+        /// Bytes yielded on `inbound` and not yet reported back through `consumed`.
+        var unconsumedInbound = 0
     }
+
+    /// The I/O thread stops reading while this many received bytes wait on `inbound` unprocessed, so a slow
+    /// consumer (or a huge message) makes the broker wait (TCP flow control) instead of growing memory.
+    static let maximumUnconsumedInbound = 1 << 20
 
     let host: String
     let port: Int
@@ -86,6 +92,20 @@ final class MQTTTransport: Sendable {
         }
         if queued { wake() }
     }
+
+    /// Reports that `count` bytes taken from `inbound` were processed; the I/O thread resumes reading if it
+    /// had stopped at `maximumUnconsumedInbound`.
+    func consumed(_ count: Int) {
+        let resume = shared.withLock { shared in
+            let wasFull = shared.unconsumedInbound >= Self.maximumUnconsumedInbound
+            shared.unconsumedInbound -= count
+            return wasFull && shared.unconsumedInbound < Self.maximumUnconsumedInbound
+        }
+        if resume { wake() }
+    }
+
+    /// Bytes received and not yet reported consumed.
+    var unconsumedInboundCount: Int { shared.withLock { $0.unconsumedInbound } }
 
     /// Drops the connection at once: the thread closes the socket without an MQTT DISCONNECT.
     func close() {

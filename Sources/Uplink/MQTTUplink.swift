@@ -34,8 +34,9 @@ public actor MQTTUplink {
     public static let offlineStatus = #"{"state":"offline"}"#
 
     /// An uplink to `url` (`mqtt://host:port` or `mqtts://host:port`) for `site`/`controller`, reading `log`.
-    /// `onCommand` receives each payload sent to `.../commands`; `configure` adjusts the client (window,
-    /// backoff, timeouts) after the defaults are set.
+    /// `onCommand` receives each payload sent to `.../commands`; `onOversizedCommand` the payload size of each
+    /// one over the client's packet limit (skipped unread and acknowledged, so it is never redelivered);
+    /// `configure` adjusts the client (window, backoff, timeouts) after the defaults are set.
     public init(
         url: String,
         clientID: String,
@@ -50,6 +51,7 @@ public actor MQTTUplink {
         version: String = "dev",
         started: EventTime = .now(),
         onCommand: (@Sendable ([UInt8]) async -> Void)? = nil,
+        onOversizedCommand: (@Sendable (Int) async -> Void)? = nil,
         configure: (inout MQTTClientConfiguration) -> Void = { _ in }
     ) throws(MQTTError) {
         let prefix = "floorlink/\(site)/\(controller)"
@@ -73,9 +75,15 @@ public actor MQTTUplink {
         self.name = name
         self.topicPrefix = prefix
         self.log = log
-        self.client = MQTTClient(configuration: configuration) { topic, payload in
-            if topic == commandsTopic, let onCommand { await onCommand(payload) }
-        }
+        self.client = MQTTClient(
+            configuration: configuration,
+            onMessage: { topic, payload in
+                if topic == commandsTopic, let onCommand { await onCommand(payload) }
+            },
+            onOversizedMessage: { topic, byteCount in
+                if topic == commandsTopic, let onOversizedCommand { await onOversizedCommand(byteCount) }
+            }
+        )
     }
 
     /// Runs until `stop()` or cancellation: the client's connection loop, the publisher and the acknowledger.

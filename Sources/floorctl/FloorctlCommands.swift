@@ -9,7 +9,8 @@ enum FloorctlCommands {
                 + "which work on the data or the hardware directly.",
             subcommands: [
                 DaemonCommands.status, DaemonCommands.devices, DaemonCommands.events, DaemonCommands.outbox,
-                LockerCommands.group, PickToLightCommands.group, SimulateCommands.group, DoctorCommand.command,
+                DeviceCommands.group, LockerCommands.group, PickToLightCommands.group, SimulateCommands.group,
+                DoctorCommand.command,
                 DecodeCommand.command, SerialCommands.group, GPIOCommands.group,
             ]
         )

@@ -22,6 +22,7 @@ struct HelpAndUsageTests {
           events                  Print events, one JSON object per line.
           outbox                  Show the outbox: depth, oldest undelivered age, bytes
                                   used and each uplink's cursor.
+          device                  Operate on one device by its id.
           locker                  Open doors, show door states and test a locker bank.
           ptl                     Light, clear and test pick-to-light slots.
           simulate                Inject scans, tags, button presses and door changes

@@ -54,8 +54,9 @@ final class Subscriber: Sendable {
     let child: ChildProcess
     let output: String
 
-    /// Subscribes and returns once the subscription is active (a retained probe published before it has arrived).
-    init(broker: Mosquitto, scratch: Scratch, filter: String = "floorlink/#") async throws {
+    /// Subscribes to `filters` (which must cover `floorlink/_probe/#`) and returns once the subscription is active
+    /// (a retained probe published before it has arrived).
+    init(broker: Mosquitto, scratch: Scratch, filters: [String] = ["floorlink/#"]) async throws {
         output = scratch.path("subscriber.txt")
         let probe = "floorlink/_probe/\(getpid())"
         let arguments = ["-h", "127.0.0.1", "-p", "\(broker.port)", "-q", "1"]
@@ -66,7 +67,7 @@ final class Subscriber: Sendable {
         guard status == 0 else { throw HarnessError("mosquitto_pub exited \(status)") }
         child = try ChildProcess(
             Mosquitto.subscriberPath,
-            arguments + ["-v", "-t", filter],
+            arguments + ["-v"] + filters.flatMap { ["-t", $0] },
             standardOutput: output
         )
         let subscribed = await eventually(within: .seconds(30)) { [self] in

@@ -186,7 +186,7 @@ struct CommandIntakeTests {
             name: "signature not hex",
             payload: #"{"id":"c1","command":"locker.open","device":"l","issuedAt":1795341600,"signature":"zz"}"#,
             code: "bad-signature",
-            detail: "does not match",
+            detail: "expected exactly 64 lower-case hex digits (0-9, a-f), got 2 characters",
             id: "c1"
         ),
     ]
@@ -219,6 +219,26 @@ struct CommandIntakeTests {
         #expect(atLimit.error == "malformed")
     }
 
+    @Test(
+        "a payload the transport skipped unread is too-large with a null id and its size, logged",
+        arguments: [2, 64]
+    )
+    func skippedUnread(mebibytes: Int) async throws {
+        let target = FakeCommandTarget()
+        let log = LogRecorder()
+        let intake = try CommandFixtures.intake(target: target, log: log)
+        let result = await intake.refuseOversized(byteCount: mebibytes << 20)
+        #expect(result.eventData["command"] == .null)
+        #expect(result.error == "too-large")
+        #expect(result.detail == "payload is \(mebibytes << 20) bytes; commands are limited to 65536")
+        #expect(
+            log.all == [
+                "command (no valid id) (payload of \(mebibytes << 20) bytes, skipped unread) rejected: \(result.error ?? ""): \(result.detail ?? "")"
+            ]
+        )
+        #expect(target.count == 0)
+    }
+
     @Test("a flipped signature digit, another key, or no signature are refused")
     func badSignatures() async throws {
         let target = FakeCommandTarget()
@@ -237,6 +257,39 @@ struct CommandIntakeTests {
         #expect(target.count == 1)
     }
 
+    /// The right signature, written another way.
+    static let signatureSpellings: [(String, @Sendable (String) -> String)] = [
+        ("upper case", { $0.uppercased() }),
+        (
+            "one upper-case digit",
+            { signature in
+                guard let index = signature.firstIndex(where: { $0.isLetter }) else { return "no letter" }
+                return signature.replacingCharacters(in: index...index, with: signature[index].uppercased())
+            }
+        ),
+        ("a trailing space", { $0 + " " }),
+        ("a 0x prefix", { "0x" + $0 }),
+    ]
+
+    @Test(
+        "a signature that is not exactly 64 lower-case hex digits is bad-signature, even when its value is right",
+        arguments: signatureSpellings.map(\.0)
+    )
+    func signatureSpelling(name: String) async throws {
+        let target = FakeCommandTarget()
+        let intake = try CommandFixtures.intake(target: target)
+        let good = String(decoding: CommandFixtures.payload(id: "c1"), as: UTF8.self)
+        let signature = try #require(good.firstMatch(of: /"signature":"([0-9a-f]{64})"/)?.1)
+        let spell = try #require(Self.signatureSpellings.first { $0.0 == name }?.1)
+        let respelled = good.replacing(signature, with: spell(String(signature)))
+        #expect(respelled != good)
+        let result = await intake.handle(Array(respelled.utf8))
+        #expect(result.error == "bad-signature")
+        #expect(result.detail?.contains("64 lower-case hex digits") == true, "\(result.detail ?? "nil")")
+        #expect(target.count == 0)
+        #expect(await intake.handle(Array(good.utf8)).ok)
+    }
+
     @Test("every hardware command needs the signature; a tampered arg breaks it")
     func hardwareCommandsNeedSignatures() async throws {
         let target = FakeCommandTarget()
@@ -250,7 +303,7 @@ struct CommandIntakeTests {
         let good = String(decoding: CommandFixtures.payload(id: "t1"), as: UTF8.self)
         let tampered = good.replacing(#""door":"A1""#, with: #""door":"A2""#)
         #expect(await intake.handle(Array(tampered.utf8)).error == "bad-signature")
-        #expect(target.count == 5)
+        #expect(target.count == CommandName.allCases.count)
     }
 
     @Test("without a configured key, hardware commands are refused with no-command-key")
@@ -260,13 +313,21 @@ struct CommandIntakeTests {
         #expect(result.error == "no-command-key")
     }
 
-    @Test("device.reset may be unsigned and needs no issuedAt")
-    func unsignedReset() async throws {
+    @Test(
+        "an unsigned device.reset is refused unsigned, with or without a key; a signed one runs",
+        arguments: [true, false]
+    )
+    func unsignedReset(withKey: Bool) async throws {
         let target = FakeCommandTarget()
-        let intake = try CommandFixtures.intake(key: nil, target: target)
-        let result = await intake.handle(Array(#"{"id":"r1","command":"device.reset","device":"scanner-1"}"#.utf8))
-        #expect(result.ok)
-        #expect(target.executed.first?.args == [:])
+        let intake = try CommandFixtures.intake(key: withKey ? CommandFixtures.key : nil, target: target)
+        let unsigned = #"{"id":"r1","command":"device.reset","device":"lockers-A"}"#
+        let result = await intake.handle(Array(unsigned.utf8))
+        #expect(result.error == "unsigned")
+        #expect(result.detail?.contains("device.reset") == true)
+        #expect(target.count == 0)
+        let signed = CommandFixtures.payload(id: "r2", command: "device.reset", args: "{}")
+        #expect(await intake.handle(signed).error == (withKey ? nil : "no-command-key"))
+        #expect(target.count == (withKey ? 1 : 0))
     }
 
     @Test("issuedAt more than 300 s away is stale", arguments: [-301, 301, -3600, 86_400])
@@ -426,7 +487,7 @@ struct CommandIntakeTests {
         let directory = CommandFixtures.temporaryDirectory()
         let first = try CommandFixtures.intake(directory: directory)
         let payload = CommandFixtures.payload(id: "old", issuedAt: nil, signedWith: nil)
-        let reset = Array(#"{"id":"old","command":"device.reset","device":"scanner-1"}"#.utf8)
+        let reset = CommandFixtures.payload(id: "old", command: "device.reset", device: "scanner-1", args: "{}")
         #expect(payload.isEmpty == false)
         #expect(await first.handle(reset).ok)
         let eightDays = CommandFixtures.now.millisecondsSinceEpoch + 8 * 86_400_000
@@ -436,7 +497,15 @@ struct CommandIntakeTests {
             now: EventTime(millisecondsSinceEpoch: eightDays),
             target: target
         )
-        #expect(await second.handle(reset).ok)
+        // Signed afresh (a week-old issuedAt is stale); were the old record kept, this would be id-reused.
+        let later = CommandFixtures.payload(
+            id: "old",
+            command: "device.reset",
+            device: "scanner-1",
+            args: "{}",
+            issuedAt: "\(CommandFixtures.nowSeconds + 8 * 86_400)"
+        )
+        #expect(await second.handle(later).ok)
         #expect(target.count == 1)
     }
 

@@ -55,7 +55,7 @@ struct MQTTPacketTests {
     func roundTrip(packet: MQTTPacket) throws {
         var decoder = MQTTPacketDecoder()
         decoder.append(try packet.encoded())
-        #expect(try decoder.next() == packet)
+        #expect(try decoder.next() == .packet(packet))
         #expect(try decoder.next() == nil)
         #expect(decoder.bufferedByteCount == 0)
     }

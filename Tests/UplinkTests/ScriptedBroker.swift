@@ -46,7 +46,7 @@ final class ScriptedBroker: Sendable {
             let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             guard count > 0 else { return }
             decoder.append(buffer[0..<count])
-            while let packet = try? decoder.next() {
+            while case .packet(let packet)? = try? decoder.next() {
                 state.withLock { $0.packets.append((connection, packet)) }
                 let reply: MQTTPacket?
                 switch packet {

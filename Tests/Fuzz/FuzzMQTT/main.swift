@@ -6,10 +6,10 @@
 import FuzzSupport
 import Uplink
 
-/// Every packet the stream holds, and the error that ended it (if any).
-private func decodeAll(_ chunks: [ArraySlice<UInt8>]) -> (packets: [MQTTPacket], error: MQTTError?) {
+/// Every packet (and skipped oversized PUBLISH) the stream holds, and the error that ended it (if any).
+private func decodeAll(_ chunks: [ArraySlice<UInt8>]) -> (packets: [MQTTDecoded], error: MQTTError?) {
     var decoder = MQTTPacketDecoder(maximumPacketSize: 1 << 16)
-    var packets: [MQTTPacket] = []
+    var packets: [MQTTDecoded] = []
     for chunk in chunks {
         decoder.append(chunk)
         do {
@@ -33,7 +33,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     require(pieces.packets == whole.packets, "split at \(head.count) gave \(pieces.packets), not \(whole.packets)")
     require(pieces.error == whole.error, "split at \(head.count) ended with \(String(describing: pieces.error))")
 
-    for packet in whole.packets {
+    for case .packet(let packet) in whole.packets {
         let bytes: [UInt8]
         do {
             bytes = try packet.encoded()
@@ -45,7 +45,10 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         decoder.append(bytes)
         do {
             let again = try decoder.next()
-            require(again == packet, "\(packet) encodes as \(bytes) which decodes as \(String(describing: again))")
+            require(
+                again == .packet(packet),
+                "\(packet) encodes as \(bytes) which decodes as \(String(describing: again))"
+            )
             require(decoder.bufferedByteCount == 0, "\(packet) encodes with \(decoder.bufferedByteCount) extra bytes")
         } catch {
             require(false, "\(packet) encodes as \(bytes) which does not decode: \(error)")
