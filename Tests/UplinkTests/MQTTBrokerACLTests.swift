@@ -3,12 +3,12 @@ import TestSupport
 import Testing
 import Uplink
 
-/// The example broker ACL in `mosquitto/floorlink.acl`, loaded into a real mosquitto: the uplink works under it,
+/// The example broker ACL in `hal/broker/floorlink.acl`, loaded into a real mosquitto: the uplink works under it,
 /// and a controller can neither publish under another controller's prefix nor read its commands.
 @Suite("The example mosquitto ACL", .enabled(if: Mosquitto.isInstalled, "needs /usr/sbin/mosquitto"))
 struct MQTTBrokerACLTests {
     static let aclFile = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("mosquitto/floorlink.acl").path
+        .deletingLastPathComponent().appendingPathComponent("hal/broker/floorlink.acl").path
     static let users = [
         ("ams-1/dock-03", "pw-dock-03"), ("ams-1/dock-04", "pw-dock-04"), ("floorlink-upstream", "pw-up"),
     ]
