@@ -160,7 +160,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ServiceTests",
-            dependencies: ["Service", "Events", "HAL", "Uplink", "Locking"],
+            dependencies: ["Service", "Events", "HAL", "Uplink", "Locking", "Outbox", "Devices", "HALSimulated"],
             swiftSettings: strict
         ),
         .testTarget(name: "EventsTests", dependencies: ["Events"], swiftSettings: strict),

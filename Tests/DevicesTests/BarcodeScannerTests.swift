@@ -179,6 +179,22 @@ struct BarcodeScannerTests {
         #expect(rig.device.takeWritten() == (good ? [0x16, 0x47] : [0x16, 0x42]))
     }
 
+    @Test(
+        "a scan the event sink could not store beeps bad (or not at all without a bad-read command), never good",
+        arguments: [[0x16, 0x42], nil] as [[UInt8]?]
+    )
+    func unstoredScanBeepsBad(bad: [UInt8]?) async throws {
+        let rig = Rig(good: [0x16, 0x47], bad: bad)
+        await rig.events.refuse(.scan)
+        let task = rig.start()
+        defer { task.cancel() }
+        _ = await rig.events.next()
+        rig.device.feed("]C0PARCEL-1\r\n")
+        _ = await rig.events.next(.scan)
+        await rig.clock.waitForSleepers(1)
+        #expect(rig.device.takeWritten() == (bad ?? []))
+    }
+
     @Test("unplugging the scanner reports disconnected; plugging it back reconnects after the backoff")
     func unplugAndReplug() async throws {
         let rig = Rig()
