@@ -2,8 +2,9 @@ import Events
 import HAL
 
 /// Keeps one serial reader connected for as long as its task runs: opens the port (retrying with backoff
-/// while it is absent), reports `device.connected` / `device.disconnected`, and runs the driver's session on
-/// the open port until the port fails. Nothing else stops when a reader is unplugged.
+/// while it is absent), discards the input the line held before the open, reports `device.connected` /
+/// `device.disconnected`, and runs the driver's session on the open port until the port fails. Nothing else
+/// stops when a reader is unplugged.
 public struct SerialReaderLink: Sendable {
     public let deviceID: String
     public let path: String
@@ -39,7 +40,7 @@ public struct SerialReaderLink: Sendable {
         while !Task.isCancelled {
             let port: any SerialPort
             do throws(HALError) {
-                port = try await backend.open(path: path, configuration: configuration)
+                port = try await openDiscardingStaleInput()
             } catch {
                 if case .cancelled = error { return }
                 if !reportedAbsent {
@@ -76,6 +77,19 @@ public struct SerialReaderLink: Sendable {
             }
             guard (try? await clock.sleep(for: backoff.nextDelay())) != nil else { return }
         }
+    }
+
+    /// Opens the port and drops whatever the line held before this open: bytes a reader sent while nobody was
+    /// reading (or the tail of a read a restart cut in two) must not be taken as a new read.
+    private func openDiscardingStaleInput() async throws(HALError) -> any SerialPort {
+        let port = try await backend.open(path: path, configuration: configuration)
+        do throws(HALError) {
+            try port.discardInput()
+        } catch {
+            port.close()
+            throw error
+        }
+        return port
     }
 
     private func emit(_ type: EventType, reason: String, detail: String) async {

@@ -124,6 +124,9 @@ public protocol SerialPort: AnyObject, Sendable {
     func write(_ bytes: [UInt8]) async throws(HALError)
     /// Waits until everything written has left the port, up to `timeout`.
     func drain(timeout: Duration) async throws(HALError)
+    /// Drops every byte received and not yet read (`tcflush(TCIFLUSH)`): what the line held before this open
+    /// (the tail of a read cut off by a restart or an unplug) is never taken as new input.
+    func discardInput() throws(HALError)
     /// Releases the port; later calls throw `closed`. Closing twice is harmless.
     func close()
 }

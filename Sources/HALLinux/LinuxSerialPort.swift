@@ -133,6 +133,11 @@ final class LinuxSerialPort: SerialPort {
         }
     }
 
+    func discardInput() throws(HALError) {
+        let (_, result) = attempt("tcflush(TCIFLUSH)") { fd in Int(tcflush(fd, TCIFLUSH)) }
+        if case .failed(let error) = result { throw error }
+    }
+
     func close() {
         handles.withLock { handles in
             guard !handles.closed else { return }

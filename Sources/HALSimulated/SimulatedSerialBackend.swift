@@ -81,5 +81,9 @@ final class SimulatedSerialPort: SerialPort {
         try device.ensureOpen(openID: openID)
     }
 
+    func discardInput() throws(HALError) {
+        try device.discardInput(openID: openID)
+    }
+
     func close() { device.detach(openID: openID) }
 }

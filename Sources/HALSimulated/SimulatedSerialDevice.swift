@@ -17,7 +17,8 @@ public final class SimulatedSerialDevice: Sendable {
         var plugged = true
         var open: UInt64?
         var nextOpenID: UInt64 = 0
-        /// Bytes sent by the device and not yet read by the port.
+        /// Bytes sent by the device and not yet read by the port. Like a tty's input queue they outlive a close:
+        /// a new open sees them until it discards them (`SerialPort.discardInput()`).
         var pending: [UInt8] = []
         var reader: (id: UInt64, reader: Reader)?
         var nextReaderID: UInt64 = 0
@@ -116,7 +117,6 @@ public final class SimulatedSerialDevice: Sendable {
             guard state.open == nil else { return .failure(.busy(path: info.path, holder: nil)) }
             state.nextOpenID += 1
             state.open = state.nextOpenID
-            state.pending.removeAll()
             state.configuration = configuration
             return .success(state.nextOpenID)
         }
@@ -211,6 +211,15 @@ public final class SimulatedSerialDevice: Sendable {
         let error = state.withLock { state -> HALError? in
             if let error = check(openID: openID, in: state) { return error }
             state.written.append(contentsOf: bytes)
+            return nil
+        }
+        if let error { throw error }
+    }
+
+    func discardInput(openID: UInt64) throws(HALError) {
+        let error = state.withLock { state -> HALError? in
+            if let error = check(openID: openID, in: state) { return error }
+            state.pending.removeAll()
             return nil
         }
         if let error { throw error }

@@ -63,6 +63,10 @@ private final class TappedSerialPort: SerialPort {
         try await port.drain(timeout: timeout)
     }
 
+    func discardInput() throws(HALError) {
+        try port.discardInput()
+    }
+
     func close() {
         port.close()
     }
