@@ -1,10 +1,13 @@
 import Events
 import HAL
+import Locking
 
 /// Keeps one serial reader connected for as long as its task runs: opens the port (retrying with backoff
 /// while it is absent), discards the input the line held before the open, reports `device.connected` /
 /// `device.disconnected`, and runs the driver's session on the open port until the port fails. Nothing else
-/// stops when a reader is unplugged.
+/// stops when a reader is unplugged. A port that comes back with another USB identity (vendor, product, serial
+/// number) than at its first open is a stranger: it is closed unread, reported once as `device.fault`
+/// `identity-changed`, and retried with backoff until the original is back.
 public struct SerialReaderLink: Sendable {
     public let deviceID: String
     public let path: String
@@ -13,6 +16,8 @@ public struct SerialReaderLink: Sendable {
     private let backend: any SerialBackend
     private let clock: any Clock
     private let events: any EventSink
+    /// Shared by every `run` of this link (a supervisor restarts the driver), so a restart cannot adopt a stranger.
+    private let identity = Locked(PortIdentityWatch())
 
     public init(
         deviceID: String,
@@ -37,6 +42,8 @@ public struct SerialReaderLink: Sendable {
     public func run(session: (any SerialPort) async throws(HALError) -> Void) async {
         var backoff = backoff
         var reportedAbsent = false
+        var reportedStranger: SerialPortIdentity??
+        var strangers = 0
         while !Task.isCancelled {
             let port: any SerialPort
             do throws(HALError) {
@@ -51,6 +58,20 @@ public struct SerialReaderLink: Sendable {
                 guard (try? await clock.sleep(for: backoff.nextDelay())) != nil else { return }
                 continue
             }
+            let found = port.usbIdentity
+            if let expected = identity.withLock({ $0.mismatch(found) }) {
+                port.close()
+                if reportedStranger != .some(found) {
+                    // Said once per stranger, not once per retry.
+                    reportedStranger = .some(found)
+                    strangers += 1
+                    await reportStranger(found, expected: expected, count: strangers)
+                }
+                reportedAbsent = true
+                guard (try? await clock.sleep(for: backoff.nextDelay())) != nil else { return }
+                continue
+            }
+            reportedStranger = nil
             backoff.reset()
             reportedAbsent = false
             await events.emit(
@@ -90,6 +111,23 @@ public struct SerialReaderLink: Sendable {
             throw error
         }
         return port
+    }
+
+    private func reportStranger(_ found: SerialPortIdentity?, expected: SerialPortIdentity, count: Int) async {
+        let foundText = found?.description ?? "no USB identity"
+        await events.emit(
+            .deviceFault,
+            device: deviceID,
+            data: [
+                "reason": "identity-changed", "port": .string(path), "expected": .string(expected.description),
+                "found": .string(foundText),
+                "detail": .string(
+                    "\(path) now leads to \(foundText), not the \(expected) first opened there; not reading it, "
+                        + "retrying until the original is back"
+                ),
+                "count": .int(Int64(count)),
+            ]
+        )
     }
 
     private func emit(_ type: EventType, reason: String, detail: String) async {

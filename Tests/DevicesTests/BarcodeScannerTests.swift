@@ -344,6 +344,95 @@ struct BarcodeScannerTests {
         #expect(first.data["text"] == "]C0FRESH-1")
     }
 
+    /// Who is behind a simulated port: a USB vendor, product and serial number, or a pseudo-terminal.
+    struct Identity: Sendable, CustomTestStringConvertible {
+        var name: String
+        var transport: SerialPortInfo.Transport = .usb
+        var vendor: UInt16?
+        var product: UInt16?
+        var serial: String?
+        var testDescription: String { name }
+
+        static let original = Identity(name: "the original", vendor: 0x0C2E, product: 0x0B6A, serial: "19283746")
+
+        /// Plugs a device with this identity in at the rig's port, in place of whatever was there.
+        @discardableResult
+        func plug(into rig: Rig) -> SimulatedSerialDevice {
+            rig.backend.addDevice(
+                path: "/dev/floorlink/scanner-1",
+                transport: transport,
+                usbVendorID: vendor,
+                usbProductID: product,
+                serialNumber: serial
+            )
+        }
+    }
+
+    static let strangers = [
+        Identity(name: "another model", vendor: 0x1A86, product: 0x7523),
+        Identity(name: "the same model, another serial number", vendor: 0x0C2E, product: 0x0B6A, serial: "55501234"),
+        Identity(name: "a pseudo-terminal", transport: .pseudoTerminal),
+    ]
+
+    @Test(
+        "a stranger at the port after a reconnect is an identity-changed fault and is never read; the original is",
+        arguments: strangers
+    )
+    func strangerAtThePort(stranger: Identity) async throws {
+        let rig = Rig()
+        Identity.original.plug(into: rig)
+        let task = rig.start()
+        defer { task.cancel() }
+        #expect(await rig.events.next().type == .deviceConnected)
+        rig.backend.device(at: "/dev/floorlink/scanner-1")?.unplug()
+        #expect(await rig.events.next().type == .deviceDisconnected)
+
+        let impostor = stranger.plug(into: rig)
+        await rig.clock.waitForSleepers(1)
+        rig.clock.advance(by: .milliseconds(100))
+        let fault = await rig.events.next()
+        #expect(fault.type == .deviceFault)
+        #expect(fault.data["reason"] == "identity-changed")
+        #expect(fault.data["expected"] == "USB 0c2e:0b6a serial 19283746")
+        await rig.clock.waitForSleepers(1)
+        #expect(!impostor.isOpen, "the stranger's port is closed again at once")
+        impostor.feed("]C0STRANGER-1\r\n")
+        // Still retried with backoff, and the same stranger is reported once, not once per retry.
+        rig.clock.advance(by: .milliseconds(200))
+        await rig.clock.waitForSleepers(1)
+        #expect(rig.clock.nextDeadline == rig.clock.now + .milliseconds(400))
+        #expect(await rig.events.pending.isEmpty)
+
+        let original = Identity.original.plug(into: rig)
+        rig.clock.advance(by: .milliseconds(400))
+        #expect(await rig.events.next().type == .deviceConnected)
+        await rig.clock.waitForSleepers(1)
+        original.feed("]C0BACK-1\r\n")
+        #expect(await rig.events.next().data["text"] == "]C0BACK-1")
+        #expect(await rig.events.events.allSatisfy { $0.type != .scan || $0.data["text"] != "]C0STRANGER-1" })
+    }
+
+    @Test(
+        "a port without a USB identity (a pseudo-terminal) is not compared: what is at the path after a reconnect is read"
+    )
+    func noIdentityNotCompared() async throws {
+        let rig = Rig()
+        let pty = Identity(name: "a pseudo-terminal", transport: .pseudoTerminal)
+        pty.plug(into: rig)
+        let task = rig.start()
+        defer { task.cancel() }
+        #expect(await rig.events.next().type == .deviceConnected)
+        rig.backend.device(at: "/dev/floorlink/scanner-1")?.unplug()
+        #expect(await rig.events.next().type == .deviceDisconnected)
+        let next = pty.plug(into: rig)
+        await rig.clock.waitForSleepers(1)
+        rig.clock.advance(by: .milliseconds(100))
+        #expect(await rig.events.next().type == .deviceConnected)
+        await rig.clock.waitForSleepers(1)
+        next.feed("]C0PTY-2\r\n")
+        #expect(await rig.events.next().data["text"] == "]C0PTY-2")
+    }
+
     /// A handler that keeps scans local, as a locker's code reader does.
     actor LocalHandler: ScanHandler {
         var texts: [String] = []

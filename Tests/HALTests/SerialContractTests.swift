@@ -74,6 +74,25 @@ struct SerialContractTests {
         }
     }
 
+    @Test(
+        "an open port's USB identity is the one the enumeration lists for it; a pseudo-terminal has none",
+        arguments: backends
+    )
+    func usbIdentityMatchesEnumeration(kind: SerialBackendKind) async throws {
+        try await withPort(kind) { port, harness in
+            let listed = try harness.backend.ports().first { $0.path == harness.path }
+            let expected = listed.flatMap { info in
+                info.usbVendorID.flatMap { vendor in
+                    info.usbProductID.map {
+                        SerialPortIdentity(usbVendorID: vendor, usbProductID: $0, serialNumber: info.serialNumber)
+                    }
+                }
+            }
+            #expect(port.usbIdentity == expected)
+            if kind == .linuxPseudoTerminal { #expect(port.usbIdentity == nil) }
+        }
+    }
+
     @Test("a read with nothing to read times out with a typed error", arguments: backends)
     func readTimesOut(kind: SerialBackendKind) async throws {
         try await withPort(kind) { port, harness in

@@ -49,6 +49,8 @@ private final class TappedSerialPort: SerialPort {
 
     var path: String { port.path }
 
+    var usbIdentity: SerialPortIdentity? { port.usbIdentity }
+
     func read(maxBytes: Int, timeout: Duration) async throws(HALError) -> [UInt8] {
         let bytes = try await port.read(maxBytes: maxBytes, timeout: timeout)
         tap.count(bytes.count)
