@@ -24,6 +24,8 @@ public final class SimulatedSerialDevice: Sendable {
         var nextReaderID: UInt64 = 0
         var written: [UInt8] = []
         var configuration: SerialConfiguration?
+        /// Set by `failDiscardingInput(with:)`: what `discardInput()` throws instead of discarding.
+        var discardFailure: HALError?
     }
 
     let state = Locked(State())
@@ -73,6 +75,11 @@ public final class SimulatedSerialDevice: Sendable {
     /// Bytes fed but not yet read: a test's "nothing left over" check.
     public var unreadBytes: [UInt8] {
         state.withLock { $0.pending }
+    }
+
+    /// Makes every `discardInput()` throw `error` (as a `tcflush` that fails would) until called with nil.
+    public func failDiscardingInput(with error: HALError?) {
+        state.withLock { $0.discardFailure = error }
     }
 
     /// Whether a port has the device open now.
@@ -219,6 +226,7 @@ public final class SimulatedSerialDevice: Sendable {
     func discardInput(openID: UInt64) throws(HALError) {
         let error = state.withLock { state -> HALError? in
             if let error = check(openID: openID, in: state) { return error }
+            if let failure = state.discardFailure { return failure }
             state.pending.removeAll()
             return nil
         }

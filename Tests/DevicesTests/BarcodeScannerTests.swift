@@ -241,6 +241,27 @@ struct BarcodeScannerTests {
         #expect(await rig.events.next().type == .deviceConnected)
     }
 
+    @Test("a port whose stale input cannot be discarded is closed unread, reported once, and retried")
+    func discardFailure() async throws {
+        let rig = Rig()
+        rig.device.failDiscardingInput(
+            with: .operationFailed(path: "/dev/floorlink/scanner-1", operation: "tcflush(TCIFLUSH)", errno: 5)
+        )
+        let task = rig.start()
+        defer { task.cancel() }
+        let gone = await rig.events.next()
+        #expect(gone.type == .deviceDisconnected)
+        #expect(gone.data["reason"] == "io-error")
+        await rig.clock.waitForSleepers(1)
+        #expect(!rig.device.isOpen, "the port is closed again, nothing read")
+        rig.clock.advance(by: .milliseconds(100))
+        await rig.clock.waitForSleepers(1)
+        #expect(await rig.events.pending.isEmpty, "reported once, not once per retry")
+        rig.device.failDiscardingInput(with: nil)
+        rig.clock.advance(by: .milliseconds(200))
+        #expect(await rig.events.next().type == .deviceConnected)
+    }
+
     /// How a port comes to be opened again in the middle of a read.
     enum Reopen: String, CaseIterable, Sendable {
         /// The daemon stops (SIGKILL, SIGTERM, or a reload) and a new driver opens the port.
