@@ -162,7 +162,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ServiceTests",
-            dependencies: ["Service", "Events", "HAL", "HALSimulated", "Uplink", "Locking"],
+            dependencies: ["Service", "Events", "HAL", "Uplink", "Locking", "Outbox", "Devices", "HALSimulated"],
             swiftSettings: strict
         ),
         .testTarget(name: "EventsTests", dependencies: ["Events"], swiftSettings: strict),

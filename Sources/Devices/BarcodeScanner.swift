@@ -15,6 +15,9 @@ public struct BarcodeScanner: Sendable {
         /// Bytes that make the scanner beep "good read" / "bad read", where the profile defines them.
         public var goodReadCommand: [UInt8]?
         public var badReadCommand: [UInt8]?
+        /// The silence that must come before the first read after the port opens for it to count as whole,
+        /// where no prefix or AIM identifier marks where a read starts; zero takes the first read as it comes.
+        public var quietGap: Duration
 
         public init(
             id: String,
@@ -23,7 +26,8 @@ public struct BarcodeScanner: Sendable {
             framing: ScannerFramer.Configuration = ScannerFramer.Configuration(terminator: .crlf),
             aimPrefix: Bool = true,
             goodReadCommand: [UInt8]? = nil,
-            badReadCommand: [UInt8]? = nil
+            badReadCommand: [UInt8]? = nil,
+            quietGap: Duration = Self.defaultQuietGap
         ) {
             self.id = id
             self.port = port
@@ -32,6 +36,19 @@ public struct BarcodeScanner: Sendable {
             self.aimPrefix = aimPrefix
             self.goodReadCommand = goodReadCommand
             self.badReadCommand = badReadCommand
+            self.quietGap = quietGap
+        }
+
+        /// 100 ms: far longer than the gaps inside one read at 9600 baud, far shorter than a person takes to
+        /// aim at the next label after a scanner reconnects.
+        public static let defaultQuietGap: Duration = .milliseconds(100)
+
+        /// How the first read after an open proves it is whole: by the configured prefix, else by the AIM
+        /// identifier the scanner is set to send, else by the quiet gap before it.
+        public var firstFrameCheck: ScannerFramer.FirstFrameCheck? {
+            if !framing.prefix.isEmpty { return .prefix }
+            if aimPrefix { return .aimIdentifier }
+            return quietGap > .zero ? .quietGap(quietGap) : nil
         }
     }
 
@@ -67,10 +84,12 @@ public struct BarcodeScanner: Sendable {
         )
     }
 
-    /// Reads scans until the task is cancelled, reconnecting whenever the scanner goes away.
+    /// Reads scans until the task is cancelled, reconnecting whenever the scanner goes away. After every open
+    /// the first read must pass `Configuration.firstFrameCheck`, or it is a `partial-frame` fault.
     public func run() async {
+        var framer = ScannerFramer(configuration: configuration.framing)
         await link.run { (port) async throws(HALError) in
-            var framer = ScannerFramer(configuration: configuration.framing)
+            framer.portOpened(at: clock.now, check: configuration.firstFrameCheck)
             while true {
                 let timeout = framer.deadline.map { max(.zero, $0 - clock.now) } ?? Self.idleReadTimeout
                 let outputs: [ScannerFramer.Output]

@@ -12,6 +12,9 @@ public struct FrameFault: Hashable, Sendable, CustomStringConvertible {
         public static let badFrame = "bad-frame"
         /// Bytes arrived between frames that could not belong to any frame.
         public static let garbage = "garbage"
+        /// The first frame after the port opened was the tail of a read cut off before the open (it began
+        /// without the configured start marker, or without a quiet gap before it) and was not taken as a read.
+        public static let partialFrame = "partial-frame"
     }
 
     /// The stable reason code, one of `FrameFault.Reason`.

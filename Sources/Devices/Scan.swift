@@ -68,10 +68,14 @@ public struct Scan: Sendable, Hashable {
     }
 }
 
-/// What the code a scan goes to made of it: the scanner beeps good or bad accordingly, where it can.
+/// What the code a scan goes to made of it: the scanner beeps good only for `accepted`, bad otherwise, where it can.
 public enum ScanOutcome: Sendable, Hashable {
+    /// Taken and, where it is published, durably stored.
     case accepted
+    /// Taken but not good (e.g. invalid GS1 data, a wrong pickup code).
     case rejected
+    /// Could not be stored (the outbox refused it): the read is lost unless the person scans again.
+    case notStored
 }
 
 /// Where a scanner's reads go: published as `scan` events, or (for a locker's code reader) kept local.
@@ -80,7 +84,7 @@ public protocol ScanHandler: Sendable {
 }
 
 /// Publishes every scan as a `scan` event; a scan whose GS1 data does not validate is still published, with
-/// the error, and beeps bad.
+/// the error, and beeps bad. A scan the sink could not store is `notStored`, so the person hears the bad beep.
 public struct PublishingScanHandler: ScanHandler {
     private let events: any EventSink
 
@@ -89,7 +93,7 @@ public struct PublishingScanHandler: ScanHandler {
     }
 
     public func handle(_ scan: Scan) async -> ScanOutcome {
-        await events.emit(.scan, device: scan.device, data: scan.eventData)
+        guard await events.emit(.scan, device: scan.device, data: scan.eventData) else { return .notStored }
         return scan.decoded.gs1Error == nil && scan.isValidUTF8 ? .accepted : .rejected
     }
 }

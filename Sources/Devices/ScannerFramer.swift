@@ -15,6 +15,8 @@ public struct ScannerFramer: Sendable {
 
     private static let carriageReturn: UInt8 = 0x0D
     private static let lineFeed: UInt8 = 0x0A
+    /// `]`, the first character of an AIM symbology identifier.
+    private static let aimFlag: UInt8 = 0x5D
 
     /// The configuration this framer was created with.
     public let configuration: Configuration
@@ -28,6 +30,14 @@ public struct ScannerFramer: Sendable {
     /// In gap mode: when the last byte arrived, while a frame (or a discard) is open.
     private var lastByteAt: ClockInstant?
     private var faults = FaultTally()
+    /// Set by `portOpened`: the check the first non-empty frame after an open must pass; nil once one has.
+    private var firstFrameCheck: FirstFrameCheck?
+    /// When a byte last arrived, or the port opened: what a quiet gap is measured from.
+    private var lastHeardAt: ClockInstant?
+    /// Whether a frame starting with the next byte would begin after a quiet gap.
+    private var quietBeforeNextByte = false
+    /// Whether the frame being collected began after a quiet gap.
+    private var frameBeganQuietly = false
 
     /// Creates a framer in its idle state.
     public init(configuration: Configuration) {
@@ -43,14 +53,30 @@ public struct ScannerFramer: Sendable {
     /// Feeds bytes that arrived at `now` and returns the frames and faults they complete, in stream order.
     public mutating func append(_ bytes: some Collection<UInt8>, at now: ClockInstant) -> [Output] {
         var outputs = expire(at: now)
+        guard !bytes.isEmpty else { return outputs }
+        if case .quietGap(let quiet) = firstFrameCheck, let lastHeardAt {
+            quietBeforeNextByte = now - lastHeardAt >= quiet
+        }
+        lastHeardAt = now
         if gap != nil {
             appendGapDelimited(bytes, at: now, into: &outputs)
         } else {
             for byte in bytes {
                 appendTerminated(byte, into: &outputs)
+                quietBeforeNextByte = false
             }
         }
         return outputs
+    }
+
+    /// Starts over on a freshly opened port at `now`: any partial frame is dropped, and the first non-empty
+    /// frame must pass `check` or it becomes a `partial-frame` fault (nil takes it as it comes).
+    public mutating func portOpened(at now: ClockInstant, check: FirstFrameCheck?) {
+        reset()
+        firstFrameCheck = check
+        lastHeardAt = now
+        quietBeforeNextByte = false
+        frameBeganQuietly = false
     }
 
     /// Ends a gap-delimited frame whose gap has elapsed by `now`; returns nothing in terminator modes.
@@ -85,6 +111,7 @@ public struct ScannerFramer: Sendable {
         lastByteAt = now
         for byte in bytes {
             appendData(byte, into: &outputs)
+            quietBeforeNextByte = false
         }
     }
 
@@ -117,7 +144,9 @@ public struct ScannerFramer: Sendable {
 
     private mutating func appendData(_ byte: UInt8, into outputs: inout [Output]) {
         if discarding { return }
+        if pending.isEmpty { frameBeganQuietly = quietBeforeNextByte }
         guard pending.count < configuration.maxFrameLength else {
+            firstFrameCheck = nil
             let limit = configuration.maxFrameLength
             outputs.append(
                 .fault(
@@ -142,8 +171,32 @@ public struct ScannerFramer: Sendable {
         }
         guard !discarding else { return }
         let frame = stripped(pending[...])
-        if !frame.isEmpty {
-            outputs.append(.frame(Array(frame)))
+        guard !frame.isEmpty else { return }
+        if let check = firstFrameCheck {
+            firstFrameCheck = nil
+            if let doubt = doubt(about: pending, check) {
+                let detail =
+                    "the first frame after the port opened \(doubt): taken as the tail of a read cut off "
+                    + "before the open (\(pending.count) bytes dropped), not as a read"
+                outputs.append(.fault(faults.record(FrameFault.Reason.partialFrame, detail)))
+                return
+            }
+        }
+        outputs.append(.frame(Array(frame)))
+    }
+
+    /// Why `frame` (framing bytes included) fails `check`, or nil when it passes.
+    private func doubt(about frame: [UInt8], _ check: FirstFrameCheck) -> String? {
+        switch check {
+        case .quietGap(let quiet):
+            guard !frameBeganQuietly else { return nil }
+            return "began less than \(quiet.wholeMilliseconds) ms after the open or the byte before it"
+        case .prefix:
+            guard !configuration.prefix.isEmpty, !frame.starts(with: configuration.prefix) else { return nil }
+            return "does not begin with the configured prefix"
+        case .aimIdentifier:
+            guard frame.count < 3 || frame.first != Self.aimFlag else { return nil }
+            return "does not begin with an AIM identifier (]Xn)"
         }
     }
 

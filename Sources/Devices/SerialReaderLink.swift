@@ -1,9 +1,13 @@
 import Events
 import HAL
+import Locking
 
 /// Keeps one serial reader connected for as long as its task runs: opens the port (retrying with backoff
-/// while it is absent), reports `device.connected` / `device.disconnected`, and runs the driver's session on
-/// the open port until the port fails. Nothing else stops when a reader is unplugged.
+/// while it is absent), discards the input the line held before the open, reports `device.connected` /
+/// `device.disconnected`, and runs the driver's session on the open port until the port fails. Nothing else
+/// stops when a reader is unplugged. A port that comes back with another USB identity (vendor, product, serial
+/// number) than at its first open is a stranger: it is closed unread, reported once as `device.fault`
+/// `identity-changed`, and retried with backoff until the original is back.
 public struct SerialReaderLink: Sendable {
     public let deviceID: String
     public let path: String
@@ -12,6 +16,8 @@ public struct SerialReaderLink: Sendable {
     private let backend: any SerialBackend
     private let clock: any Clock
     private let events: any EventSink
+    /// Shared by every `run` of this link (a supervisor restarts the driver), so a restart cannot adopt a stranger.
+    private let identity = Locked(PortIdentityWatch())
 
     public init(
         deviceID: String,
@@ -36,10 +42,12 @@ public struct SerialReaderLink: Sendable {
     public func run(session: (any SerialPort) async throws(HALError) -> Void) async {
         var backoff = backoff
         var reportedAbsent = false
+        var reportedStranger: SerialPortIdentity??
+        var strangers = 0
         while !Task.isCancelled {
             let port: any SerialPort
             do throws(HALError) {
-                port = try await backend.open(path: path, configuration: configuration)
+                port = try await openDiscardingStaleInput()
             } catch {
                 if case .cancelled = error { return }
                 if !reportedAbsent {
@@ -50,6 +58,20 @@ public struct SerialReaderLink: Sendable {
                 guard (try? await clock.sleep(for: backoff.nextDelay())) != nil else { return }
                 continue
             }
+            let found = port.usbIdentity
+            if let expected = identity.withLock({ $0.mismatch(found) }) {
+                port.close()
+                if reportedStranger != .some(found) {
+                    // Said once per stranger, not once per retry.
+                    reportedStranger = .some(found)
+                    strangers += 1
+                    await reportStranger(found, expected: expected, count: strangers)
+                }
+                reportedAbsent = true
+                guard (try? await clock.sleep(for: backoff.nextDelay())) != nil else { return }
+                continue
+            }
+            reportedStranger = nil
             backoff.reset()
             reportedAbsent = false
             await events.emit(
@@ -76,6 +98,36 @@ public struct SerialReaderLink: Sendable {
             }
             guard (try? await clock.sleep(for: backoff.nextDelay())) != nil else { return }
         }
+    }
+
+    /// Opens the port and drops whatever the line held before this open: bytes a reader sent while nobody was
+    /// reading (or the tail of a read a restart cut in two) must not be taken as a new read.
+    private func openDiscardingStaleInput() async throws(HALError) -> any SerialPort {
+        let port = try await backend.open(path: path, configuration: configuration)
+        do throws(HALError) {
+            try port.discardInput()
+        } catch {
+            port.close()
+            throw error
+        }
+        return port
+    }
+
+    private func reportStranger(_ found: SerialPortIdentity?, expected: SerialPortIdentity, count: Int) async {
+        let foundText = found?.description ?? "no USB identity"
+        await events.emit(
+            .deviceFault,
+            device: deviceID,
+            data: [
+                "reason": "identity-changed", "port": .string(path), "expected": .string(expected.description),
+                "found": .string(foundText),
+                "detail": .string(
+                    "\(path) now leads to \(foundText), not the \(expected) first opened there; not reading it, "
+                        + "retrying until the original is back"
+                ),
+                "count": .int(Int64(count)),
+            ]
+        )
     }
 
     private func emit(_ type: EventType, reason: String, detail: String) async {

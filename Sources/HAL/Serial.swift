@@ -117,6 +117,9 @@ public protocol SerialBackend: Sendable {
 public protocol SerialPort: AnyObject, Sendable {
     /// The path the port was opened by.
     var path: String { get }
+    /// The USB device behind the port as it was opened (not as the path points now); nil for a built-in UART
+    /// or a pseudo-terminal, which have no identity the kernel can vouch for.
+    var usbIdentity: SerialPortIdentity? { get }
     /// Returns between 1 and `maxBytes` bytes as soon as any are available; throws `timedOut` when none
     /// arrive within `timeout`, `disconnected` when the device goes away.
     func read(maxBytes: Int, timeout: Duration) async throws(HALError) -> [UInt8]
@@ -124,6 +127,9 @@ public protocol SerialPort: AnyObject, Sendable {
     func write(_ bytes: [UInt8]) async throws(HALError)
     /// Waits until everything written has left the port, up to `timeout`.
     func drain(timeout: Duration) async throws(HALError)
+    /// Drops every byte received and not yet read (`tcflush(TCIFLUSH)`): what the line held before this open
+    /// (the tail of a read cut off by a restart or an unplug) is never taken as new input.
+    func discardInput() throws(HALError)
     /// Releases the port; later calls throw `closed`. Closing twice is harmless.
     func close()
 }

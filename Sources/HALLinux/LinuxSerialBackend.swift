@@ -46,7 +46,14 @@ public struct LinuxSerialBackend: SerialBackend {
                 Self.release(handles)
                 throw SystemCall.error("ioctl(TIOCEXCL)", path: path, errno: code)
             }
-            return LinuxSerialPort(path: path, configuration: configuration, handles: handles, loop: loop)
+            let identity = SysfsUSBIdentity.identity(ofDescriptor: handles.ioFD)
+            return LinuxSerialPort(
+                path: path,
+                configuration: configuration,
+                handles: handles,
+                usbIdentity: identity,
+                loop: loop
+            )
         } catch {
             SystemCall.closeQuietly(lockFD)
             throw error

@@ -18,13 +18,21 @@ final class LinuxSerialPort: SerialPort {
     }
 
     let path: String
+    let usbIdentity: SerialPortIdentity?
     private let configuration: SerialConfiguration
     private let loop: IOLoop
     private let clock = SystemClock()
     private let handles: Locked<Handles>
 
-    init(path: String, configuration: SerialConfiguration, handles: sending Handles, loop: IOLoop) {
+    init(
+        path: String,
+        configuration: SerialConfiguration,
+        handles: sending Handles,
+        usbIdentity: SerialPortIdentity?,
+        loop: IOLoop
+    ) {
         self.path = path
+        self.usbIdentity = usbIdentity
         self.configuration = configuration
         self.handles = Locked(handles)
         self.loop = loop
@@ -131,6 +139,11 @@ final class LinuxSerialPort: SerialPort {
                 throw .cancelled(path: path, operation: "drain")
             }
         }
+    }
+
+    func discardInput() throws(HALError) {
+        let (_, result) = attempt("tcflush(TCIFLUSH)") { fd in Int(tcflush(fd, TCIFLUSH)) }
+        if case .failed(let error) = result { throw error }
     }
 
     func close() {

@@ -69,6 +69,13 @@ final class SimulatedSerialPort: SerialPort {
 
     var path: String { device.info.path }
 
+    var usbIdentity: SerialPortIdentity? {
+        guard device.info.transport == .usb, let vendor = device.info.usbVendorID,
+            let product = device.info.usbProductID
+        else { return nil }
+        return SerialPortIdentity(usbVendorID: vendor, usbProductID: product, serialNumber: device.info.serialNumber)
+    }
+
     func read(maxBytes: Int, timeout: Duration) async throws(HALError) -> [UInt8] {
         try await device.read(openID: openID, maxBytes: maxBytes, timeout: timeout)
     }
@@ -79,6 +86,10 @@ final class SimulatedSerialPort: SerialPort {
 
     func drain(timeout: Duration) async throws(HALError) {
         try device.ensureOpen(openID: openID)
+    }
+
+    func discardInput() throws(HALError) {
+        try device.discardInput(openID: openID)
     }
 
     func close() { device.detach(openID: openID) }

@@ -17,12 +17,15 @@ public final class SimulatedSerialDevice: Sendable {
         var plugged = true
         var open: UInt64?
         var nextOpenID: UInt64 = 0
-        /// Bytes sent by the device and not yet read by the port.
+        /// Bytes sent by the device and not yet read by the port. Like a tty's input queue they outlive a close:
+        /// a new open sees them until it discards them (`SerialPort.discardInput()`).
         var pending: [UInt8] = []
         var reader: (id: UInt64, reader: Reader)?
         var nextReaderID: UInt64 = 0
         var written: [UInt8] = []
         var configuration: SerialConfiguration?
+        /// Set by `failDiscardingInput(with:)`: what `discardInput()` throws instead of discarding.
+        var discardFailure: HALError?
     }
 
     let state = Locked(State())
@@ -74,6 +77,11 @@ public final class SimulatedSerialDevice: Sendable {
         state.withLock { $0.pending }
     }
 
+    /// Makes every `discardInput()` throw `error` (as a `tcflush` that fails would) until called with nil.
+    public func failDiscardingInput(with error: HALError?) {
+        state.withLock { $0.discardFailure = error }
+    }
+
     /// Whether a port has the device open now.
     public var isOpen: Bool {
         state.withLock { $0.open != nil }
@@ -116,7 +124,6 @@ public final class SimulatedSerialDevice: Sendable {
             guard state.open == nil else { return .failure(.busy(path: info.path, holder: nil)) }
             state.nextOpenID += 1
             state.open = state.nextOpenID
-            state.pending.removeAll()
             state.configuration = configuration
             return .success(state.nextOpenID)
         }
@@ -211,6 +218,16 @@ public final class SimulatedSerialDevice: Sendable {
         let error = state.withLock { state -> HALError? in
             if let error = check(openID: openID, in: state) { return error }
             state.written.append(contentsOf: bytes)
+            return nil
+        }
+        if let error { throw error }
+    }
+
+    func discardInput(openID: UInt64) throws(HALError) {
+        let error = state.withLock { state -> HALError? in
+            if let error = check(openID: openID, in: state) { return error }
+            if let failure = state.discardFailure { return failure }
+            state.pending.removeAll()
             return nil
         }
         if let error { throw error }

@@ -66,12 +66,15 @@ public enum Daemon {
             writeError("floorlinkd: \(error)")
             return 78
         }
+        let numbered = NumberedPortPath.findings(in: configuration, ports: NumberedPortPath.presentPorts(configuration))
         if checkOnly {
             print(
                 "\(path): OK (site \(configuration.site), controller \(configuration.controller), \(configuration.devices.count) devices)"
             )
+            for finding in numbered { writeError("floorlinkd: warning: \(finding)") }
             return 0
         }
+        for finding in numbered { logger.warning(finding.problem, ["device": finding.device, "fix": finding.remedy]) }
         return await run(configuration, path: path, logger: logger, environment: environment)
     }
 

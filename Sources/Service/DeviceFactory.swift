@@ -57,7 +57,8 @@ struct DeviceFactory: Sendable {
                     framing: settings.framing,
                     aimPrefix: settings.aimPrefix,
                     goodReadCommand: settings.goodReadCommand,
-                    badReadCommand: settings.badReadCommand
+                    badReadCommand: settings.badReadCommand,
+                    quietGap: settings.quietGap
                 ),
                 backend: serial,
                 clock: clock,

@@ -24,10 +24,13 @@ public final class EventHub: EventSink {
         self.logger = logger
     }
 
-    public func emit(_ type: EventType, device: String, data: JSONValue) async {
+    /// Stores the event in the outbox; false (counted and logged at error) when the outbox refused it.
+    @discardableResult
+    public func emit(_ type: EventType, device: String, data: JSONValue) async -> Bool {
         do throws(OutboxError) {
             let event = try await outbox.append(type, device: device, data: data)
             record(event)
+            return true
         } catch {
             let count = refusals.withLock { count -> Int in
                 count += 1
@@ -37,6 +40,7 @@ public final class EventHub: EventSink {
                 "event refused by the outbox",
                 ["type": type.rawValue, "device": device, "error": error.description, "refused": "\(count)"]
             )
+            return false
         }
     }
 

@@ -185,6 +185,7 @@ struct SiteConfigurationLoader {
         } catch {
             throw object.error("terminator", error.description)
         }
+        let defaultQuietGap = Int(BarcodeScanner.Configuration.defaultQuietGap / .milliseconds(1))
         return ScannerSettings(
             id: id,
             port: port,
@@ -192,7 +193,8 @@ struct SiteConfigurationLoader {
             framing: framing,
             aimPrefix: try object.bool("aimPrefix", default: true),
             goodReadCommand: try hexBytes(&object, "goodReadCommand"),
-            badReadCommand: try hexBytes(&object, "badReadCommand")
+            badReadCommand: try hexBytes(&object, "badReadCommand"),
+            quietGap: .milliseconds(try object.int("quietGapMs", in: 0...10_000, default: defaultQuietGap))
         )
     }
 

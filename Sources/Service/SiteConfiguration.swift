@@ -65,6 +65,8 @@ public struct ScannerSettings: Sendable {
     public var aimPrefix: Bool
     public var goodReadCommand: [UInt8]?
     public var badReadCommand: [UInt8]?
+    /// `quietGapMs`: the silence before the first read after an open, where no prefix or AIM marks its start.
+    public var quietGap: Duration = BarcodeScanner.Configuration.defaultQuietGap
 }
 
 public struct RFIDSettings: Sendable {

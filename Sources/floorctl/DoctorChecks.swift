@@ -59,6 +59,7 @@ struct DoctorChecks: Sendable {
 
     private func serialFindings(_ configuration: SiteConfiguration, daemonRunning: Bool) async -> [DoctorFinding] {
         var findings: [DoctorFinding] = []
+        let present = NumberedPortPath.presentPorts(configuration)
         for device in configuration.devices {
             let port: String
             let serial: SerialConfiguration
@@ -68,6 +69,9 @@ struct DoctorChecks: Sendable {
             case .lockerBank, .pickToLight: continue
             }
             let subject = "serial \(device.id)"
+            if let numbered = NumberedPortPath.finding(device: device.id, port: port, ports: present) {
+                findings.append(.warn(subject, numbered.problem, hint: numbered.remedy))
+            }
             guard access(port, F_OK) == 0 else {
                 findings.append(
                     .fail(

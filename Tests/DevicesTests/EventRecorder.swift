@@ -10,23 +10,32 @@ struct RecordedEvent: Sendable, CustomStringConvertible {
 }
 
 /// An `EventSink` for tests: keeps every event, and `next()` waits for the next one, so a test waits for
-/// exactly what it expects instead of sleeping.
+/// exactly what it expects instead of sleeping. Events of a type set with `refuse(_:)` are still kept (so a
+/// test can wait for them) but reported as not stored, as a full outbox would.
 actor EventRecorder: EventSink {
     private(set) var events: [RecordedEvent] = []
     private var consumed = 0
     private var waiter: CheckedContinuation<RecordedEvent, Never>?
+    private var refusedTypes: Set<EventType> = []
 
-    nonisolated func emit(_ type: EventType, device: String, data: JSONValue) async {
+    @discardableResult
+    nonisolated func emit(_ type: EventType, device: String, data: JSONValue) async -> Bool {
         await record(RecordedEvent(type: type, device: device, data: data))
     }
 
-    private func record(_ event: RecordedEvent) {
+    /// From now on, events of `type` are reported as not stored.
+    func refuse(_ type: EventType) {
+        refusedTypes.insert(type)
+    }
+
+    private func record(_ event: RecordedEvent) -> Bool {
         events.append(event)
         if let waiter {
             self.waiter = nil
             consumed += 1
             waiter.resume(returning: event)
         }
+        return !refusedTypes.contains(event.type)
     }
 
     /// The next event not yet returned by `next()`, waiting for it if need be.

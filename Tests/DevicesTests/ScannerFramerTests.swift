@@ -364,3 +364,81 @@ struct ScannerFramerConfigurationTests {
         #expect(try ScannerFramer.Configuration(terminator: "\n").maxFrameLength == 4096)
     }
 }
+
+@Suite("ScannerFramer first frame after an open")
+struct ScannerFramerFirstFrameTests {
+    private static let partial = FrameFault.Reason.partialFrame
+    private let quiet = ScannerFramer.FirstFrameCheck.quietGap(.milliseconds(100))
+
+    @Test(
+        "the first frame after an open is judged by its check; frames after it are not",
+        arguments: [
+            (
+                ScannerFramer.FirstFrameCheck.aimIdentifier, "00001\r\n]C0NEXT\r\n",
+                [Framed.fault(Self.partial, 1), .frame("]C0NEXT")]
+            ),
+            (.aimIdentifier, "]C0WHOLE\r\n00002\r\n", [.frame("]C0WHOLE"), .frame("00002")]),
+            (.aimIdentifier, "]C\r\nNEXT\r\n", [.fault(Self.partial, 1), .frame("NEXT")]),
+            (.prefix, "\u{02}WHOLE\r\nNEXT\r\n", [.frame("WHOLE"), .frame("NEXT")]),
+            (.prefix, "TAIL\r\n\u{02}NEXT\r\n", [.fault(Self.partial, 1), .frame("NEXT")]),
+        ]
+    )
+    func judgedByMarker(check: ScannerFramer.FirstFrameCheck, wire: String, expected: [Framed]) {
+        var framer = ScannerFramer(configuration: .init(terminator: .crlf, prefix: [0x02]))
+        framer.portOpened(at: .zero, check: check)
+        #expect(framer.append(ascii(wire), at: .zero).map(Framed.init) == expected)
+    }
+
+    @Test("a lone terminator left from a cut read is no frame, and the check waits for the first real one")
+    func emptyFrameKeepsTheCheck() {
+        var framer = ScannerFramer(configuration: .init(terminator: .crlf))
+        framer.portOpened(at: .zero, check: .aimIdentifier)
+        #expect(framer.append(ascii("\r\n"), at: .zero).isEmpty)
+        #expect(framer.append(ascii("00001\r\n"), at: .zero).map(Framed.init) == [.fault(Self.partial, 1)])
+    }
+
+    @Test("an over-long first frame is one frame-too-long fault, and the next frame is taken")
+    func overLongFirstFrame() {
+        var framer = ScannerFramer(configuration: .init(terminator: .cr, maxFrameLength: 4))
+        framer.portOpened(at: .zero, check: .aimIdentifier)
+        #expect(
+            framer.append(ascii("123456789\rOK\r"), at: .zero).map(Framed.init)
+                == [.fault(FrameFault.Reason.frameTooLong, 1), .frame("OK")]
+        )
+    }
+
+    @Test("the quiet gap is counted from the open, then from the last byte before the frame")
+    func quietGap() {
+        var framer = ScannerFramer(configuration: .init(terminator: .crlf))
+        framer.portOpened(at: .zero, check: quiet)
+        // Noise 50 ms after the open, then the frame 80 ms later: not 100 ms of silence before it.
+        #expect(framer.append(ascii("\r\n"), at: at(ms: 50)).isEmpty)
+        #expect(framer.append(ascii("00001\r\n"), at: at(ms: 130)).map(Framed.init) == [.fault(Self.partial, 1)])
+        framer.portOpened(at: at(ms: 1000), check: quiet)
+        #expect(framer.append(ascii("00002\r\n"), at: at(ms: 1100)).map(Framed.init) == [.frame("00002")])
+    }
+
+    @Test("a frame that starts mid-chunk right after another byte had no quiet gap before it")
+    func noQuietInsideAChunk() {
+        var framer = ScannerFramer(configuration: .init(terminator: .crlf))
+        framer.portOpened(at: .zero, check: quiet)
+        #expect(framer.append(ascii("\r\n00003\r\n"), at: at(ms: 500)).map(Framed.init) == [.fault(Self.partial, 1)])
+    }
+
+    @Test("without a check (quietGapMs 0) the first frame is taken as it comes")
+    func noCheck() {
+        var framer = ScannerFramer(configuration: .init(terminator: .crlf))
+        framer.portOpened(at: .zero, check: nil)
+        #expect(framer.append(ascii("00004\r\n"), at: .zero).map(Framed.init) == [.frame("00004")])
+    }
+
+    @Test("a partial frame in gap mode is judged when the gap closes it")
+    func gapMode() {
+        var framer = ScannerFramer(configuration: .init(terminator: .none(gap: .milliseconds(50))))
+        framer.portOpened(at: .zero, check: quiet)
+        #expect(framer.append(ascii("00005"), at: at(ms: 10)).isEmpty)
+        #expect(framer.expire(at: at(ms: 60)).map(Framed.init) == [.fault(Self.partial, 1)])
+        #expect(framer.append(ascii("00006"), at: at(ms: 500)).isEmpty)
+        #expect(framer.expire(at: at(ms: 550)).map(Framed.init) == [.frame("00006")])
+    }
+}

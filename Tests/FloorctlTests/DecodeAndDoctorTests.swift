@@ -75,6 +75,35 @@ struct DecodeAndDoctorTests {
         #expect(run.standardOutput.hasPrefix(#"{"symbology":"none","aim":null,"payload":"--epc","#))
     }
 
+    @Test("doctor warns for a numbered port path and names what to use instead")
+    func doctorNumberedPort() async throws {
+        let path = NSTemporaryDirectory() + "floorctl-numbered-\(UUID().uuidString.prefix(8)).json"
+        let text =
+            #"{"site":"x","controller":"y","hardware":"linux","#
+            + #""devices":[{"id":"scanner-1","kind":"barcode-scanner","port":"/dev/ttyACM97"}]}"#
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let run = try await FloorctlProcess.run([
+            "doctor", "--config", path, "--socket", "/tmp/floorctl-test-nobody-listens.sock",
+        ])
+        let lines = run.standardOutput.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        let warning = try #require(
+            lines.firstIndex { $0.hasPrefix("WARN  serial scanner-1") },
+            "no WARN line:\n\(run.standardOutput)"
+        )
+        #expect(
+            lines[warning].hasSuffix(
+                "  port /dev/ttyACM97 is numbered by the kernel in plug order, so after a replug it can be another device"
+            ),
+            "\(run.standardOutput)"
+        )
+        #expect(
+            lines[warning + 1]
+                == "fix: no /dev/serial/by-id link points at it now: give the reader a stable /dev/floorlink/ name "
+                + "with a rule in udev/99-floorlink.rules (see udev/README.md) and configure that"
+        )
+    }
+
     @Test("doctor on a bad config prints a FAIL line naming the JSON path and exits 1")
     func doctorBadConfig() async throws {
         let path = NSTemporaryDirectory() + "floorctl-bad-\(UUID().uuidString.prefix(8)).json"

@@ -96,6 +96,41 @@ struct ConfigErrorTests {
         #expect(check.error.hasPrefix(expected), "stderr:\n\(check.error)")
     }
 
+    @Test("--check-config accepts numbered port paths but warns for each, naming what to use instead")
+    func checkConfigFlagsNumberedPorts() async throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let site: JSONValue = [
+            "site": "e2e", "controller": "c1", "hardware": "linux", "dataDir": .string(scratch.path("data")),
+            "devices": [
+                ["id": "scanner-1", "kind": "barcode-scanner", "port": "/dev/ttyUSB97"],
+                ["id": "rfid-1", "kind": "rfid-reader", "port": "/dev/ttyACM98", "baud": 115200, "protocol": "m100"],
+                ["id": "scanner-2", "kind": "barcode-scanner", "port": "/dev/pts/41"],
+                ["id": "scanner-3", "kind": "barcode-scanner", "port": "/dev/floorlink/scanner-3"],
+                ["id": "scanner-4", "kind": "barcode-scanner", "port": "/dev/ttyS0"],
+            ],
+            "control": ["socket": .string(scratch.path("control.sock"))],
+        ]
+        let config = try scratch.write("site.json", json: site)
+        let run = try await Floorlinkd.run(["--config", config, "--check-config"], scratch: scratch)
+        #expect(run.status == 0, "stderr:\n\(run.error)")
+        #expect(run.output.hasPrefix("\(config): OK ("), "stdout:\n\(run.output)")
+        let udev =
+            "no /dev/serial/by-id link points at it now: give the reader a stable /dev/floorlink/ name with a rule "
+            + "in udev/99-floorlink.rules (see udev/README.md) and configure that"
+        #expect(
+            run.error.split(separator: "\n").map(String.init) == [
+                "floorlinkd: warning: scanner-1: port /dev/ttyUSB97 is numbered by the kernel in plug order, so after "
+                    + "a replug it can be another device; " + udev,
+                "floorlinkd: warning: rfid-1: port /dev/ttyACM98 is numbered by the kernel in plug order, so after "
+                    + "a replug it can be another device; " + udev,
+                "floorlinkd: warning: scanner-2: port /dev/pts/41 is a pseudo-terminal number, taken by whichever "
+                    + "program opens a pseudo-terminal next; have the program that makes it link it to a fixed path "
+                    + "(socat: pty,link=/run/floorlink/scanner-2) and configure that",
+            ]
+        )
+    }
+
     @Test("--check-config accepts the demo site and says what it found")
     func checkConfigOnTheDemo() async throws {
         let scratch = try Scratch()

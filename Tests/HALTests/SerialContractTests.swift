@@ -61,6 +61,38 @@ struct SerialContractTests {
         }
     }
 
+    @Test("discardInput drops what arrived and was not read; bytes sent after it arrive", arguments: backends)
+    func discardInputDropsUnreadBytes(kind: SerialBackendKind) async throws {
+        try await withPort(kind) { port, harness in
+            // One write: the first byte read proves the rest has reached the port's input queue.
+            try await harness.peer.send(Array("X00001\r\n".utf8))
+            #expect(try await port.read(maxBytes: 1, timeout: .seconds(30)) == Array("X".utf8))
+            try port.discardInput()
+            let fresh = Array("]C0FRESH-1\r\n".utf8)
+            try await harness.peer.send(fresh)
+            #expect(try await read(port, count: fresh.count) == fresh)
+        }
+    }
+
+    @Test(
+        "an open port's USB identity is the one the enumeration lists for it; a pseudo-terminal has none",
+        arguments: backends
+    )
+    func usbIdentityMatchesEnumeration(kind: SerialBackendKind) async throws {
+        try await withPort(kind) { port, harness in
+            let listed = try harness.backend.ports().first { $0.path == harness.path }
+            let expected = listed.flatMap { info in
+                info.usbVendorID.flatMap { vendor in
+                    info.usbProductID.map {
+                        SerialPortIdentity(usbVendorID: vendor, usbProductID: $0, serialNumber: info.serialNumber)
+                    }
+                }
+            }
+            #expect(port.usbIdentity == expected)
+            if kind == .linuxPseudoTerminal { #expect(port.usbIdentity == nil) }
+        }
+    }
+
     @Test("a read with nothing to read times out with a typed error", arguments: backends)
     func readTimesOut(kind: SerialBackendKind) async throws {
         try await withPort(kind) { port, harness in

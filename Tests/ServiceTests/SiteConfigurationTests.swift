@@ -75,6 +75,20 @@ struct SiteConfigurationTests {
         #expect(set.controlSocket == "/s.sock")
     }
 
+    @Test("a scanner's quiet gap before the first read after an open is 100 ms unless quietGapMs says otherwise")
+    func scannerQuietGap() throws {
+        let site = try Self.parse(
+            Self.valid.replacingOccurrences(of: #""terminator": "\r"}"#, with: #""terminator": "\r", "quietGapMs": 0}"#)
+        )
+        guard case .barcodeScanner(let first) = site.devices[0], case .barcodeScanner(let second) = site.devices[1]
+        else {
+            Issue.record("device kinds out of order")
+            return
+        }
+        #expect(first.quietGap == .milliseconds(100))
+        #expect(second.quietGap == .zero)
+    }
+
     @Test("the demo site in hal/sites loads")
     func demoSite() throws {
         let site = try SiteConfiguration.load(path: repositoryHAL + "/sites/demo.json", boardDirectories: Self.boards)
@@ -114,6 +128,12 @@ struct SiteConfigurationTests {
             replace: #""baud": 9600"#,
             with: #""baud": "9600""#,
             message: #"site.json: devices[0].baud: expected an integer, found the string "9600""#
+        ),
+        BadCase(
+            name: "negative quiet gap",
+            replace: #""baud": 9600"#,
+            with: #""baud": 9600, "quietGapMs": -1"#,
+            message: "site.json: devices[0].quietGapMs: -1 is out of range, expected 0...10000"
         ),
         BadCase(
             name: "unsupported baud",

@@ -15,8 +15,10 @@ actor EventRecorder: EventSink {
     private var consumed = 0
     private var waiters: [CheckedContinuation<Void, Never>] = []
 
-    nonisolated func emit(_ type: EventType, device: String, data: JSONValue) async {
+    @discardableResult
+    nonisolated func emit(_ type: EventType, device: String, data: JSONValue) async -> Bool {
         await record(RecordedEvent(type: type, device: device, data: data))
+        return true
     }
 
     private func record(_ event: RecordedEvent) {

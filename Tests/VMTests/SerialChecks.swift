@@ -243,6 +243,15 @@ enum SerialChecks {
         try expect(port.manufacturer == "QEMU", "manufacturer \(String(describing: port.manufacturer))")
         try expect(port.product == "QEMU USB SERIAL", "product \(String(describing: port.product))")
         try expect(port.serialNumber == "FLOORLINK-VM-1", "serial number \(String(describing: port.serialNumber))")
+        // The identity the daemon compares on every reopen, read from sysfs for the node actually opened.
+        let opened = try await LinuxSerialBackend().open(path: usbPort, configuration: SerialConfiguration(baud: 9600))
+        defer { opened.close() }
+        say("  \(usbPort) opened: \(opened.usbIdentity.map(String.init(describing:)) ?? "no USB identity")")
+        try expect(
+            opened.usbIdentity
+                == SerialPortIdentity(usbVendorID: 0x0403, usbProductID: 0x6001, serialNumber: "FLOORLINK-VM-1"),
+            "identity of the open port \(String(describing: opened.usbIdentity))"
+        )
         for path in [scannerPort, rfidPort] {
             let uart = try require(ports.first { $0.path == path }, "\(path) not enumerated with the adapter")
             try expect(uart.transport == .native && uart.usbVendorID == nil, "\(path) described as \(uart)")

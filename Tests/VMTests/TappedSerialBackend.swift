@@ -49,6 +49,8 @@ private final class TappedSerialPort: SerialPort {
 
     var path: String { port.path }
 
+    var usbIdentity: SerialPortIdentity? { port.usbIdentity }
+
     func read(maxBytes: Int, timeout: Duration) async throws(HALError) -> [UInt8] {
         let bytes = try await port.read(maxBytes: maxBytes, timeout: timeout)
         tap.count(bytes.count)
@@ -61,6 +63,10 @@ private final class TappedSerialPort: SerialPort {
 
     func drain(timeout: Duration) async throws(HALError) {
         try await port.drain(timeout: timeout)
+    }
+
+    func discardInput() throws(HALError) {
+        try port.discardInput()
     }
 
     func close() {
