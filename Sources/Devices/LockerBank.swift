@@ -107,7 +107,7 @@ public final class LockerBank: Sendable {
         }
         var state = LockerBankState(configuration: configuration, initialLevels: levels, now: clock.now)
         state.lockAll(at: clock.now)
-        faults = await perform(state.takeActions(), faults: faults)
+        faults = await perform(on: &state, faults: faults)
         do {
             try io.start { [inbox] signal in inbox.send(.signal(signal)) }
         } catch {
@@ -129,14 +129,14 @@ public final class LockerBank: Sendable {
             case .input(.command(let command, let id)):
                 reply = (id, apply(command, to: &state))
             }
-            faults = await perform(state.takeActions(), faults: faults)
+            faults = await perform(on: &state, faults: faults)
             if let reply {
                 replies.withLock { $0.waiting.removeValue(forKey: reply.id) }?.resume(returning: reply.result)
             }
         }
 
         state.lockAll(at: clock.now)
-        _ = await perform(state.takeActions(), faults: faults)
+        _ = await perform(on: &state, faults: faults)
         io.close()
         inbox.close()
         let abandoned = replies.withLock { replies in
@@ -173,10 +173,12 @@ public final class LockerBank: Sendable {
         }
     }
 
-    /// Carries out `actions`: every lock write first, in order, then every event, in order, so that a slow
-    /// event sink never holds a lock energised. A lock write that fails becomes a `device.fault` event.
+    /// Carries out the state's pending actions: every lock write first, in order, then every event, in order, so
+    /// that a slow event sink never holds a lock energised. Each energising write tells the state when the line
+    /// was driven, so the pulse is timed from there. A lock write that fails becomes a `device.fault` event.
     /// Returns the updated fault count.
-    private func perform(_ actions: [LockerAction], faults: Int) async -> Int {
+    private func perform(on state: inout LockerBankState, faults: Int) async -> Int {
+        let actions = state.takeActions()
         var faults = faults
         let lockWrites = actions.filter { if case .emit = $0 { false } else { true } }
         let reports = actions.filter { if case .emit = $0 { true } else { false } }
@@ -184,7 +186,9 @@ public final class LockerBank: Sendable {
             do throws(HALError) {
                 switch action {
                 case .energise(let door):
-                    try io.setLock(door: door, energised: true)
+                    // A stamp from another timeline must not put the pulse's end in the future beyond now + pulse.
+                    let driven = try io.setLock(door: door, energised: true)
+                    state.lockDriven(door: door, at: min(driven, clock.now))
                 case .deenergise(let door):
                     try io.setLock(door: door, energised: false)
                 case .emit(let type, let data):

@@ -28,6 +28,9 @@ public struct LockerBankState: Sendable {
         var sensor: Debouncer
         var occupancy: Debouncer?
         var pulseEnd: ClockInstant?
+        /// The running pulse's length and the instant it was started, until the shell reports the line driven.
+        var pulse: Duration?
+        var pulseDecided: ClockInstant?
         var authorisation: Authorisation?
         var openSince: ClockInstant?
         /// Why the open door was unlocked; nil when it was forced or found open at start.
@@ -244,6 +247,18 @@ public struct LockerBankState: Sendable {
         return doors[position].id
     }
 
+    /// The shell drove `door`'s lock active at `instant`, as the I/O that performed the write reported it: the
+    /// pulse runs its full length from there (a slow write no longer eats into it), never longer than it was
+    /// decided to be (at most `maxPulse`). An instant before the unlock was decided counts as that instant.
+    public mutating func lockDriven(door: String, at instant: ClockInstant) {
+        guard let position = doorIndex[door], doors[position].pulseEnd != nil,
+            let pulse = doors[position].pulse, let decided = doors[position].pulseDecided
+        else { return }
+        let end = max(instant, decided) + pulse
+        doors[position].pulseEnd = end
+        doors[position].authorisation?.until = end + configuration.grace
+    }
+
     /// Locks every door at once and forgets waiting unlocks: the last word before the shell stops.
     public mutating func lockAll(at now: ClockInstant) {
         advance(to: now)
@@ -317,6 +332,8 @@ public struct LockerBankState: Sendable {
             let next = pending.removeFirst()
             let end = instant + next.pulse
             doors[next.door].pulseEnd = end
+            doors[next.door].pulse = next.pulse
+            doors[next.door].pulseDecided = instant
             doors[next.door].authorisation = Authorisation(
                 from: instant,
                 until: end + configuration.grace,

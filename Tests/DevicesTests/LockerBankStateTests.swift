@@ -55,6 +55,22 @@ struct LockerBankStatePulseTests {
         #expect(state.status()[0].locked)
     }
 
+    @Test(
+        "the pulse runs its full length from when the shell drove the line, never from before the unlock",
+        arguments: [(1030, 3030), (1000, 3000), (900, 3000)] as [(Int, Int)]
+    )
+    func pulseTimedFromDrivenLine(drivenMs: Int, releasedMs: Int) throws {
+        var state = makeState()
+        try state.unlock(door: "A1", reason: .remote, requestedPulse: .seconds(5), at: at(ms: 1000))
+        #expect(lockWrites(state.takeActions()) == [.energise("A1")])
+        state.lockDriven(door: "A1", at: at(ms: drivenMs))
+        #expect(state.deadline == at(ms: releasedMs), "2 s (maxPulse) from the later of unlock and drive")
+        state.expire(at: at(ms: releasedMs - 1))
+        #expect(state.status()[0].energised)
+        state.expire(at: at(ms: releasedMs))
+        #expect(state.takeActions() == [.deenergise("A1")])
+    }
+
     @Test("a pulse of zero or less is refused and changes nothing", arguments: [0, -1, -500])
     func nonPositivePulse(ms: Int) {
         var state = makeState()
