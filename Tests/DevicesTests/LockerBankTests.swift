@@ -224,7 +224,7 @@ struct LockerBankTests {
         await #expect(throws: LockerError.doorAlreadyAssigned(door: "A1", order: "ORD-1")) {
             try await rig.bank.assign(door: "A1", order: "ORD-2", pickupCode: "5555")
         }
-        await #expect(throws: LockerError.codeTooShort(minimum: 4)) {
+        await #expect(throws: LockerError.codeTooShort(minimum: 6)) {
             try await rig.bank.assign(door: "A2", order: "ORD-2", pickupCode: "12")
         }
         await #expect(throws: LockerError.wrongCode(attempts: 1)) {
