@@ -3,6 +3,7 @@ import Events
 import Foundation
 import Service
 import Testing
+import Uplink
 
 /// Locker orders through the site's life: a `device.reset` of the bank and a reload (a new `Site` on the same data
 /// directory, as SIGHUP builds one) keep them; a config that drops a door holding one does not load.
@@ -110,5 +111,79 @@ struct LockerOrderSiteTests {
         let keepsA3 = try await RunningSite.start(try Self.configuration(in: directory, doors: ["A1", "A3"]))
         #expect(try await keepsA3.bank().status().map { $0.order } == [nil, "ORD-3"])
         await keepsA3.stop()
+    }
+
+    static let digest =
+        "pbkdf2-sha256$10000$000102030405060708090a0b0c0d0e0f$"
+        + "c72d60e5f166083908f8f678bdfcab82379845e958f297aa4d1bddd0e6b6d9e5"
+
+    /// Runs `args` as a `locker.assign` (or `command`) on lockers-A through the command router.
+    private static func run(
+        _ command: String,
+        _ args: JSONValue,
+        on running: RunningSite
+    ) async throws -> Result<JSONValue?, CommandFailure> {
+        let payload: JSONValue = ["id": "c1", "command": .string(command), "device": "lockers-A", "args": args]
+        let parsed = try Command(parsing: Array(payload.jsonText.utf8))
+        return await CommandRouter(registry: running.site.registry, configuration: running.site.configuration)
+            .execute(parsed)
+    }
+
+    @Test(
+        "a bad locker.assign gets a clear error code and assigns nothing",
+        arguments: [
+            (["door": "A1", "order": "ORD-1", "pickupCode": "12345"], "code-too-short"),
+            (["door": "A1", "order": "ORD-1", "pickupCodeDigest": "pbkdf2-sha256$10000$00$00"], "bad-code-digest"),
+            (
+                ["door": "A1", "order": "ORD-1", "pickupCode": "123456", "pickupCodeDigest": .string(digest)],
+                "bad-args"
+            ),
+            (["door": "A1", "order": "ORD-1"], "bad-args"),
+            (["door": "A1", "order": "ORD-1", "pickupCode": 123_456], "bad-args"),
+        ] as [(JSONValue, String)]
+    )
+    func badAssign(args: JSONValue, code: String) async throws {
+        let directory = Self.scratch()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let running = try await RunningSite.start(try Self.configuration(in: directory))
+        let bank = try await running.bank()
+        let result = try await Self.run("locker.assign", args, on: running)
+        guard case .failure(let failure) = result else {
+            Issue.record("expected \(code), got \(result)")
+            await running.stop()
+            return
+        }
+        #expect(failure.code == code, "\(failure.detail)")
+        #expect(try await bank.status().allSatisfy { $0.order == nil })
+        await running.stop()
+    }
+
+    @Test("locker.assign with pickupCodeDigest stores the digest: the code opens the door after a reset")
+    func assignByDigest() async throws {
+        let directory = Self.scratch()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let running = try await RunningSite.start(try Self.configuration(in: directory))
+        let bank = try await running.bank()
+        let args: JSONValue = ["door": "A1", "order": "ORD-9", "pickupCodeDigest": .string(Self.digest)]
+        #expect(try await Self.run("locker.assign", args, on: running).get() == nil)
+        #expect(running.site.registry.restart("lockers-A"))
+        let restarted = try await running.bank(replacing: bank)
+        #expect(try await restarted.status().map { $0.order } == ["ORD-9", nil, nil])
+        await #expect(throws: LockerError.notDeposited) { try await restarted.submitCode("483920", keypad: "k") }
+        await running.stop()
+    }
+
+    @Test("locker.release removes the order for good: a reset does not bring it back")
+    func releaseIsDurable() async throws {
+        let directory = Self.scratch()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let running = try await RunningSite.start(try Self.configuration(in: directory))
+        let bank = try await running.bank()
+        try await bank.assign(door: "A2", order: "ORD-2", pickupCode: "222333")
+        #expect(try await Self.run("locker.release", ["door": "A2"], on: running).get() == nil)
+        #expect(running.site.registry.restart("lockers-A"))
+        let restarted = try await running.bank(replacing: bank)
+        #expect(try await restarted.status().allSatisfy { $0.order == nil })
+        await running.stop()
     }
 }
