@@ -168,9 +168,16 @@ let package = Package(
         .testTarget(name: "EventsTests", dependencies: ["Events"], swiftSettings: strict),
         .testTarget(name: "LoggingTests", dependencies: ["Logging", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "GS1Tests", dependencies: ["GS1", "TestSupport"], swiftSettings: strict),
+        // A locker bank that assigns and deposits in a loop, printing what was acknowledged: the crash test kills it.
+        .executableTarget(
+            name: "LockerCrashProbe",
+            dependencies: ["Devices", "HAL", "HALSimulated", "Events"],
+            path: "Tests/LockerCrashProbe",
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "DevicesTests",
-            dependencies: ["Devices", "HAL", "HALSimulated", "GS1", "Events", "TestSupport"],
+            dependencies: ["Devices", "HAL", "HALSimulated", "GS1", "Events", "TestSupport", "LockerCrashProbe"],
             swiftSettings: strict
         ),
     ]

@@ -33,8 +33,10 @@ public struct DoorSignal: Hashable, Sendable, CustomStringConvertible {
 /// The door hardware seam of a locker bank: lock outputs and sensor inputs, so that a GPIO wiring and an
 /// RS-485 lock-controller board can both drive the same `LockerBank`.
 public protocol DoorIO: Sendable {
-    /// Energises (releases) or de-energises (locks) the lock of `door`.
-    func setLock(door: String, energised: Bool) throws(HALError)
+    /// Energises (releases) or de-energises (locks) the lock of `door`, and returns when the output was actually
+    /// driven, on the bank's clock: a lock pulse is timed from that moment, so a slow write never shortens it.
+    @discardableResult
+    func setLock(door: String, energised: Bool) throws(HALError) -> ClockInstant
     /// The current raw level of every sensor and occupancy input: the bank's initial state.
     func currentLevels() throws(HALError) -> [DoorSignal]
     /// Starts forwarding raw level changes to `deliver`, from any task, in arrival order per input.

@@ -88,12 +88,15 @@ public final class GPIODoorIO: DoorIO {
         for reader in readers.withLock({ $0 }) { reader.cancel() }
     }
 
-    /// Writes the lock output of `door`: logical high energises it.
-    public func setLock(door: String, energised: Bool) throws(HALError) {
+    /// Writes the lock output of `door` (logical high energises it) and returns the clock's time once the kernel
+    /// has taken the write: the line is driven by then (gpio v1 stamps no output change itself).
+    @discardableResult
+    public func setLock(door: String, energised: Bool) throws(HALError) -> ClockInstant {
         guard let lock = locks[door] else {
             throw .notFound(path: "locker door \(door)", detail: "no lock output is wired for this door")
         }
         try lock.write(energised)
+        return clock.now
     }
 
     /// Reads every sensor and occupancy line now, stamped with the clock's time.

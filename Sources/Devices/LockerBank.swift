@@ -21,14 +21,23 @@ public final class LockerBank: Sendable {
     private let clock: any Clock
     private let events: any EventSink
     private let inbox: DeviceInbox<LockerInput>
+    private let store: (any LockerStateStore)?
     private let replies = Locked(Replies())
 
-    /// Makes a bank over `io`; nothing happens until `run()`.
-    public init(configuration: LockerBankConfiguration, io: any DoorIO, clock: any Clock, events: any EventSink) {
+    /// Makes a bank over `io`; nothing happens until `run()`. With a `store`, orders and keypads' wrong codes are
+    /// restored from it at start and every change is stored there before it is acknowledged or acted on.
+    public init(
+        configuration: LockerBankConfiguration,
+        io: any DoorIO,
+        clock: any Clock,
+        events: any EventSink,
+        store: (any LockerStateStore)? = nil
+    ) {
         self.configuration = configuration
         self.io = io
         self.clock = clock
         self.events = events
+        self.store = store
         inbox = DeviceInbox(clock: clock)
     }
 
@@ -53,7 +62,24 @@ public final class LockerBank: Sendable {
     )
         async throws(LockerError)
     {
-        _ = try await send(.assign(door: door, order: order, pickupCode: pickupCode, expiresAt: expiresAt))
+        _ = try await send(.assign(door: door, order: order, code: .code(pickupCode), expiresAt: expiresAt))
+    }
+
+    /// Reserves `door` for `order` with a pickup code hashed upstream: `pbkdf2-sha256$ITERATIONS$SALT$DIGEST`.
+    public func assign(
+        door: String,
+        order: String,
+        pickupCodeDigest: String,
+        expiresAt: ClockInstant? = nil
+    )
+        async throws(LockerError)
+    {
+        _ = try await send(.assign(door: door, order: order, code: .digest(pickupCodeDigest), expiresAt: expiresAt))
+    }
+
+    /// Clears keypad `keypad` after its wrong-code budget blocked it (a technician's decision).
+    public func unblockKeypad(_ keypad: String) async throws(LockerError) {
+        _ = try await send(.unblockKeypad(keypad))
     }
 
     /// Frees `door` from its order.
@@ -106,8 +132,25 @@ public final class LockerBank: Sendable {
             await reportFault(error, count: faults)
         }
         var state = LockerBankState(configuration: configuration, initialLevels: levels, now: clock.now)
+        var stored = LockerRecords()
+        do throws(LockerError) {
+            stored = try store?.load() ?? stored
+            try state.restore(stored)
+        } catch {
+            // Orders are never dropped to get going: the bank stays down (its supervisor retries) until the
+            // state file or the configuration is put right.
+            await events.emit(
+                .deviceFault,
+                device: configuration.id,
+                data: ["reason": .string(error.code), "detail": .string(error.description)]
+            )
+            io.close()
+            inbox.close()
+            abandonWaitingCallers()
+            return
+        }
         state.lockAll(at: clock.now)
-        faults = await perform(state.takeActions(), faults: faults)
+        faults = await perform(on: &state, faults: faults)
         do {
             try io.start { [inbox] signal in inbox.send(.signal(signal)) }
         } catch {
@@ -122,23 +165,46 @@ public final class LockerBank: Sendable {
                 break loop
             case .deadline:
                 state.expire(at: clock.now)
+                faults = await storeChanges(of: state, stored: &stored, faults: faults)
             case .input(.signal(var signal)):
                 // An edge cannot come from the future; a backend stamping another timeline must not skip deadlines.
                 signal.time = min(signal.time, clock.now)
                 state.signal(signal)
+                faults = await storeChanges(of: state, stored: &stored, faults: faults)
             case .input(.command(let command, let id)):
-                reply = (id, apply(command, to: &state))
+                // Deadlines first, on their own: a command refused for want of storage must not take their
+                // actions (a lock released at the pulse's end) back with it.
+                state.expire(at: clock.now)
+                faults = await storeChanges(of: state, stored: &stored, faults: faults)
+                faults = await perform(on: &state, faults: faults)
+                let before = state
+                var answer = apply(command, to: &state)
+                let records = state.records
+                if records != stored, let store {
+                    do throws(LockerError) {
+                        try store.save(records)
+                        stored = records
+                    } catch {
+                        state = before
+                        answer = .failure(error)
+                    }
+                }
+                reply = (id, answer)
             }
-            faults = await perform(state.takeActions(), faults: faults)
+            faults = await perform(on: &state, faults: faults)
             if let reply {
                 replies.withLock { $0.waiting.removeValue(forKey: reply.id) }?.resume(returning: reply.result)
             }
         }
 
         state.lockAll(at: clock.now)
-        _ = await perform(state.takeActions(), faults: faults)
+        _ = await perform(on: &state, faults: faults)
         io.close()
         inbox.close()
+        abandonWaitingCallers()
+    }
+
+    private func abandonWaitingCallers() {
         let abandoned = replies.withLock { replies in
             replies.stopped = true
             defer { replies.waiting = [:] }
@@ -149,6 +215,29 @@ public final class LockerBank: Sendable {
         }
     }
 
+    /// Stores the records if a door signal or a deadline changed them (a deposit, a collection, an expired
+    /// lockout): before the events that report it go out. Hardware happenings cannot be refused, so a store that
+    /// fails is a `device.fault` (`state-not-stored`) and is tried again at the next change.
+    private func storeChanges(of state: LockerBankState, stored: inout LockerRecords, faults: Int) async -> Int {
+        let records = state.records
+        guard records != stored, let store else { return faults }
+        do throws(LockerError) {
+            try store.save(records)
+            stored = records
+            return faults
+        } catch {
+            await events.emit(
+                .deviceFault,
+                device: configuration.id,
+                data: [
+                    "reason": .string(error.code), "detail": .string(error.description),
+                    "count": .int(Int64(faults + 1)),
+                ]
+            )
+            return faults + 1
+        }
+    }
+
     private func apply(_ command: LockerCommand, to state: inout LockerBankState) -> Answer {
         let now = clock.now
         do throws(LockerError) {
@@ -156,8 +245,14 @@ public final class LockerBank: Sendable {
             case .open(let door, let reason, let pulse):
                 try state.unlock(door: door, reason: reason, requestedPulse: pulse, at: now)
                 return .success(.done)
-            case .assign(let door, let order, let code, let expiresAt):
+            case .assign(let door, let order, .code(let code), let expiresAt):
                 try state.assign(door: door, order: order, pickupCode: code, expiresAt: expiresAt, at: now)
+                return .success(.done)
+            case .assign(let door, let order, .digest(let digest), let expiresAt):
+                try state.assign(door: door, order: order, pickupCodeDigest: digest, expiresAt: expiresAt, at: now)
+                return .success(.done)
+            case .unblockKeypad(let keypad):
+                try state.unblockKeypad(keypad, at: now)
                 return .success(.done)
             case .release(let door):
                 try state.release(door: door, at: now)
@@ -173,10 +268,12 @@ public final class LockerBank: Sendable {
         }
     }
 
-    /// Carries out `actions`: every lock write first, in order, then every event, in order, so that a slow
-    /// event sink never holds a lock energised. A lock write that fails becomes a `device.fault` event.
+    /// Carries out the state's pending actions: every lock write first, in order, then every event, in order, so
+    /// that a slow event sink never holds a lock energised. Each energising write tells the state when the line
+    /// was driven, so the pulse is timed from there. A lock write that fails becomes a `device.fault` event.
     /// Returns the updated fault count.
-    private func perform(_ actions: [LockerAction], faults: Int) async -> Int {
+    private func perform(on state: inout LockerBankState, faults: Int) async -> Int {
+        let actions = state.takeActions()
         var faults = faults
         let lockWrites = actions.filter { if case .emit = $0 { false } else { true } }
         let reports = actions.filter { if case .emit = $0 { true } else { false } }
@@ -184,7 +281,9 @@ public final class LockerBank: Sendable {
             do throws(HALError) {
                 switch action {
                 case .energise(let door):
-                    try io.setLock(door: door, energised: true)
+                    // A stamp from another timeline must not put the pulse's end in the future beyond now + pulse.
+                    let driven = try io.setLock(door: door, energised: true)
+                    state.lockDriven(door: door, at: min(driven, clock.now))
                 case .deenergise(let door):
                     try io.setLock(door: door, energised: false)
                 case .emit(let type, let data):

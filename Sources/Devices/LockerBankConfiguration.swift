@@ -19,7 +19,7 @@ public struct LockerBankConfiguration: Sendable {
     public var grace: Duration
     /// How long a pickup code stays valid unless an assignment says otherwise (`codeTTL`).
     public var codeTTL: Duration
-    /// The shortest pickup code accepted, in characters.
+    /// The shortest pickup code accepted, in characters (`minimumCodeLength`, 6 at least).
     public var minimumCodeLength: Int
     /// The longest pickup code accepted, in characters (bounds the hashing work per attempt).
     public var maximumCodeLength: Int
@@ -27,6 +27,11 @@ public struct LockerBankConfiguration: Sendable {
     public var codeHashIterations: Int
     /// How wrong pickup codes lock a keypad out.
     public var lockout: KeypadLockoutPolicy
+    /// Wrong codes one keypad may enter within `wrongCodeWindow` (`wrongCodeBudget`); the last one blocks the
+    /// keypad until a technician clears it.
+    public var wrongCodeBudget: Int
+    /// The sliding window of the wrong-code budget: 24 hours.
+    public var wrongCodeWindow: Duration
 
     /// Makes a configuration with the documented defaults for everything but the id and the doors.
     public init(
@@ -39,10 +44,12 @@ public struct LockerBankConfiguration: Sendable {
         debounce: Duration = .milliseconds(50),
         grace: Duration = .seconds(5),
         codeTTL: Duration = .seconds(7 * 24 * 3600),
-        minimumCodeLength: Int = 4,
+        minimumCodeLength: Int = 6,
         maximumCodeLength: Int = 64,
         codeHashIterations: Int = 10_000,
-        lockout: KeypadLockoutPolicy = KeypadLockoutPolicy()
+        lockout: KeypadLockoutPolicy = KeypadLockoutPolicy(),
+        wrongCodeBudget: Int = 20,
+        wrongCodeWindow: Duration = .seconds(24 * 3600)
     ) {
         self.id = id
         self.doors = doors
@@ -57,5 +64,7 @@ public struct LockerBankConfiguration: Sendable {
         self.maximumCodeLength = maximumCodeLength
         self.codeHashIterations = codeHashIterations
         self.lockout = lockout
+        self.wrongCodeBudget = max(1, wrongCodeBudget)
+        self.wrongCodeWindow = wrongCodeWindow
     }
 }

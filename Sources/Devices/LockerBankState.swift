@@ -28,6 +28,9 @@ public struct LockerBankState: Sendable {
         var sensor: Debouncer
         var occupancy: Debouncer?
         var pulseEnd: ClockInstant?
+        /// The running pulse's length and the instant it was started, until the shell reports the line driven.
+        var pulse: Duration?
+        var pulseDecided: ClockInstant?
         var authorisation: Authorisation?
         var openSince: ClockInstant?
         /// Why the open door was unlocked; nil when it was forced or found open at start.
@@ -43,8 +46,13 @@ public struct LockerBankState: Sendable {
     }
 
     private struct Keypad: Sendable {
+        /// Wrong codes since the last success: drives the escalating lockout.
         var failures = 0
         var lockedUntil: ClockInstant?
+        /// When each wrong code within the budget's window was entered, oldest first.
+        var recentWrongCodes: [ClockInstant] = []
+        /// The budget is used up: every code is refused until a technician clears the keypad.
+        var blocked = false
     }
 
     /// The settings the state was made with.
@@ -78,6 +86,69 @@ public struct LockerBankState: Sendable {
         }
         self.doors = doors
         self.doorIndex = index
+    }
+
+    // MARK: Records
+
+    /// The part of the state that must outlive the process (orders and keypads' wrong codes), for the shell to
+    /// store before it acknowledges a change.
+    public var records: LockerRecords {
+        let orders = doors.compactMap { door -> LockerRecords.Order? in
+            guard let assignment = door.assignment else { return nil }
+            return LockerRecords.Order(
+                door: door.id,
+                order: assignment.order,
+                codeDigest: assignment.code?.text,
+                expiresAt: assignment.expiresAt,
+                deposited: assignment.deposited
+            )
+        }
+        let pads = keypads.keys.sorted().compactMap { id -> LockerRecords.Keypad? in
+            guard let pad = keypads[id] else { return nil }
+            return LockerRecords.Keypad(
+                keypad: id,
+                failures: pad.failures,
+                lockedUntil: pad.lockedUntil,
+                recentWrongCodes: pad.recentWrongCodes,
+                blocked: pad.blocked
+            )
+        }
+        return LockerRecords(orders: orders, keypads: pads)
+    }
+
+    /// Takes back stored records (at start, before any input). An order on a door the configuration no longer
+    /// has is refused, never dropped; a digest the bank cannot read is reported as unreadable state.
+    public mutating func restore(_ records: LockerRecords) throws(LockerError) {
+        var restored = doors
+        for order in records.orders {
+            guard let position = doorIndex[order.door] else {
+                throw .orderOnRemovedDoor(door: order.door, order: order.order)
+            }
+            var code: PickupCodeDigest?
+            if let text = order.codeDigest {
+                do throws(LockerError) {
+                    code = try PickupCodeDigest(text: text, iterations: 1...Int(Int32.max))
+                } catch {
+                    throw .stateUnreadable("door \(order.door): \(error.description)")
+                }
+            }
+            restored[position].assignment = Assignment(
+                order: order.order,
+                code: code,
+                expiresAt: order.expiresAt,
+                deposited: order.deposited
+            )
+        }
+        doors = restored
+        keypads = [:]
+        for pad in records.keypads {
+            keypads[pad.keypad] = Keypad(
+                failures: pad.failures,
+                lockedUntil: pad.lockedUntil,
+                recentWrongCodes: pad.recentWrongCodes,
+                blocked: pad.blocked
+            )
+        }
     }
 
     // MARK: Outputs
@@ -193,6 +264,29 @@ public struct LockerBankState: Sendable {
         doors[position].assignment = Assignment(order: order, code: digest, expiresAt: expiry)
     }
 
+    /// Reserves `door` for `order` with a pickup code hashed upstream (`pickupCodeDigest`, in the form
+    /// `pbkdf2-sha256$ITERATIONS$SALT$DIGEST`). The bank cannot see the code, so its length and its uniqueness
+    /// among the assigned doors are upstream's to ensure; a keypad still refuses any code shorter than
+    /// `minimumCodeLength` without hashing it.
+    public mutating func assign(
+        door: String,
+        order: String,
+        pickupCodeDigest: String,
+        expiresAt: ClockInstant? = nil,
+        at now: ClockInstant
+    ) throws(LockerError) {
+        advance(to: now)
+        guard let position = doorIndex[door] else { throw .unknownDoor(door) }
+        guard !order.isEmpty else { throw .emptyOrder }
+        if let existing = doors[position].assignment {
+            throw .doorAlreadyAssigned(door: door, order: existing.order)
+        }
+        let digest = try PickupCodeDigest(text: pickupCodeDigest)
+        let expiry = expiresAt ?? now + configuration.codeTTL
+        guard expiry > now else { throw .expiryInPast }
+        doors[position].assignment = Assignment(order: order, code: digest, expiresAt: expiry)
+    }
+
     /// Frees `door` from its order (cancelled, or handled by staff); its pickup code stops working.
     public mutating func release(door: String, at now: ClockInstant) throws(LockerError) {
         advance(to: now)
@@ -213,6 +307,10 @@ public struct LockerBankState: Sendable {
     {
         advance(to: now)
         var pad = keypads[keypad] ?? Keypad()
+        if pad.blocked {
+            emitRejection(keypad: keypad, reason: "blocked", attempts: pad.failures)
+            throw .keypadBlocked(keypad: keypad)
+        }
         if let lockedUntil = pad.lockedUntil, now < lockedUntil {
             emitRejection(keypad: keypad, reason: "locked-out", attempts: pad.failures, lockedUntil: lockedUntil)
             throw .keypadLockedOut(remaining: lockedUntil - now)
@@ -226,8 +324,23 @@ public struct LockerBankState: Sendable {
         guard let position = match, let assignment = doors[position].assignment else {
             pad.failures += 1
             pad.lockedUntil = configuration.lockout.lockout(afterFailures: pad.failures).map { now + $0 }
+            pad.recentWrongCodes.removeAll { $0 + configuration.wrongCodeWindow <= now }
+            pad.recentWrongCodes.append(now)
+            pad.blocked = pad.recentWrongCodes.count >= configuration.wrongCodeBudget
             keypads[keypad] = pad
             emitRejection(keypad: keypad, reason: "wrong-code", attempts: pad.failures, lockedUntil: pad.lockedUntil)
+            if pad.blocked {
+                actions.append(
+                    .emit(
+                        .lockerKeypadBlocked,
+                        [
+                            "locker": .string(configuration.id), "keypad": .string(keypad),
+                            "wrongCodes": .int(Int64(pad.recentWrongCodes.count)),
+                            "windowS": .int(configuration.wrongCodeWindow.components.seconds),
+                        ]
+                    )
+                )
+            }
             throw .wrongCode(attempts: pad.failures)
         }
         guard now < assignment.expiresAt else {
@@ -238,10 +351,33 @@ public struct LockerBankState: Sendable {
             emitRejection(keypad: keypad, reason: "not-deposited", attempts: pad.failures, door: position)
             throw .notDeposited
         }
-        keypads[keypad] = nil
+        // A success ends the lockout escalation; the day's wrong codes still count against the budget.
+        pad.failures = 0
+        pad.lockedUntil = nil
+        keypads[keypad] = pad.recentWrongCodes.isEmpty ? nil : pad
         doors[position].assignment?.code = nil
         request(position, pulse: effectivePulse(requested: nil), reason: .pickupCode)
         return doors[position].id
+    }
+
+    /// Clears a keypad blocked by its wrong-code budget (a technician's `floorctl locker unlock-keypad`): its
+    /// wrong codes are forgotten and it takes codes again.
+    public mutating func unblockKeypad(_ keypad: String, at now: ClockInstant) throws(LockerError) {
+        advance(to: now)
+        guard keypads[keypad]?.blocked == true else { throw .keypadNotBlocked(keypad) }
+        keypads[keypad] = nil
+    }
+
+    /// The shell drove `door`'s lock active at `instant`, as the I/O that performed the write reported it: the
+    /// pulse runs its full length from there (a slow write no longer eats into it), never longer than it was
+    /// decided to be (at most `maxPulse`). An instant before the unlock was decided counts as that instant.
+    public mutating func lockDriven(door: String, at instant: ClockInstant) {
+        guard let position = doorIndex[door], doors[position].pulseEnd != nil,
+            let pulse = doors[position].pulse, let decided = doors[position].pulseDecided
+        else { return }
+        let end = max(instant, decided) + pulse
+        doors[position].pulseEnd = end
+        doors[position].authorisation?.until = end + configuration.grace
     }
 
     /// Locks every door at once and forgets waiting unlocks: the last word before the shell stops.
@@ -317,6 +453,8 @@ public struct LockerBankState: Sendable {
             let next = pending.removeFirst()
             let end = instant + next.pulse
             doors[next.door].pulseEnd = end
+            doors[next.door].pulse = next.pulse
+            doors[next.door].pulseDecided = instant
             doors[next.door].authorisation = Authorisation(
                 from: instant,
                 until: end + configuration.grace,

@@ -31,6 +31,18 @@ public enum LockerError: Error, Equatable, Sendable, CustomStringConvertible {
     case cryptoUnavailable
     /// The bank is not running (stopped, or never started and shut down).
     case notRunning
+    /// A `pickupCodeDigest` is not in the `pbkdf2-sha256$ITERATIONS$SALT$DIGEST` form; says what is wrong.
+    case badCodeDigest(String)
+    /// The keypad used up its wrong-code budget and stays blocked until a technician clears it.
+    case keypadBlocked(keypad: String)
+    /// A technician asked to clear a keypad that is not blocked.
+    case keypadNotBlocked(String)
+    /// The change could not be written to the bank's state file, so it was not made.
+    case stateNotStored(String)
+    /// The stored state has an order on a door the configuration no longer has.
+    case orderOnRemovedDoor(door: String, order: String)
+    /// The bank's state file could not be read or is damaged; it is left in place for a technician.
+    case stateUnreadable(String)
 
     /// The stable error code for `command.result` (`unknown-door`, `door-already-assigned`, …).
     public var code: String {
@@ -50,6 +62,12 @@ public enum LockerError: Error, Equatable, Sendable, CustomStringConvertible {
         case .notDeposited: return "not-deposited"
         case .cryptoUnavailable: return "crypto-unavailable"
         case .notRunning: return "not-running"
+        case .badCodeDigest: return "bad-code-digest"
+        case .keypadBlocked: return "keypad-blocked"
+        case .keypadNotBlocked: return "keypad-not-blocked"
+        case .stateNotStored: return "state-not-stored"
+        case .orderOnRemovedDoor: return "order-on-removed-door"
+        case .stateUnreadable: return "state-unreadable"
         }
     }
 
@@ -70,6 +88,16 @@ public enum LockerError: Error, Equatable, Sendable, CustomStringConvertible {
         case .notDeposited: return "the order has not been deposited yet"
         case .cryptoUnavailable: return "libcrypto could not salt or hash the pickup code"
         case .notRunning: return "the locker bank is not running"
+        case .badCodeDigest(let detail): return "pickupCodeDigest: \(detail)"
+        case .keypadBlocked(let keypad):
+            return "keypad \(keypad) is blocked after too many wrong codes; a technician must clear it "
+                + "(floorctl locker unlock-keypad)"
+        case .keypadNotBlocked(let keypad): return "keypad \(keypad) is not blocked"
+        case .stateNotStored(let detail):
+            return "the change was not made: the locker state could not be stored: \(detail)"
+        case .orderOnRemovedDoor(let door, let order):
+            return "door \(door) holds order \(order) but is not in the configuration"
+        case .stateUnreadable(let detail): return "the locker state file cannot be used: \(detail)"
         }
     }
 }

@@ -10,7 +10,8 @@ enum LockerInput: Sendable {
 /// A caller's request to the bank's loop. Carries a pickup code only in memory, on its way to being hashed.
 enum LockerCommand: Sendable {
     case open(door: String, reason: UnlockReason, pulse: Duration?)
-    case assign(door: String, order: String, pickupCode: String, expiresAt: ClockInstant?)
+    case assign(door: String, order: String, code: PickupCodeInput, expiresAt: ClockInstant?)
+    case unblockKeypad(String)
     case release(door: String)
     case pickupCode(String, keypad: String)
     case status
@@ -21,4 +22,10 @@ enum LockerReply: Sendable {
     case done
     case door(String)
     case status([DoorStatus])
+}
+
+/// How an assignment's pickup code arrives: in clear (hashed by the bank) or already hashed upstream.
+enum PickupCodeInput: Sendable {
+    case code(String)
+    case digest(String)
 }

@@ -1,10 +1,19 @@
 import COpenSSL
 
-/// A pickup code as the bank stores it: a random 16-byte salt and PBKDF2-HMAC-SHA256 of the code, so that
-/// the plain code is never kept; candidates are compared in constant time.
-struct PickupCodeDigest: Sendable {
+/// A pickup code as the bank stores it: a random salt and PBKDF2-HMAC-SHA256 of the code, so that the plain code
+/// is never kept; candidates are compared in constant time.
+///
+/// Its text form, `pbkdf2-sha256$ITERATIONS$SALT$DIGEST` (decimal iterations, lower-case hex salt of 16 to 64
+/// bytes and 32-byte digest), is both what the state file stores and what `locker.assign` accepts as
+/// `pickupCodeDigest` when the code is hashed upstream.
+struct PickupCodeDigest: Equatable, Sendable {
     private static let saltLength = 16
     private static let digestLength = 32
+    /// The scheme word that starts the text form.
+    static let scheme = "pbkdf2-sha256"
+    /// The iteration counts a digest from upstream may use: at least the bank's own default, and bounded so that
+    /// checking a keypad attempt against every door stays fast.
+    static let acceptedIterations = 10_000...100_000
 
     private let salt: [UInt8]
     private let digest: [UInt8]
@@ -22,6 +31,41 @@ struct PickupCodeDigest: Sendable {
         self.iterations = rounds
     }
 
+    /// Parses the text form strictly; `iterations` bounds the iteration count (the state file accepts what the
+    /// bank itself wrote, a command only `acceptedIterations`). The error says what is wrong, never the digest.
+    init(text: String, iterations allowed: ClosedRange<Int> = acceptedIterations) throws(LockerError) {
+        let parts = text.split(separator: "$", omittingEmptySubsequences: false)
+        let format = "expected \(Self.scheme)$ITERATIONS$SALT$DIGEST"
+        guard parts.count == 4 else {
+            throw .badCodeDigest("\(format), got \(parts.count) $-separated fields")
+        }
+        guard parts[0] == Self.scheme else {
+            throw .badCodeDigest("\(format): the scheme must be \(Self.scheme)")
+        }
+        let count = parts[1]
+        guard !count.isEmpty, count.count <= 7, count.allSatisfy({ $0.isASCII && $0.isNumber }), count.first != "0",
+            let rounds = Int(count), allowed.contains(rounds)
+        else {
+            throw .badCodeDigest(
+                "\(format): ITERATIONS must be a decimal number from \(allowed.lowerBound) to \(allowed.upperBound)"
+            )
+        }
+        guard let salt = Self.bytes(hex: parts[2]), (16...64).contains(salt.count) else {
+            throw .badCodeDigest("\(format): SALT must be 16 to 64 bytes as lower-case hex")
+        }
+        guard let digest = Self.bytes(hex: parts[3]), digest.count == Self.digestLength else {
+            throw .badCodeDigest("\(format): DIGEST must be 32 bytes as 64 lower-case hex digits")
+        }
+        self.salt = salt
+        self.digest = digest
+        self.iterations = Int32(rounds)
+    }
+
+    /// The text form, `pbkdf2-sha256$ITERATIONS$SALT$DIGEST`.
+    var text: String {
+        "\(Self.scheme)$\(iterations)$\(Hex.string(salt))$\(Hex.string(digest))"
+    }
+
     /// Whether `candidate` is the stored code: hashed with this digest's salt, compared in constant time.
     func matches(_ candidate: String) -> Bool {
         guard let derived = Self.derive(candidate, salt: salt, iterations: iterations) else { return false }
@@ -31,6 +75,26 @@ struct PickupCodeDigest: Sendable {
             }
         }
         return difference == 0
+    }
+
+    /// Lower-case hex digits to bytes; nil for an odd count, upper case or any other character.
+    private static func bytes(hex: Substring) -> [UInt8]? {
+        let digits = Array(hex.utf8)
+        guard digits.count % 2 == 0 else { return nil }
+        func value(_ digit: UInt8) -> UInt8? {
+            switch digit {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): return digit - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): return digit - UInt8(ascii: "a") + 10
+            default: return nil
+            }
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(digits.count / 2)
+        for index in stride(from: 0, to: digits.count, by: 2) {
+            guard let high = value(digits[index]), let low = value(digits[index + 1]) else { return nil }
+            bytes.append(high << 4 | low)
+        }
+        return bytes
     }
 
     private static func derive(_ code: String, salt: [UInt8], iterations: Int32) -> [UInt8]? {

@@ -24,6 +24,7 @@ public struct EventType: RawRepresentable, Hashable, Sendable, Codable, Expressi
     public static let lockerDeposited: EventType = "locker.deposited"
     public static let lockerCollected: EventType = "locker.collected"
     public static let lockerCodeRejected: EventType = "locker.code.rejected"
+    public static let lockerKeypadBlocked: EventType = "locker.keypad.blocked"
     public static let ptlLit: EventType = "ptl.lit"
     public static let ptlConfirmed: EventType = "ptl.confirmed"
     public static let ptlShortage: EventType = "ptl.shortage"

@@ -1,3 +1,5 @@
+import Events
+
 /// The on-disk record: 4-byte little-endian payload length, 4-byte little-endian CRC32C of the payload, then the
 /// payload (the event's compact JSON).
 enum RecordFormat {

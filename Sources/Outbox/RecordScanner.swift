@@ -1,3 +1,4 @@
+import Events
 import Glibc
 
 /// Reads the records of one segment file front to back in chunks, checking each one's length and CRC32C; after

@@ -52,12 +52,16 @@ public struct CommandRouter: CommandTarget {
                 guard kind == "locker-bank" else { throw wrongKind(command, kind) }
                 let door = try require("door")
                 let order = command.command == .lockerAssign ? try require("order") : ""
-                let pickupCode = command.command == .lockerAssign ? try require("pickupCode") : ""
+                let code = command.command == .lockerAssign ? try pickupCode(args) : .clear("")
                 guard let bank = registry.lockerBank(command.device) else { throw unavailable(command) }
                 do throws(LockerError) {
                     switch command.command {
                     case .lockerAssign:
-                        try await bank.assign(door: door, order: order, pickupCode: pickupCode)
+                        switch code {
+                        case .clear(let code): try await bank.assign(door: door, order: order, pickupCode: code)
+                        case .digest(let digest):
+                            try await bank.assign(door: door, order: order, pickupCodeDigest: digest)
+                        }
                     case .lockerRelease:
                         try await bank.release(door: door)
                     default:
@@ -71,6 +75,29 @@ public struct CommandRouter: CommandTarget {
             }
         } catch {
             return .failure(error)
+        }
+    }
+
+    private enum PickupCode {
+        case clear(String)
+        case digest(String)
+    }
+
+    /// `locker.assign` carries exactly one of `pickupCode` (hashed here) and `pickupCodeDigest` (hashed upstream).
+    private func pickupCode(_ args: JSONValue) throws(CommandFailure) -> PickupCode {
+        switch (args["pickupCode"], args["pickupCodeDigest"]) {
+        case (.string(let code)?, nil) where !code.isEmpty: return .clear(code)
+        case (nil, .string(let digest)?) where !digest.isEmpty: return .digest(digest)
+        case (.some, .some):
+            throw CommandFailure(
+                code: "bad-args",
+                detail: "locker.assign takes pickupCode or pickupCodeDigest, not both"
+            )
+        default:
+            throw CommandFailure(
+                code: "bad-args",
+                detail: "locker.assign needs \"pickupCode\" or \"pickupCodeDigest\" (a non-empty string)"
+            )
         }
     }
 

@@ -62,6 +62,7 @@ public enum Daemon {
         let configuration: SiteConfiguration
         do throws(ConfigError) {
             configuration = try SiteConfiguration.load(path: path, boardDirectories: boardDirectories(for: path))
+            try configuration.checkStoredLockerOrders()
         } catch {
             writeError("floorlinkd: \(error)")
             return 78
@@ -127,6 +128,7 @@ public enum Daemon {
                                 path: path,
                                 boardDirectories: boardDirectories(for: path)
                             )
+                            try reloaded.checkStoredLockerOrders()
                             logger.notice("SIGHUP: config is valid; reloading", ["config": path])
                             decision.withLock { $0 = reloaded }
                             notifier.notify("RELOADING=1\nSTATUS=reloading")

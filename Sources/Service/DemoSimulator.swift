@@ -117,6 +117,8 @@ struct DemoSimulator: Sendable {
                     try await bank.open(door: door, reason: .deposit)
                 } catch {
                     logger.debug("demo locker round skipped", ["reason": error.code])
+                    // Orders are stored: one left over from a demo stopped mid-round would hold its door for ever.
+                    if case .doorAlreadyAssigned = error { try? await bank.release(door: door) }
                     continue
                 }
                 guard await pause(.milliseconds(700)) else { return }

@@ -112,11 +112,18 @@ struct DeviceFactory: Sendable {
                         maxPulse: settings.maxPulse,
                         maxConcurrentUnlocks: settings.maxConcurrentUnlocks,
                         leftOpenAfter: settings.leftOpenAfter,
-                        debounce: settings.debounce
+                        debounce: settings.debounce,
+                        minimumCodeLength: settings.minimumCodeLength,
+                        wrongCodeBudget: settings.wrongCodeBudget
                     ),
                     io: io,
                     clock: clock,
-                    events: hub
+                    events: hub,
+                    store: LockerStateFile(
+                        directory: configuration.lockerStateDirectory,
+                        locker: settings.id,
+                        clock: clock
+                    )
                 )
                 registry.register(settings.id, .lockerBank(bank))
                 defer { registry.unregister(settings.id) }

@@ -64,7 +64,7 @@ public final class EventHub: EventSink {
             states[event.device] = state
         }
         switch event.type {
-        case .deviceFault, .deviceDisconnected, .lockerDoorForced, .lockerCodeRejected:
+        case .deviceFault, .deviceDisconnected, .lockerDoorForced, .lockerCodeRejected, .lockerKeypadBlocked:
             logger.warning(
                 event.type.rawValue,
                 ["device": event.device, "seq": "\(event.seq)", "data": event.data.redactedForLog]

@@ -34,6 +34,11 @@ public final class Site: Sendable {
     ) async throws(SiteError) -> Site {
         let config = configuration
         try makeDirectory(config.dataDirectory)
+        do throws(ConfigError) {
+            try config.checkStoredLockerOrders()
+        } catch {
+            throw SiteError("\(error)")
+        }
         let uplinkNames = (config.mqtt == nil ? [] : ["mqtt"]) + (config.webhook == nil ? [] : ["webhook"])
         let outbox: Outbox
         do throws(OutboxError) {

@@ -274,6 +274,8 @@ struct SiteConfigurationLoader {
             leftOpenAfter: .seconds(try object.int("leftOpenAfterS", in: 1...86_400, default: 60)),
             debounce: .milliseconds(try object.int("debounceMs", in: 0...1000, default: 50)),
             codeReader: try object.optionalString("codeReader"),
+            minimumCodeLength: try object.int("minimumCodeLength", in: 6...64, default: 6),
+            wrongCodeBudget: try object.int("wrongCodeBudget", in: 1...10_000, default: 20),
             doors: doors
         )
     }

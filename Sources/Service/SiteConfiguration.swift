@@ -97,6 +97,10 @@ public struct LockerBankSettings: Sendable {
     public var debounce: Duration
     /// The barcode scanner whose reads are pickup codes for this bank.
     public var codeReader: String?
+    /// The shortest pickup code `locker.assign` accepts (`minimumCodeLength`, 6 or more).
+    public var minimumCodeLength: Int = 6
+    /// Wrong codes a keypad may enter in 24 hours before it is blocked (`wrongCodeBudget`).
+    public var wrongCodeBudget: Int = 20
     public var doors: [DoorSettings]
 }
 

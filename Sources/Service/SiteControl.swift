@@ -16,7 +16,8 @@ struct SiteControl: ControlHandler {
             case "devices": return .result(await devices())
             case "outbox": return .result(await outbox())
             case "events": return try await events(request)
-            case "locker.open", "locker.status", "locker.test": return .result(try await locker(request))
+            case "locker.open", "locker.status", "locker.test", "locker.unlock-keypad":
+                return .result(try await locker(request))
             case "ptl.light", "ptl.clear", "ptl.test": return .result(try await pickToLight(request))
             case "simulate.scan", "simulate.tag", "simulate.press", "simulate.door":
                 return .result(try await simulate(request))
@@ -180,6 +181,11 @@ struct SiteControl: ControlHandler {
                     ]
                 }
                 return ["doors": .array(doors)]
+            case "locker.unlock-keypad":
+                let keypad = try request.string("keypad")
+                try await bank.unblockKeypad(keypad)
+                site.logger.notice("keypad cleared by a technician", ["locker": id, "keypad": keypad])
+                return ["locker": .string(id), "keypad": .string(keypad), "unblocked": true]
             default:
                 return try await lockerTest(bank)
             }

@@ -1,12 +1,12 @@
 import Events
 
-/// `locker open|status|test`: one locker bank's doors.
+/// `locker open|status|test|unlock-keypad`: one locker bank's doors and keypads.
 enum LockerCommands {
     static var group: Command {
         Command(
             "locker",
             abstract: "Open doors, show door states and test a locker bank.",
-            subcommands: [open, status, test]
+            subcommands: [open, status, test, unlockKeypad]
         )
     }
 
@@ -51,6 +51,30 @@ enum LockerCommands {
                 ])
             }
             Console.out(table.rendered)
+            return .success
+        }
+    }
+
+    static var unlockKeypad: Command {
+        Command(
+            "unlock-keypad",
+            abstract: "Clear a keypad blocked by its wrong-code budget.",
+            discussion:
+                "A keypad (the bank's code reader) that took wrongCodeBudget wrong pickup codes within 24 hours "
+                + "refuses every code until a technician clears it; this forgets its wrong codes. Exits 1 when the "
+                + "keypad is not blocked.",
+            arguments: [lockerArgument, ArgumentSpec("keypad", "The keypad id (the code reader's device id).")],
+            options: [DaemonClient.socketOption, FloorctlCommands.jsonFlag]
+        ) { context in
+            let locker = context.arguments.argument("locker") ?? ""
+            let keypad = context.arguments.argument("keypad") ?? ""
+            let result = try await DaemonClient(context).call(
+                "locker.unlock-keypad",
+                ["locker": .string(locker), "keypad": .string(keypad)]
+            )
+            Console.line(
+                context.arguments.flag("json") ? result.jsonText : "Cleared keypad \(keypad) of \(locker)."
+            )
             return .success
         }
     }

@@ -55,6 +55,22 @@ struct LockerBankStatePulseTests {
         #expect(state.status()[0].locked)
     }
 
+    @Test(
+        "the pulse runs its full length from when the shell drove the line, never from before the unlock",
+        arguments: [(1030, 3030), (1000, 3000), (900, 3000)] as [(Int, Int)]
+    )
+    func pulseTimedFromDrivenLine(drivenMs: Int, releasedMs: Int) throws {
+        var state = makeState()
+        try state.unlock(door: "A1", reason: .remote, requestedPulse: .seconds(5), at: at(ms: 1000))
+        #expect(lockWrites(state.takeActions()) == [.energise("A1")])
+        state.lockDriven(door: "A1", at: at(ms: drivenMs))
+        #expect(state.deadline == at(ms: releasedMs), "2 s (maxPulse) from the later of unlock and drive")
+        state.expire(at: at(ms: releasedMs - 1))
+        #expect(state.status()[0].energised)
+        state.expire(at: at(ms: releasedMs))
+        #expect(state.takeActions() == [.deenergise("A1")])
+    }
+
     @Test("a pulse of zero or less is refused and changes nothing", arguments: [0, -1, -500])
     func nonPositivePulse(ms: Int) {
         var state = makeState()
@@ -469,7 +485,7 @@ struct LockerBankStateOrderTests {
         #expect(throws: LockerError.wrongCode(attempts: 1)) {
             try state.pickupCode(secretCode, keypad: "k", at: at(ms: 5000))
         }
-        try state.assign(door: "A1", order: "ORD-2", pickupCode: "9999", at: at(ms: 6000))
+        try state.assign(door: "A1", order: "ORD-2", pickupCode: "999999", at: at(ms: 6000))
         #expect(state.status()[0].order == "ORD-2")
     }
 
@@ -589,10 +605,10 @@ struct LockerBankStateErrorTests {
         #expect(throws: LockerError.doorNotAssigned("A2")) { try state.release(door: "A2", at: .zero) }
     }
 
-    @Test("pickup codes shorter than 4 characters are refused", arguments: ["", "1", "123"])
+    @Test("pickup codes shorter than 6 characters are refused", arguments: ["", "1", "12345"])
     func shortCode(code: String) {
         var state = makeState()
-        #expect(throws: LockerError.codeTooShort(minimum: 4)) {
+        #expect(throws: LockerError.codeTooShort(minimum: 6)) {
             try state.assign(door: "A1", order: "ORD-1", pickupCode: code, at: .zero)
         }
         #expect(state.status()[0].order == nil)
@@ -672,5 +688,121 @@ struct LockerBankStateSecrecyTests {
         for text in texts {
             #expect(!text.contains(secretCode), "leaked in: \(text)")
         }
+    }
+}
+
+@Suite("LockerBankState: guessing is bounded")
+struct LockerBankStateGuessingTests {
+    /// A1 assigned to ORD-1 with `secretCode` and deposited between 0 and 2 s; actions taken.
+    private func depositedState(_ configuration: LockerBankConfiguration) throws -> LockerBankState {
+        var state = makeState(configuration)
+        try state.assign(door: "A1", order: "ORD-1", pickupCode: secretCode, at: .zero)
+        try state.unlock(door: "A1", reason: .deposit, at: .zero)
+        state.door("A1", open: true, ms: 100)
+        state.door("A1", open: false, ms: 1000)
+        state.expire(at: at(ms: 2000))
+        _ = state.takeActions()
+        return state
+    }
+
+    /// The error code `pickupCode` failed with, or nil when it opened a door.
+    private func attempt(
+        _ state: inout LockerBankState,
+        _ code: String,
+        keypad: String = "scanner-2",
+        at: ClockInstant
+    )
+        -> String?
+    {
+        do {
+            try state.pickupCode(code, keypad: keypad, at: at)
+            return nil
+        } catch {
+            return error.code
+        }
+    }
+
+    @Test(
+        "by default a pickup code shorter than 6 characters is refused with code-too-short",
+        arguments: ["12345", "1234"]
+    )
+    func defaultMinimumLength(code: String) {
+        var state = LockerBankState(configuration: LockerBankConfiguration(id: "lockers-A", doors: ["A1"]), now: .zero)
+        #expect(throws: LockerError.codeTooShort(minimum: 6)) {
+            try state.assign(door: "A1", order: "ORD-1", pickupCode: code, at: .zero)
+        }
+        #expect(state.status()[0].order == nil)
+    }
+
+    @Test("the 20th wrong code within 24 hours blocks the keypad for good: the right code is refused days later")
+    func budgetBlocksKeypad() throws {
+        var state = try depositedState(lockerConfiguration())
+        let minutes16 = 16 * 60_000  // longer than the longest lockout, so every attempt is judged
+        for number in 1...20 {
+            let code = attempt(&state, "999\(100 + number)", at: at(ms: number * minutes16))
+            #expect(code == "wrong-code", "attempt \(number)")
+        }
+        let events = emitted(state.takeActions())
+        let blocked = events.filter { $0.type == EventType(rawValue: "locker.keypad.blocked") }
+        #expect(blocked.count == 1)
+        #expect(blocked.first?.data["keypad"] == "scanner-2")
+        #expect(blocked.first?.data["wrongCodes"] == 20)
+        #expect(attempt(&state, secretCode, at: at(ms: 21 * minutes16)) == "keypad-blocked")
+        #expect(attempt(&state, secretCode, at: at(ms: 5 * 24 * 3_600_000)) == "keypad-blocked")
+        #expect(lockWrites(state.takeActions()).isEmpty)
+        // Another keypad is not blocked.
+        #expect(attempt(&state, secretCode, keypad: "scanner-3", at: at(ms: 5 * 24 * 3_600_000)) == nil)
+    }
+
+    @Test("the budget is configurable, and only wrong codes of the last 24 hours count", arguments: [1, 5, 20])
+    func configurableBudget(budget: Int) throws {
+        var configuration = lockerConfiguration()
+        configuration.wrongCodeBudget = budget
+        var state = try depositedState(configuration)
+        let minutes16 = 16 * 60_000
+        // budget - 1 wrong codes, then 30 hours later as many again: never more than budget - 1 within 24 hours.
+        for day in 0..<2 {
+            for number in 1..<budget {
+                let ms = day * 30 * 3_600_000 + number * minutes16
+                #expect(attempt(&state, "999\(100 + number)", at: at(ms: ms)) == "wrong-code")
+            }
+        }
+        #expect(!eventTypes(state.takeActions()).contains(.lockerKeypadBlocked))
+        // One more within the second day's window uses the budget up.
+        #expect(attempt(&state, "999999", at: at(ms: 30 * 3_600_000 + budget * minutes16)) == "wrong-code")
+        #expect(eventTypes(state.takeActions()).contains(.lockerKeypadBlocked))
+        #expect(attempt(&state, secretCode, at: at(ms: 31 * 3_600_000 + budget * minutes16)) == "keypad-blocked")
+    }
+
+    @Test("a technician clears a blocked keypad; clearing one that is not blocked is refused")
+    func unblock() throws {
+        var configuration = lockerConfiguration()
+        configuration.wrongCodeBudget = 2
+        var state = try depositedState(configuration)
+        #expect(throws: LockerError.keypadNotBlocked("scanner-2")) { try state.unblockKeypad("scanner-2", at: .zero) }
+        #expect(attempt(&state, "111111", at: at(ms: 10_000)) == "wrong-code")
+        #expect(attempt(&state, "111112", at: at(ms: 11_000)) == "wrong-code")
+        #expect(attempt(&state, secretCode, at: at(ms: 3_600_000)) == "keypad-blocked")
+        let refused = emitted(state.takeActions()).last
+        #expect(refused?.type == .lockerCodeRejected)
+        #expect(refused?.data["reason"] == "blocked")
+        try state.unblockKeypad("scanner-2", at: at(ms: 3_600_001))
+        #expect(state.records.keypads.isEmpty)
+        #expect(attempt(&state, secretCode, at: at(ms: 3_600_002)) == nil)
+    }
+
+    @Test("a blocked keypad and its wrong codes are part of the records a restart restores")
+    func blockedIsRecorded() throws {
+        var configuration = lockerConfiguration()
+        configuration.wrongCodeBudget = 2
+        var state = try depositedState(configuration)
+        _ = attempt(&state, "111111", at: at(ms: 10_000))
+        _ = attempt(&state, "111112", at: at(ms: 11_000))
+        let records = state.records
+        #expect(records.keypads.map(\.blocked) == [true])
+        var restarted = makeState(configuration)
+        try restarted.restore(records)
+        #expect(restarted.records == records)
+        #expect(attempt(&restarted, secretCode, at: at(ms: 20_000)) == "keypad-blocked")
     }
 }

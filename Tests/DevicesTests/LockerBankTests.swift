@@ -19,7 +19,11 @@ private struct Rig {
     let bank: LockerBank
     let runner: Task<Void, Never>
 
-    init(sensorActiveLow: Bool = false, prepare: (SimulatedGPIOChip) -> Void = { _ in }) throws {
+    init(
+        sensorActiveLow: Bool = false,
+        energiseDelay: Duration = .zero,
+        prepare: (SimulatedGPIOChip) -> Void = { _ in }
+    ) throws {
         chip = SimulatedGPIOChip(
             name: "gpiochip0",
             label: "floorlink-sim",
@@ -47,7 +51,7 @@ private struct Rig {
         )
         let bank = LockerBank(
             configuration: lockerConfiguration(doors: ["A1", "A2"]),
-            io: io,
+            io: SlowEnergiseDoorIO(inner: io, clock: clock, delay: energiseDelay),
             clock: clock,
             events: sink
         )
@@ -59,11 +63,12 @@ private struct Rig {
     /// an edge driven afterwards is an edge and not the starting level.
     static func running(
         sensorActiveLow: Bool = false,
+        energiseDelay: Duration = .zero,
         prepare: (SimulatedGPIOChip) -> Void = { _ in }
     )
         async throws -> Rig
     {
-        let rig = try Rig(sensorActiveLow: sensorActiveLow, prepare: prepare)
+        let rig = try Rig(sensorActiveLow: sensorActiveLow, energiseDelay: energiseDelay, prepare: prepare)
         _ = try await rig.bank.status()
         return rig
     }
@@ -107,6 +112,21 @@ struct LockerBankTests {
         #expect(rig.lockChanges(Rig.a1Lock).map(\.ms) == [1000, 1500])
         #expect(rig.lockChanges(Rig.a1Lock).map(\.high) == [true, false])
         #expect(rig.lockChanges(Rig.a2Lock).isEmpty)
+        await rig.stop()
+    }
+
+    @Test("a lock write that takes 20 ms still energises the lock for the full pulseMs, timed from the write")
+    func slowWriteKeepsFullPulse() async throws {
+        let rig = try await Rig.running(energiseDelay: .milliseconds(20))
+        rig.clock.advance(by: .milliseconds(1000))
+        try await rig.bank.open(door: "A1", reason: .deposit)
+        #expect(await rig.sink.next().type == .lockerUnlocked)
+        // `status` catches up with every deadline passed by the clock's time, so no sleeper needs waiting for.
+        rig.clock.advance(by: .milliseconds(499))
+        #expect(try await rig.bank.status()[0].energised, "released before pulseMs had run from the write")
+        rig.clock.advance(by: .milliseconds(1))
+        #expect(try await rig.bank.status()[0].locked)
+        #expect(rig.lockChanges(Rig.a1Lock).map(\.ms) == [1020, 1520])
         await rig.stop()
     }
 
@@ -204,7 +224,7 @@ struct LockerBankTests {
         await #expect(throws: LockerError.doorAlreadyAssigned(door: "A1", order: "ORD-1")) {
             try await rig.bank.assign(door: "A1", order: "ORD-2", pickupCode: "5555")
         }
-        await #expect(throws: LockerError.codeTooShort(minimum: 4)) {
+        await #expect(throws: LockerError.codeTooShort(minimum: 6)) {
             try await rig.bank.assign(door: "A2", order: "ORD-2", pickupCode: "12")
         }
         await #expect(throws: LockerError.wrongCode(attempts: 1)) {
@@ -298,9 +318,28 @@ struct LockerBankTests {
     }
 }
 
+/// Door I/O whose energising writes are slow: the clock moves on by `delay` before the line is driven, as when
+/// the kernel or a lock board takes that long to act on the write.
+private struct SlowEnergiseDoorIO: DoorIO {
+    let inner: any DoorIO
+    let clock: ManualClock
+    let delay: Duration
+
+    func setLock(door: String, energised: Bool) throws(HALError) -> ClockInstant {
+        if energised && delay > .zero { clock.advance(by: delay) }
+        return try inner.setLock(door: door, energised: energised)
+    }
+
+    func currentLevels() throws(HALError) -> [DoorSignal] { try inner.currentLevels() }
+
+    func start(deliver: @escaping @Sendable (DoorSignal) -> Void) throws(HALError) { try inner.start(deliver: deliver) }
+
+    func close() { inner.close() }
+}
+
 /// Door I/O whose lock board is gone: every lock write fails, sensors read closed.
 private struct UnpluggedDoorIO: DoorIO {
-    func setLock(door: String, energised: Bool) throws(HALError) {
+    func setLock(door: String, energised: Bool) throws(HALError) -> ClockInstant {
         throw .disconnected(path: "/dev/ttyRS485-0")
     }
 

@@ -130,6 +130,25 @@ struct DaemonCommandTests {
         #expect(run.standardError == "Error: this site runs real hardware (not-simulated)\n")
     }
 
+    @Test("locker unlock-keypad sends the locker and keypad; a keypad that is not blocked exits 1")
+    func lockerUnlockKeypad() async throws {
+        let daemon = FakeDaemon(results: ["locker.unlock-keypad": ["unblocked": true]])
+        let run = try await Self.run(["locker", "unlock-keypad", "lockers-A", "locker-scanner"], daemon)
+        #expect(run.status == 0)
+        #expect(run.standardOutput == "Cleared keypad locker-scanner of lockers-A.\n")
+        #expect(
+            daemon.requests == [
+                #"{"id":1,"op":"locker.unlock-keypad","args":{"locker":"lockers-A","keypad":"locker-scanner"}}"#
+            ]
+        )
+        let refusing = FakeDaemon { _ in
+            .failure(ControlError(code: "keypad-not-blocked", message: "keypad locker-scanner is not blocked"))
+        }
+        let refused = try await Self.run(["locker", "unlock-keypad", "lockers-A", "locker-scanner"], refusing)
+        #expect(refused.status == 1)
+        #expect(refused.standardError == "Error: keypad locker-scanner is not blocked (keypad-not-blocked)\n")
+    }
+
     @Test("locker test exits 1 when a door fails")
     func lockerTest() async throws {
         let result: JSONValue = [

@@ -55,6 +55,7 @@ struct SiteConfigurationTests {
         }
         #expect(bank.doors[0].lock == PinReference(chip: .label("pinctrl-rp1"), offset: 17, name: "GPIO17"))
         #expect(bank.codeReader == "scanner-2")
+        #expect(bank.minimumCodeLength == 6 && bank.wrongCodeBudget == 20)
         #expect(ptl.slots[1].lights["red"] == PinReference(chip: .name("gpiochip0"), offset: 40, name: "gpiochip0:40"))
         #expect(ptl.slots[1].button.offset == 19, "PIN35 is an alias of GPIO19")
         #expect(site.mqtt?.keepAlive == .seconds(30))
@@ -87,6 +88,19 @@ struct SiteConfigurationTests {
         }
         #expect(first.quietGap == .milliseconds(100))
         #expect(second.quietGap == .zero)
+    }
+
+    @Test("minimumCodeLength can be raised and wrongCodeBudget set")
+    func lockerCodeSettings() throws {
+        let text = Self.valid.replacingOccurrences(
+            of: #""pulseMs": 500"#,
+            with: #""pulseMs": 500, "minimumCodeLength": 8, "wrongCodeBudget": 5"#
+        )
+        guard case .lockerBank(let bank) = try Self.parse(text).devices[3] else {
+            Issue.record("devices[3] is not the locker bank")
+            return
+        }
+        #expect(bank.minimumCodeLength == 8 && bank.wrongCodeBudget == 5)
     }
 
     @Test("the demo site in hal/sites loads")
@@ -159,6 +173,18 @@ struct SiteConfigurationTests {
             replace: #""pulseMs": 500"#,
             with: #""pulseMs": 5000"#,
             message: "site.json: devices[3].pulseMs: 5000 is longer than maxPulseMs 2000"
+        ),
+        BadCase(
+            name: "pickup codes shorter than 6",
+            replace: #""pulseMs": 500"#,
+            with: #""pulseMs": 500, "minimumCodeLength": 4"#,
+            message: "site.json: devices[3].minimumCodeLength: 4 is out of range, expected 6...64"
+        ),
+        BadCase(
+            name: "no wrong codes allowed at all",
+            replace: #""pulseMs": 500"#,
+            with: #""pulseMs": 500, "wrongCodeBudget": 0"#,
+            message: "site.json: devices[3].wrongCodeBudget: 0 is out of range, expected 1...10000"
         ),
         BadCase(
             name: "unknown hardware",

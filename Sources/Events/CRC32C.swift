@@ -1,4 +1,5 @@
-/// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), the checksum guarding every outbox record.
+/// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), the checksum guarding every outbox record and every
+/// locker bank's state file; it lives here, in the leaf module both import, because Devices must not import Outbox.
 public enum CRC32C {
     /// The 256-entry lookup table for byte-at-a-time computation.
     private static let table: [UInt32] = (0..<256).map { index in
