@@ -99,6 +99,9 @@ struct DemoSimulator: Sendable {
         }
     }
 
+    /// The demo's orders are `DEMO-<n>`: the only ones it ever releases.
+    static let demoOrderPrefix = "DEMO-"
+
     private func lockerRounds(_ input: SimulatedInput) async {
         let banks = configuration.devices.compactMap { device -> LockerBankSettings? in
             if case .lockerBank(let settings) = device { return settings }
@@ -109,7 +112,7 @@ struct DemoSimulator: Sendable {
             for settings in banks {
                 guard let bank = registry.lockerBank(settings.id), !settings.doors.isEmpty else { continue }
                 let door = settings.doors[round % settings.doors.count].id
-                let order = "ORD-\(10_000 + round)"
+                let order = Self.demoOrderPrefix + "\(10_000 + round)"
                 let code = String(100_000 + (round * 7919) % 900_000)
                 do throws(LockerError) {
                     try await bank.assign(door: door, order: order, pickupCode: code)
@@ -118,7 +121,10 @@ struct DemoSimulator: Sendable {
                 } catch {
                     logger.debug("demo locker round skipped", ["reason": error.code])
                     // Orders are stored: one left over from a demo stopped mid-round would hold its door for ever.
-                    if case .doorAlreadyAssigned = error { try? await bank.release(door: door) }
+                    // Only the demo's own orders are released; any other order is a real one and is left alone.
+                    if case .doorAlreadyAssigned(_, let current) = error, current.hasPrefix(Self.demoOrderPrefix) {
+                        try? await bank.release(door: door)
+                    }
                     continue
                 }
                 guard await pause(.milliseconds(700)) else { return }

@@ -79,11 +79,16 @@ struct LockerStateDaemonTests {
         let daemon = try Floorlinkd(config: config, socket: socket, scratch: scratch)
         defer { daemon.stop() }
         try await daemon.waitUntilServing()
+        // The site's demo simulator assigns DEMO- orders to the doors in turn; what matters is that ORD-3 is back on
+        // A3 and that the simulator never releases it (it used to release any order in its way).
         let orders = { () async -> [String]? in
             guard let reply = try? await Self.request(socket, "locker.status", ["locker": "lockers-A"]),
                 case .array(let doors) = reply["result"]?["doors"] ?? .null
             else { return nil }
-            return doors.map { $0["order"]?.stringValue ?? "-" }
+            return doors.map { door in
+                let order = door["order"]?.stringValue ?? "-"
+                return order.hasPrefix("DEMO-") ? "-" : order
+            }
         }
         #expect(await eventually(within: .seconds(30)) { await orders() } == ["-", "-", "ORD-3"])
 
@@ -113,5 +118,40 @@ struct LockerStateDaemonTests {
 
         daemon.child.send(SIGTERM)
         #expect(await daemon.child.waitForExit(timeout: .seconds(30)) == 0)
+    }
+
+    @Test("the demo simulator never releases an order it did not make")
+    func simulatorLeavesRealOrders() async throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        try Self.storeState(scratch)
+        let socket = scratch.path("control.sock")
+        let config = try scratch.write("site.json", json: Self.site(scratch, doors: ["A3"]))
+        let daemon = try Floorlinkd(
+            config: config,
+            socket: socket,
+            scratch: scratch,
+            arguments: ["--log-level", "debug"]
+        )
+        defer { daemon.stop() }
+        try await daemon.waitUntilServing()
+        // The simulator's first locker round (after 4 s) finds A3 taken by ORD-3.
+        let skipped = await eventually(within: .seconds(30)) { () -> Bool? in
+            daemon.standardError.contains("demo locker round skipped") ? true : nil
+        }
+        #expect(skipped == true, "\(daemon.standardError)")
+        let reply = try await Self.request(socket, "locker.status", ["locker": "lockers-A"])
+        guard case .array(let doors) = reply["result"]?["doors"] ?? .null else {
+            Issue.record("no doors in \(reply.jsonText)")
+            return
+        }
+        #expect(doors.map { $0["order"] } == ["ORD-3"], "\(reply.jsonText)")
+        daemon.child.send(SIGTERM)
+        #expect(await daemon.child.waitForExit(timeout: .seconds(30)) == 0)
+        #expect(
+            try LockerStateFile.storedOrders(directory: scratch.path("data") + "/lockers", locker: "lockers-A").map(
+                \.order
+            ) == ["ORD-3"]
+        )
     }
 }
