@@ -219,6 +219,8 @@ public final class SimulatedGPIOChip: GPIOChip {
 /// An input line of a `SimulatedGPIOChip`.
 final class SimulatedGPIOInputLine: GPIOInputLine {
     let offset: Int
+    /// The simulated chip applies no debounce: every driven edge is delivered.
+    let debounce: Duration? = nil
     private let chip: SimulatedGPIOChip
     private let requestID: UInt64
     private let queue: SignalQueue<GPIOEdgeEvent>?
