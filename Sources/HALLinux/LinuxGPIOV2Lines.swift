@@ -92,7 +92,17 @@ final class LinuxGPIOV2InputLine: GPIOInputLine {
     private func readEvents() throws(HALError) {
         let gpiod = chip.gpiod
         let outcome = state.withLock { state -> Result<Void, HALError> in
-            guard let request = state.request, let buffer = state.buffer else { return .success(()) }
+            guard let request = state.request else { return .success(()) }
+            guard let buffer = state.buffer else {
+                // No buffer to read into (gpiod_edge_event_buffer_new failed): fail rather than spin on a readable fd.
+                return .failure(
+                    .operationFailed(
+                        path: "\(chip.path) line \(offset)",
+                        operation: "gpiod_edge_event_buffer_new",
+                        errno: ENOMEM
+                    )
+                )
+            }
             let count = gpiod.line_request_read_edge_events(request, buffer, LinuxGPIOV2Chip.eventBufferSize)
             if count < 0 {
                 let code = errno
