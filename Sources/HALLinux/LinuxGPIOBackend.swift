@@ -8,7 +8,11 @@ public struct LinuxGPIOBackend: GPIOBackend {
 
     /// The libgpiod in use, or why none could be loaded.
     public var library: Result<LibGPIOD, HALError> {
-        Result { () throws(HALError) in try LibGPIOD.shared() }
+        do throws(HALError) {
+            return .success(try LibGPIOD.shared())
+        } catch {
+            return .failure(error)
+        }
     }
 
     /// Every `/dev/gpiochipN`, in number order; a chip that cannot be opened is reported as an error.
