@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 // Floorlink: the edge controller for barcode/RFID readers, smart lockers and pick-to-light.
-// No package dependencies: the toolchain and two system C libraries only.
+// No package dependencies: the toolchain and system C libraries only (libgpiod is loaded at run time).
 import PackageDescription
 
 let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
@@ -17,12 +17,10 @@ let package = Package(
         .library(name: "Devices", targets: ["Devices"]),
     ],
     targets: [
-        // System libraries: libgpiod 1.6 (v1 API) and libserialport 0.1.
-        .systemLibrary(
-            name: "CGPIOD",
-            pkgConfig: "libgpiod",
-            providers: [.apt(["libgpiod-dev"])]
-        ),
+        // libgpiod, declared here and loaded at run time (libgpiod.so.3, the v2 API, else libgpiod.so.2, the v1 API):
+        // nothing is linked, so one build runs on Debian 12 and 13. Tests/CGPIODCheck/run checks the declarations.
+        .systemLibrary(name: "CGPIOD"),
+        // libserialport 0.1.
         .systemLibrary(
             name: "CSerialPort",
             pkgConfig: "libserialport",

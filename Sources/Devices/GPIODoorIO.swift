@@ -35,7 +35,8 @@ public struct DoorWiring: Sendable {
 }
 
 /// Locker doors on plain GPIO lines: lock outputs held (locked) for the process's life, sensors with
-/// both-edge detection forwarded raw, with the kernel's timestamps, to the bank (which debounces them).
+/// both-edge detection forwarded with the kernel's timestamps to the bank: debounced by the kernel where the backend
+/// can (libgpiod 2.x, `kernelDebounced`), else raw, and the bank debounces them.
 public final class GPIODoorIO: DoorIO {
     private struct Input {
         var door: String
@@ -47,9 +48,19 @@ public final class GPIODoorIO: DoorIO {
     private let inputs: [Input]
     private let clock: any Clock
     private let readers = Locked<[Task<Void, Never>]>([])
+    /// Whether the kernel debounces every sensor and occupancy input (the `debounce` asked for, libgpiod 2.x): then
+    /// the bank needs no software debounce of its own.
+    public let kernelDebounced: Bool
 
     /// Requests every line of `wiring` at once (locks driven inactive first); releases what it got if one fails.
-    public init(wiring: [DoorWiring], clock: any Clock, consumer: String = "floorlink-locker") throws(HALError) {
+    /// `debounce` is asked of the kernel for the sensor and occupancy inputs.
+    public init(
+        wiring: [DoorWiring],
+        clock: any Clock,
+        consumer: String = "floorlink-locker",
+        debounce: Duration? = nil
+    ) throws(HALError) {
+        let debounce = debounce.flatMap { $0 > .zero ? $0 : nil }
         var locks: [String: any GPIOOutputLine] = [:]
         var inputs: [Input] = []
         do {
@@ -62,14 +73,22 @@ public final class GPIODoorIO: DoorIO {
                 let sensor = try door.sensor.chip.requestInput(
                     offset: door.sensor.offset,
                     consumer: consumer,
-                    configuration: GPIOInputConfiguration(activeLow: door.sensorActiveLow, edges: .both)
+                    configuration: GPIOInputConfiguration(
+                        activeLow: door.sensorActiveLow,
+                        edges: .both,
+                        debounce: debounce
+                    )
                 )
                 inputs.append(Input(door: door.door, kind: .sensor, line: sensor))
                 if let occupancy = door.occupancy {
                     let line = try occupancy.chip.requestInput(
                         offset: occupancy.offset,
                         consumer: consumer,
-                        configuration: GPIOInputConfiguration(activeLow: door.occupancyActiveLow, edges: .both)
+                        configuration: GPIOInputConfiguration(
+                            activeLow: door.occupancyActiveLow,
+                            edges: .both,
+                            debounce: debounce
+                        )
                     )
                     inputs.append(Input(door: door.door, kind: .occupancy, line: line))
                 }
@@ -82,6 +101,7 @@ public final class GPIODoorIO: DoorIO {
         self.locks = locks
         self.inputs = inputs
         self.clock = clock
+        kernelDebounced = !inputs.isEmpty && inputs.allSatisfy { $0.line.debounce != nil }
     }
 
     deinit {

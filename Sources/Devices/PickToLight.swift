@@ -202,10 +202,12 @@ public actor PickToLight {
                         configuration: GPIOOutputConfiguration(initialValue: false)
                     )
                 }
+                // Kernel debounce where the backend has it (libgpiod 2.x); the state debounces the rest in software.
                 let input = GPIOInputConfiguration(
                     bias: slot.buttonActiveLow ? .pullUp : .pullDown,
                     activeLow: slot.buttonActiveLow,
-                    edges: .both
+                    edges: .both,
+                    debounce: configuration.debounce > .zero ? configuration.debounce : nil
                 )
                 var pins: [(PickToLightButton, GPIOPin)] = [(.confirm, slot.button)]
                 if let shortage = slot.shortageButton {
@@ -214,7 +216,12 @@ public actor PickToLight {
                 for (button, pin) in pins {
                     let line = try pin.chip.requestInput(offset: pin.offset, consumer: consumer, configuration: input)
                     buttons.append(ButtonLine(slot: slot.id, button: button, line: line))
-                    state.resetButton(slot: slot.id, button: button, active: try line.read())
+                    state.resetButton(
+                        slot: slot.id,
+                        button: button,
+                        active: try line.read(),
+                        kernelDebounced: line.debounce != nil
+                    )
                 }
             }
         } catch {

@@ -199,9 +199,18 @@ public struct PickToLightState: Sendable {
 
     // MARK: Buttons and time
 
-    /// Sets a button's confirmed level without a press: at start-up, from the line's current level.
-    public mutating func resetButton(slot: String, button: PickToLightButton, active: Bool) {
-        buttons[ButtonKey(slot: slot, button: button)] = Debouncer(initial: active, interval: debounce)
+    /// Sets a button's confirmed level without a press: at start-up, from the line's current level. A button the
+    /// kernel debounces (`kernelDebounced`, libgpiod 2.x) counts each reported level at once, with no second wait.
+    public mutating func resetButton(
+        slot: String,
+        button: PickToLightButton,
+        active: Bool,
+        kernelDebounced: Bool = false
+    ) {
+        buttons[ButtonKey(slot: slot, button: button)] = Debouncer(
+            initial: active,
+            interval: kernelDebounced ? .zero : debounce
+        )
     }
 
     /// A raw button level seen at `time` (an edge's kernel timestamp); it counts once it has held for `debounce`,

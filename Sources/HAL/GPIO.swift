@@ -102,11 +102,21 @@ public struct GPIOInputConfiguration: Hashable, Sendable {
     /// When set, a low physical level reads as `true` (active).
     public var activeLow: Bool
     public var edges: GPIOEdgeDetection
+    /// Kernel debounce: an edge is reported only once the level has held this long (libgpiod 2.x
+    /// `debounce_period_us`; gpiolib emulates it where the chip cannot). A backend without it (libgpiod 1.6) requests
+    /// the line without; the line's `debounce` says which, so a driver debounces in software when it is nil.
+    public var debounce: Duration?
 
-    public init(bias: GPIOBias = .asIs, activeLow: Bool = false, edges: GPIOEdgeDetection = .none) {
+    public init(
+        bias: GPIOBias = .asIs,
+        activeLow: Bool = false,
+        edges: GPIOEdgeDetection = .none,
+        debounce: Duration? = nil
+    ) {
         self.bias = bias
         self.activeLow = activeLow
         self.edges = edges
+        self.debounce = debounce
     }
 }
 
@@ -136,11 +146,15 @@ public struct GPIOEdgeEvent: Hashable, Sendable {
     public var kind: Kind
     /// Monotonic timestamp (`CLOCK_MONOTONIC` on Linux).
     public var timestamp: ClockInstant
+    /// The line's edge count since it was requested, from 1 (libgpiod 2.x `line_seqno`; nil where the backend has
+    /// none, libgpiod 1.6): a gap between two events means the kernel's event buffer overflowed and edges were lost.
+    public var sequence: UInt64?
 
-    public init(offset: Int, kind: Kind, timestamp: ClockInstant) {
+    public init(offset: Int, kind: Kind, timestamp: ClockInstant, sequence: UInt64? = nil) {
         self.offset = offset
         self.kind = kind
         self.timestamp = timestamp
+        self.sequence = sequence
     }
 }
 
@@ -178,6 +192,9 @@ public protocol GPIOChip: AnyObject, Sendable {
 /// A requested input line. Released by `close()` or when the last reference goes.
 public protocol GPIOInputLine: AnyObject, Sendable {
     var offset: Int { get }
+    /// The debounce the backend applies to this line's edges (the requested one), or nil when it applies none and
+    /// the driver must debounce in software.
+    var debounce: Duration? { get }
     /// The current logical value.
     func read() throws(HALError) -> Bool
     /// The edges requested at request time, in kernel order. Ends when the line is closed.

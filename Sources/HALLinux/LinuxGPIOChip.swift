@@ -3,7 +3,7 @@ import Glibc
 import HAL
 import Locking
 
-/// An open gpiochip. libgpiod 1.6 objects are not thread-safe, so every call on the chip or its lines runs
+/// An open gpiochip through libgpiod 1.6 (the v1 API; `LinuxGPIOV2Chip` is 2.x). libgpiod 1.6 objects are not thread-safe, so every call on the chip or its lines runs
 /// under the chip's lock; lines keep the chip alive, and `gpiod_chip_close` in `deinit` releases them all.
 final class LinuxGPIOChip: GPIOChip {
     /// The `gpiod_chip *`, used only under `lock`.
@@ -15,16 +15,20 @@ final class LinuxGPIOChip: GPIOChip {
     let info: GPIOChipInfo
     let path: String
     let lock: Locked<Handle>
+    /// The libgpiod 1.6 functions (`LibGPIOD`).
+    nonisolated(unsafe) let gpiod: floorlink_gpiod1_api
+    // nonisolated(unsafe): immutable C function pointers into a library that is never unloaded.
     private let loop: IOLoop
 
     /// `gpiod_chip_open`, `_by_name`, `_by_label` or `_by_number`, by what the selector holds.
-    init(selector: GPIOChipSelector) throws(HALError) {
+    init(selector: GPIOChipSelector, gpiod: floorlink_gpiod1_api) throws(HALError) {
+        self.gpiod = gpiod
         let opened: OpaquePointer?
         switch selector {
-        case .path(let path): opened = gpiod_chip_open(path)
-        case .name(let name): opened = gpiod_chip_open_by_name(name)
-        case .label(let label): opened = gpiod_chip_open_by_label(label)
-        case .number(let number): opened = gpiod_chip_open_by_number(UInt32(clamping: number))
+        case .path(let path): opened = gpiod.chip_open(path)
+        case .name(let name): opened = gpiod.chip_open_by_name(name)
+        case .label(let label): opened = gpiod.chip_open_by_label(label)
+        case .number(let number): opened = gpiod.chip_open_by_number(UInt32(clamping: number))
         }
         guard let opened else {
             let code = errno
@@ -36,24 +40,24 @@ final class LinuxGPIOChip: GPIOChip {
             }
             throw SystemCall.error("gpiod_chip_open", path: selector.description, errno: code, group: "gpio")
         }
-        let name = gpiod_chip_name(opened).map { String(cString: $0) } ?? selector.description
+        let name = gpiod.chip_name(opened).map { String(cString: $0) } ?? selector.description
         info = GPIOChipInfo(
             name: name,
-            label: gpiod_chip_label(opened).map { String(cString: $0) } ?? "",
-            lineCount: Int(gpiod_chip_num_lines(opened))
+            label: gpiod.chip_label(opened).map { String(cString: $0) } ?? "",
+            lineCount: Int(gpiod.chip_num_lines(opened))
         )
         path = "/dev/\(name)"
         lock = Locked(Handle(pointer: opened))
         do throws(HALError) {
             loop = try IOLoop.shared()
         } catch {
-            gpiod_chip_close(opened)
+            gpiod.chip_close(opened)
             throw error
         }
     }
 
     deinit {
-        lock.withLock { gpiod_chip_close($0.pointer) }
+        lock.withLock { gpiod.chip_close($0.pointer) }
     }
 
     func lines() throws(HALError) -> [GPIOLineInfo] {
@@ -68,18 +72,18 @@ final class LinuxGPIOChip: GPIOChip {
     func lineInfo(offset: Int) throws(HALError) -> GPIOLineInfo {
         let result = lock.withLock { handle -> Result<GPIOLineInfo, HALError> in
             guard let line = line(offset, in: handle) else { return .failure(lineNotFound(offset)) }
-            if gpiod_line_update(line) != 0 {
+            if gpiod.line_update(line) != 0 {
                 return .failure(SystemCall.error("gpiod_line_update", path: path, errno: errno, group: "gpio"))
             }
             return .success(
                 GPIOLineInfo(
                     offset: offset,
-                    name: gpiod_line_name(line).map { String(cString: $0) },
-                    consumer: gpiod_line_consumer(line).map { String(cString: $0) },
-                    direction: gpiod_line_direction(line) == Int32(GPIOD_LINE_DIRECTION_OUTPUT)
+                    name: gpiod.line_name(line).map { String(cString: $0) },
+                    consumer: gpiod.line_consumer(line).map { String(cString: $0) },
+                    direction: gpiod.line_direction(line) == Int32(FLOORLINK_GPIOD1_LINE_DIRECTION_OUTPUT)
                         ? .output : .input,
-                    activeLow: gpiod_line_active_state(line) == Int32(GPIOD_LINE_ACTIVE_STATE_LOW),
-                    used: gpiod_line_is_used(line)
+                    activeLow: gpiod.line_active_state(line) == Int32(FLOORLINK_GPIOD1_LINE_ACTIVE_STATE_LOW),
+                    used: gpiod.line_is_used(line)
                 )
             )
         }
@@ -88,8 +92,8 @@ final class LinuxGPIOChip: GPIOChip {
 
     func offset(ofLineNamed name: String) throws(HALError) -> Int? {
         lock.withLock { handle in
-            guard let line = gpiod_chip_find_line(handle.pointer, name) else { return nil }
-            return Int(gpiod_line_offset(line))
+            guard let line = gpiod.chip_find_line(handle.pointer, name) else { return nil }
+            return Int(gpiod.line_offset(line))
         }
     }
 
@@ -102,17 +106,17 @@ final class LinuxGPIOChip: GPIOChip {
     {
         let type: UInt32
         switch configuration.edges {
-        case .none: type = UInt32(GPIOD_LINE_REQUEST_DIRECTION_INPUT)
-        case .rising: type = UInt32(GPIOD_LINE_REQUEST_EVENT_RISING_EDGE)
-        case .falling: type = UInt32(GPIOD_LINE_REQUEST_EVENT_FALLING_EDGE)
-        case .both: type = UInt32(GPIOD_LINE_REQUEST_EVENT_BOTH_EDGES)
+        case .none: type = UInt32(FLOORLINK_GPIOD1_LINE_REQUEST_DIRECTION_INPUT)
+        case .rising: type = UInt32(FLOORLINK_GPIOD1_LINE_REQUEST_EVENT_RISING_EDGE)
+        case .falling: type = UInt32(FLOORLINK_GPIOD1_LINE_REQUEST_EVENT_FALLING_EDGE)
+        case .both: type = UInt32(FLOORLINK_GPIOD1_LINE_REQUEST_EVENT_BOTH_EDGES)
         }
-        var flags: UInt32 = configuration.activeLow ? UInt32(GPIOD_LINE_REQUEST_FLAG_ACTIVE_LOW) : 0
+        var flags: UInt32 = configuration.activeLow ? UInt32(FLOORLINK_GPIOD1_LINE_REQUEST_FLAG_ACTIVE_LOW) : 0
         switch configuration.bias {
         case .asIs: break
-        case .disabled: flags |= UInt32(GPIOD_LINE_REQUEST_FLAG_BIAS_DISABLE)
-        case .pullUp: flags |= UInt32(GPIOD_LINE_REQUEST_FLAG_BIAS_PULL_UP)
-        case .pullDown: flags |= UInt32(GPIOD_LINE_REQUEST_FLAG_BIAS_PULL_DOWN)
+        case .disabled: flags |= UInt32(FLOORLINK_GPIOD1_LINE_REQUEST_FLAG_BIAS_DISABLE)
+        case .pullUp: flags |= UInt32(FLOORLINK_GPIOD1_LINE_REQUEST_FLAG_BIAS_PULL_UP)
+        case .pullDown: flags |= UInt32(FLOORLINK_GPIOD1_LINE_REQUEST_FLAG_BIAS_PULL_DOWN)
         }
         let (line, fd) = try request(offset: offset, consumer: consumer, type: type, flags: flags, initial: 0)
         return LinuxGPIOInputLine(
@@ -131,11 +135,11 @@ final class LinuxGPIOChip: GPIOChip {
     )
         throws(HALError) -> any GPIOOutputLine
     {
-        let flags: UInt32 = configuration.activeLow ? UInt32(GPIOD_LINE_REQUEST_FLAG_ACTIVE_LOW) : 0
+        let flags: UInt32 = configuration.activeLow ? UInt32(FLOORLINK_GPIOD1_LINE_REQUEST_FLAG_ACTIVE_LOW) : 0
         let (line, _) = try request(
             offset: offset,
             consumer: consumer,
-            type: UInt32(GPIOD_LINE_REQUEST_DIRECTION_OUTPUT),
+            type: UInt32(FLOORLINK_GPIOD1_LINE_REQUEST_DIRECTION_OUTPUT),
             flags: flags,
             initial: configuration.initialValue ? 1 : 0
         )
@@ -156,20 +160,21 @@ final class LinuxGPIOChip: GPIOChip {
             guard let line = line(offset, in: handle) else { return .failure(lineNotFound(offset)) }
             let status = consumer.withCString { name -> Int32 in
                 var config = gpiod_line_request_config(consumer: name, request_type: Int32(type), flags: Int32(flags))
-                return gpiod_line_request(line, &config, initial)
+                return gpiod.line_request(line, &config, initial)
             }
             if status != 0 {
                 let code = errno
                 if code == EBUSY {
-                    _ = gpiod_line_update(line)
-                    let holder = gpiod_line_consumer(line).map { String(cString: $0) }
+                    _ = gpiod.line_update(line)
+                    let holder = gpiod.line_consumer(line).map { String(cString: $0) }
                     return .failure(.busy(path: "\(path) line \(offset)", holder: holder))
                 }
                 return .failure(
                     SystemCall.error("gpiod_line_request", path: "\(path) line \(offset)", errno: code, group: "gpio")
                 )
             }
-            let fd = type >= UInt32(GPIOD_LINE_REQUEST_EVENT_FALLING_EDGE) ? gpiod_line_event_get_fd(line) : -1
+            let fd =
+                type >= UInt32(FLOORLINK_GPIOD1_LINE_REQUEST_EVENT_FALLING_EDGE) ? gpiod.line_event_get_fd(line) : -1
             return .success((LinuxGPIOLine(pointer: line), fd))
         }
         return try result.get()
@@ -177,7 +182,7 @@ final class LinuxGPIOChip: GPIOChip {
 
     private func line(_ offset: Int, in handle: Handle) -> OpaquePointer? {
         guard offset >= 0, offset < info.lineCount else { return nil }
-        return gpiod_chip_get_line(handle.pointer, UInt32(offset))
+        return gpiod.chip_get_line(handle.pointer, UInt32(offset))
     }
 
     private func lineNotFound(_ offset: Int) -> HALError {

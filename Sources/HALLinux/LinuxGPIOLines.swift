@@ -6,6 +6,8 @@ import Locking
 /// A requested input line; edges are read from its event descriptor once the `IOLoop` says it is readable.
 final class LinuxGPIOInputLine: GPIOInputLine {
     let offset: Int
+    /// libgpiod 1.6 has no kernel debounce: drivers debounce in software.
+    let debounce: Duration? = nil
     private let chip: LinuxGPIOChip
     private let line: LinuxGPIOLine
     private let eventFD: Int32?
@@ -26,7 +28,7 @@ final class LinuxGPIOInputLine: GPIOInputLine {
     func read() throws(HALError) -> Bool {
         let released = state.withLock { $0.released }
         if released { throw .closed(path: "\(chip.path) line \(offset)") }
-        let value = chip.lock.withLock { _ in gpiod_line_get_value(line.pointer) }
+        let value = chip.lock.withLock { _ in chip.gpiod.line_get_value(line.pointer) }
         if value < 0 {
             throw SystemCall.error(
                 "gpiod_line_get_value",
@@ -69,7 +71,7 @@ final class LinuxGPIOInputLine: GPIOInputLine {
         let count = state.withLock { state -> Int32 in
             if state.released { return 0 }
             return events.withUnsafeMutableBufferPointer { buffer in
-                gpiod_line_event_read_fd_multiple(fd, buffer.baseAddress, UInt32(buffer.count))
+                chip.gpiod.line_event_read_fd_multiple(fd, buffer.baseAddress, UInt32(buffer.count))
             }
         }
         if count < 0 {
@@ -84,7 +86,7 @@ final class LinuxGPIOInputLine: GPIOInputLine {
         let edges = events.prefix(Int(count)).map { event in
             GPIOEdgeEvent(
                 offset: offset,
-                kind: event.event_type == Int32(GPIOD_LINE_EVENT_RISING_EDGE) ? .rising : .falling,
+                kind: event.event_type == Int32(FLOORLINK_GPIOD1_LINE_EVENT_RISING_EDGE) ? .rising : .falling,
                 timestamp: ClockInstant(sinceOrigin: .seconds(event.ts.tv_sec) + .nanoseconds(event.ts.tv_nsec))
             )
         }
@@ -99,7 +101,7 @@ final class LinuxGPIOInputLine: GPIOInputLine {
         }
         guard !wasReleased else { return }
         if let eventFD { loop.forget(eventFD) }
-        chip.lock.withLock { _ in gpiod_line_release(line.pointer) }
+        chip.lock.withLock { _ in chip.gpiod.line_release(line.pointer) }
     }
 }
 
@@ -121,7 +123,7 @@ final class LinuxGPIOOutputLine: GPIOOutputLine {
     /// `gpiod_line_set_value` of the logical value.
     func write(_ value: Bool) throws(HALError) {
         if released.withLock({ $0 }) { throw .closed(path: "\(chip.path) line \(offset)") }
-        let status = chip.lock.withLock { _ in gpiod_line_set_value(line.pointer, value ? 1 : 0) }
+        let status = chip.lock.withLock { _ in chip.gpiod.line_set_value(line.pointer, value ? 1 : 0) }
         if status != 0 {
             throw SystemCall.error(
                 "gpiod_line_set_value",
@@ -135,7 +137,7 @@ final class LinuxGPIOOutputLine: GPIOOutputLine {
     /// `gpiod_line_get_value` of the driven line.
     func read() throws(HALError) -> Bool {
         if released.withLock({ $0 }) { throw .closed(path: "\(chip.path) line \(offset)") }
-        let value = chip.lock.withLock { _ in gpiod_line_get_value(line.pointer) }
+        let value = chip.lock.withLock { _ in chip.gpiod.line_get_value(line.pointer) }
         if value < 0 {
             throw SystemCall.error(
                 "gpiod_line_get_value",
@@ -153,6 +155,6 @@ final class LinuxGPIOOutputLine: GPIOOutputLine {
             return released
         }
         guard !wasReleased else { return }
-        chip.lock.withLock { _ in gpiod_line_release(line.pointer) }
+        chip.lock.withLock { _ in chip.gpiod.line_release(line.pointer) }
     }
 }

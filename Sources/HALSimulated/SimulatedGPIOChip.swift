@@ -2,7 +2,8 @@ import HAL
 import Locking
 
 /// A GPIO chip in memory: a test (or the demo simulator) drives its inputs with `drive(_:high:)` and observes
-/// what the code under test put on its outputs in `outputHistory`.
+/// what the code under test put on its outputs in `outputHistory`. Made with `kernelDebounce`, it debounces inputs
+/// requested with a `debounce` period as the kernel does under libgpiod 2.x; without, it is libgpiod 1.6 (none).
 public final class SimulatedGPIOChip: GPIOChip {
     /// One change of an output's physical level.
     public struct OutputChange: Hashable, Sendable, CustomStringConvertible {
@@ -27,6 +28,12 @@ public final class SimulatedGPIOChip: GPIOChip {
         var activeLow: Bool
         var edges: GPIOEdgeDetection
         var queue: SignalQueue<GPIOEdgeEvent>?
+        /// The kernel debounce period applied to this input, if any.
+        var debounce: Duration? = nil
+        /// The logical level last reported (debounced inputs only).
+        var reportedActive = false
+        /// Counts drives of a debounced input: a settle timer applies only if no drive came after it was set.
+        var generation: UInt64 = 0
     }
 
     private struct State {
@@ -36,19 +43,34 @@ public final class SimulatedGPIOChip: GPIOChip {
     }
 
     public let info: GPIOChipInfo
+    /// Whether inputs requested with a `debounce` period are debounced here, as libgpiod 2.x's kernel does.
+    public let kernelDebounce: Bool
     private let clock: any Clock
     private let state: Locked<State>
 
     /// Makes a chip whose lines carry `lineNames` (nil for an unnamed line); all inputs start low.
-    public init(name: String, label: String, lineNames: [String?], clock: any Clock) {
+    public init(name: String, label: String, lineNames: [String?], clock: any Clock, kernelDebounce: Bool = false) {
         info = GPIOChipInfo(name: name, label: label, lineCount: lineNames.count)
+        self.kernelDebounce = kernelDebounce
         self.clock = clock
         state = Locked(State(lines: lineNames.map { Line(name: $0) }))
     }
 
     /// Makes a chip of `lineCount` unnamed lines.
-    public convenience init(name: String, label: String, lineCount: Int, clock: any Clock) {
-        self.init(name: name, label: label, lineNames: Array(repeating: nil, count: lineCount), clock: clock)
+    public convenience init(
+        name: String,
+        label: String,
+        lineCount: Int,
+        clock: any Clock,
+        kernelDebounce: Bool = false
+    ) {
+        self.init(
+            name: name,
+            label: label,
+            lineNames: Array(repeating: nil, count: lineCount),
+            clock: clock,
+            kernelDebounce: kernelDebounce
+        )
     }
 
     public func lines() throws(HALError) -> [GPIOLineInfo] {
@@ -78,6 +100,7 @@ public final class SimulatedGPIOChip: GPIOChip {
         throws(HALError) -> any GPIOInputLine
     {
         let queue = configuration.edges == .none ? nil : SignalQueue<GPIOEdgeEvent>()
+        let debounce = kernelDebounce ? configuration.debounce.flatMap { $0 > .zero ? $0 : nil } : nil
         let id = try claim(
             offset: offset,
             request: Request(
@@ -86,10 +109,11 @@ public final class SimulatedGPIOChip: GPIOChip {
                 direction: .input,
                 activeLow: configuration.activeLow,
                 edges: configuration.edges,
-                queue: queue
+                queue: queue,
+                debounce: debounce
             )
         )
-        return SimulatedGPIOInputLine(chip: self, offset: offset, requestID: id, queue: queue)
+        return SimulatedGPIOInputLine(chip: self, offset: offset, requestID: id, queue: queue, debounce: debounce)
     }
 
     public func requestOutput(
@@ -118,26 +142,70 @@ public final class SimulatedGPIOChip: GPIOChip {
     // MARK: The test's side
 
     /// Sets the physical level of line `offset`, as a pull resistor or a switch would; a requested input with
-    /// edge detection sees an edge event stamped with the clock's time.
+    /// edge detection sees an edge event stamped with the clock's time. A debounced input (`kernelDebounce`) sees
+    /// it only once the level has held for the debounce period, stamped then, as the kernel reports it.
     public func drive(_ offset: Int, high: Bool) {
-        let (event, queue) = state.withLock { state -> (GPIOEdgeEvent?, SignalQueue<GPIOEdgeEvent>?) in
+        let now = clock.now
+        enum Outcome {
+            case none
+            case edge(GPIOEdgeEvent, SignalQueue<GPIOEdgeEvent>)
+            case settle(requestID: UInt64, generation: UInt64, at: ClockInstant)
+        }
+        let outcome = state.withLock { state -> Outcome in
             guard state.lines.indices.contains(offset), state.lines[offset].physicalHigh != high else {
-                return (nil, nil)
+                return .none
             }
             state.lines[offset].physicalHigh = high
-            guard let request = state.lines[offset].request, request.direction == .input,
-                let queue = request.queue
-            else { return (nil, nil) }
-            let active = high != request.activeLow
-            let kind: GPIOEdgeEvent.Kind = active ? .rising : .falling
-            switch (request.edges, kind) {
-            case (.both, _), (.rising, .rising), (.falling, .falling):
-                return (GPIOEdgeEvent(offset: offset, kind: kind, timestamp: clock.now), queue)
-            default:
-                return (nil, nil)
+            guard var request = state.lines[offset].request, request.direction == .input else { return .none }
+            if let debounce = request.debounce {
+                request.generation += 1
+                state.lines[offset].request = request
+                return .settle(requestID: request.id, generation: request.generation, at: now + debounce)
+            }
+            guard let queue = request.queue,
+                let event = Self.edge(offset, request, active: high != request.activeLow, at: now)
+            else { return .none }
+            return .edge(event, queue)
+        }
+        switch outcome {
+        case .none: break
+        case .edge(let event, let queue): queue.push(event)
+        case .settle(let requestID, let generation, let deadline):
+            let clock = clock
+            Task { [weak self] in
+                try? await clock.sleep(until: deadline)
+                self?.settle(offset: offset, requestID: requestID, generation: generation, at: deadline)
             }
         }
-        if let event, let queue { queue.push(event) }
+    }
+
+    /// The edge a change to `active` makes on `request`'s line, if its edge detection wants it.
+    private static func edge(_ offset: Int, _ request: Request, active: Bool, at time: ClockInstant) -> GPIOEdgeEvent? {
+        let kind: GPIOEdgeEvent.Kind = active ? .rising : .falling
+        switch (request.edges, kind) {
+        case (.both, _), (.rising, .rising), (.falling, .falling):
+            return GPIOEdgeEvent(offset: offset, kind: kind, timestamp: time)
+        default:
+            return nil
+        }
+    }
+
+    /// A debounce timer ran out: if no drive came since it was set and the level differs from the one last reported,
+    /// the level counts and an edge is reported, stamped at `time`.
+    private func settle(offset: Int, requestID: UInt64, generation: UInt64, at time: ClockInstant) {
+        let pushed = state.withLock { state -> (GPIOEdgeEvent, SignalQueue<GPIOEdgeEvent>)? in
+            guard var request = state.lines[offset].request, request.id == requestID, request.generation == generation
+            else { return nil }
+            let active = state.lines[offset].physicalHigh != request.activeLow
+            guard active != request.reportedActive else { return nil }
+            request.reportedActive = active
+            state.lines[offset].request = request
+            guard let queue = request.queue, let event = Self.edge(offset, request, active: active, at: time) else {
+                return nil
+            }
+            return (event, queue)
+        }
+        if let (event, queue) = pushed { queue.push(event) }
     }
 
     /// Sets the physical level of the line named `name`; returns false when no line has that name.
@@ -174,6 +242,7 @@ public final class SimulatedGPIOChip: GPIOChip {
             state.nextRequestID += 1
             var request = request
             request.id = state.nextRequestID
+            request.reportedActive = state.lines[offset].physicalHigh != request.activeLow
             state.lines[offset].request = request
             return .success(request.id)
         }
@@ -194,6 +263,7 @@ public final class SimulatedGPIOChip: GPIOChip {
             guard let request = state.lines[offset].request, request.id == requestID else {
                 return .failure(.closed(path: "/dev/\(info.name) line \(offset)"))
             }
+            if request.debounce != nil { return .success(request.reportedActive) }
             return .success(state.lines[offset].physicalHigh != request.activeLow)
         }
         return try result.get()
@@ -219,15 +289,24 @@ public final class SimulatedGPIOChip: GPIOChip {
 /// An input line of a `SimulatedGPIOChip`.
 final class SimulatedGPIOInputLine: GPIOInputLine {
     let offset: Int
+    /// The debounce the chip applies (only with `kernelDebounce`).
+    let debounce: Duration?
     private let chip: SimulatedGPIOChip
     private let requestID: UInt64
     private let queue: SignalQueue<GPIOEdgeEvent>?
 
-    init(chip: SimulatedGPIOChip, offset: Int, requestID: UInt64, queue: SignalQueue<GPIOEdgeEvent>?) {
+    init(
+        chip: SimulatedGPIOChip,
+        offset: Int,
+        requestID: UInt64,
+        queue: SignalQueue<GPIOEdgeEvent>?,
+        debounce: Duration?
+    ) {
         self.chip = chip
         self.offset = offset
         self.requestID = requestID
         self.queue = queue
+        self.debounce = debounce
     }
 
     deinit { chip.release(offset: offset, requestID: requestID) }

@@ -103,7 +103,12 @@ struct DeviceFactory: Sendable {
                         occupancyActiveLow: door.occupancyActiveLow
                     )
                 }
-                let io = try GPIODoorIO(wiring: wiring, clock: clock, consumer: "floorlink:\(settings.id)")
+                let io = try GPIODoorIO(
+                    wiring: wiring,
+                    clock: clock,
+                    consumer: "floorlink:\(settings.id)",
+                    debounce: settings.debounce
+                )
                 let bank = LockerBank(
                     configuration: LockerBankConfiguration(
                         id: settings.id,
@@ -112,7 +117,8 @@ struct DeviceFactory: Sendable {
                         maxPulse: settings.maxPulse,
                         maxConcurrentUnlocks: settings.maxConcurrentUnlocks,
                         leftOpenAfter: settings.leftOpenAfter,
-                        debounce: settings.debounce,
+                        // The kernel debounces the sensors on libgpiod 2.x: a second, software wait would only delay.
+                        debounce: io.kernelDebounced ? .zero : settings.debounce,
                         minimumCodeLength: settings.minimumCodeLength,
                         wrongCodeBudget: settings.wrongCodeBudget
                     ),

@@ -1,5 +1,6 @@
 import Devices
 import Events
+import HALLinux
 import HALSimulated
 import Outbox
 import Uplink
@@ -74,11 +75,21 @@ struct SiteControl: ControlHandler {
             "controller": .string(site.configuration.controller),
             "version": .string(FloorlinkVersion.current),
             "hardware": .string(site.configuration.hardware.rawValue),
+            "gpio": .string(gpioLibrary),
             "uptimeS": .int((EventTime.now().millisecondsSinceEpoch - site.started.millisecondsSinceEpoch) / 1000),
             "devices": .array(devices),
             "outbox": outbox,
             "uplinks": .array(uplinks),
         ]
+    }
+
+    /// The libgpiod in use (`libgpiod 2.2.1 (v2 API)`), or why there is none; `simulated` on simulated hardware.
+    private var gpioLibrary: String {
+        guard site.configuration.hardware != .simulated else { return "simulated" }
+        switch LinuxGPIOBackend().library {
+        case .success(let library): return library.description
+        case .failure(let error): return "none: \(error)"
+        }
     }
 
     private func devices() async -> JSONValue {

@@ -28,6 +28,7 @@ enum DaemonCommands {
                 + "(floorlinkd \(result["version"].display)\(hardware))"
         )
         header.append("uptime", result["uptimeS"]?.number.map { Quantity.duration(seconds: $0) } ?? "-")
+        if let gpio = result["gpio"]?.stringValue { header.append("gpio", gpio) }
         var devices = TextTable("DEVICE", "KIND", "STATE", "DETAIL")
         for device in result["devices"]?.elements ?? [] {
             devices.append([device["id"].display, device["kind"].display, device["state"].display, detail(device)])

@@ -37,6 +37,7 @@ struct DoctorChecks: Sendable {
             findings.append(.pass("hardware", "simulated; serial ports and GPIO are not checked"))
         } else if let configuration {
             findings += await serialFindings(configuration, daemonRunning: daemonRunning)
+            findings.append(libgpiodFinding(configuration))
             findings += gpioFindings(configuration)
         }
         findings += permissionFindings(configuration)
@@ -128,6 +129,21 @@ struct DoctorChecks: Sendable {
     }
 
     // MARK: GPIO
+
+    /// Which libgpiod floorlinkd loads here and through which API; missing fails only when pins are configured.
+    private func libgpiodFinding(_ configuration: SiteConfiguration) -> DoctorFinding {
+        switch LinuxGPIOBackend().library {
+        case .success(let library):
+            let debounce = library.api == .v2 ? "kernel debounce" : "software debounce"
+            return .pass("libgpiod", "\(library) from \(library.path); \(debounce) for door sensors and buttons")
+        case .failure(let error):
+            let hint = "apt-get install libgpiod3 (Debian 13, Pi OS trixie) or libgpiod2 (Debian 12, Pi OS bookworm)"
+            if Self.pins(of: configuration).isEmpty {
+                return .warn("libgpiod", "not installed (no GPIO pins configured): \(error)", hint: hint)
+            }
+            return .fail("libgpiod", error.description, hint: hint)
+        }
+    }
 
     private func gpioFindings(_ configuration: SiteConfiguration) -> [DoctorFinding] {
         let pins = Self.pins(of: configuration)

@@ -27,9 +27,16 @@ private struct Bench {
     let driver: PickToLight
     let task: Task<Void, Never>
 
-    static func start() async -> Bench {
+    /// `kernelDebounce`: the chip debounces as libgpiod 2.x's kernel does (a Debian 13 board).
+    static func start(kernelDebounce: Bool = false) async -> Bench {
         let clock = ManualClock()
-        let chip = SimulatedGPIOChip(name: "gpiochip0", label: "pinctrl-rp1", lineCount: 28, clock: clock)
+        let chip = SimulatedGPIOChip(
+            name: "gpiochip0",
+            label: "pinctrl-rp1",
+            lineCount: 28,
+            clock: clock,
+            kernelDebounce: kernelDebounce
+        )
         for button in Line.buttons {
             chip.drive(button, high: true)  // released: the pull-up holds an active-low button high
         }
@@ -123,6 +130,28 @@ struct PickToLightTests {
         #expect(matches(await bench.events.next(), .ptlConfirmed, ptl("S1", "pick-7781", "green")))
         #expect(levels(bench.history(Line.s1Lamp)) == ["0:on", "30:off"])
         #expect(await bench.driver.status().slots.map(\.lit) == [false, false, false])
+        await bench.stop()
+        #expect(await bench.events.pending.isEmpty)
+    }
+
+    @Test("with kernel debounce (libgpiod 2.x) a bouncing press counts once, as soon as the kernel reports it")
+    func kernelDebouncedPress() async throws {
+        let bench = await Bench.start(kernelDebounce: true)
+        try await bench.driver.light(slot: "S1", color: "green", task: "pick-7781")
+        #expect(matches(await bench.events.next(), .ptlLit, ptl("S1", "pick-7781", "green")))
+        for pressed in [true, false, true] {
+            bench.chip.drive(Line.s1Button, high: !pressed)
+            bench.clock.advance(by: .milliseconds(1))
+        }
+        // The last bounce was at 2 ms: the kernel reports the press at 32 ms, and that is when it counts.
+        bench.clock.advance(by: .milliseconds(29))
+        await bench.driver.waitUntilHandled(edges: 1)
+        let lamp = levels(bench.history(Line.s1Lamp))
+        #expect(lamp == ["0:on", "32:off"])
+        #expect(await bench.driver.status().edgesSeen == 1, "the bounces reached the driver")
+        if lamp.count == 2 {  // confirmed; otherwise waiting for the event would only hang
+            #expect(matches(await bench.events.next(), .ptlConfirmed, ptl("S1", "pick-7781", "green")))
+        }
         await bench.stop()
         #expect(await bench.events.pending.isEmpty)
     }

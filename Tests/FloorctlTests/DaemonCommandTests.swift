@@ -6,6 +6,7 @@ import Testing
 struct DaemonCommandTests {
     static let status: JSONValue = [
         "site": "ams-1", "controller": "dock-03", "version": "0.1.0", "hardware": "linux", "uptimeS": 11_525,
+        "gpio": "libgpiod 2.2.1 (v2 API)",
         "devices": [
             ["id": "scanner-1", "kind": "barcode-scanner", "state": "connected", "detail": "/dev/ttyUSB0 9600 8N1"],
             ["id": "rfid-1", "kind": "rfid-reader", "state": "faulted", "detail": "bad-checksum x3"],
@@ -24,6 +25,7 @@ struct DaemonCommandTests {
     static let statusText = """
         controller  ams-1/dock-03 (floorlinkd 0.1.0, hardware linux)
         uptime      3h 12m
+        gpio        libgpiod 2.2.1 (v2 API)
 
         DEVICE     KIND             STATE      DETAIL
         scanner-1  barcode-scanner  connected  /dev/ttyUSB0 9600 8N1

@@ -119,4 +119,18 @@ struct DecodeAndDoctorTests {
         let configLine = run.standardOutput.split(separator: "\n").first { $0.hasPrefix("FAIL  config") }
         #expect(configLine?.contains("devices[0].port: expected a string") == true, "\(run.standardOutput)")
     }
+
+    @Test("doctor on Linux hardware names the libgpiod in use and its API")
+    func doctorNamesLibgpiod() async throws {
+        let path = NSTemporaryDirectory() + "floorctl-gpiod-\(UUID().uuidString.prefix(8)).json"
+        let text = #"{"site":"x","controller":"y","hardware":"linux","devices":[]}"#
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let run = try await FloorctlProcess.run([
+            "doctor", "--config", path, "--socket", "/tmp/floorctl-test-nobody-listens.sock",
+        ])
+        let line = run.standardOutput.split(separator: "\n").first { $0.hasPrefix("PASS  libgpiod") }
+        let named = try #require(line, "\(run.standardOutput)")
+        #expect(named.contains(/libgpiod [12]\.[0-9.]+ \(v[12] API\) from \//), "\(named)")
+    }
 }

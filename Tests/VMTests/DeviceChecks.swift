@@ -50,15 +50,17 @@ enum DeviceChecks {
                     sensor: GPIOPin(chip: chip, offset: LockerLine.a2Door)
                 ),
             ],
-            clock: clock
+            clock: clock,
+            debounce: .milliseconds(20)
         )
+        say("  door sensors debounced by \(io.kernelDebounced ? "the kernel" : "the bank (software)")")
         let events = EventRecorder()
         let bank = LockerBank(
             configuration: LockerBankConfiguration(
                 id: "lockers-A",
                 doors: ["A1", "A2"],
                 pulse: pulse,
-                debounce: .milliseconds(20)
+                debounce: io.kernelDebounced ? .zero : .milliseconds(20)  // as DeviceFactory wires it
             ),
             io: io,
             clock: clock,

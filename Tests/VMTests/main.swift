@@ -11,7 +11,7 @@ if arguments.first == "hold", arguments.count == 3, let offset = Int(arguments[2
 }
 
 let groups: [(name: String, checks: () -> [Check])] = [
-    ("gpio", { GPIOChecks.all }),
+    ("gpio", { GPIOChecks.all + GPIOLibraryChecks.all }),
     ("devices", { DeviceChecks.all }),
     ("serial", { SerialChecks.all }),
 ]
