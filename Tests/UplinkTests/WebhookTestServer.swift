@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Locking
+import Uplink
 
 /// A real HTTP/1.1 server on 127.0.0.1 for webhook tests: POSIX sockets, one background `Thread` (not the
 /// cooperative pool) that accepts one connection at a time, reads the request line, headers and body
@@ -64,8 +65,9 @@ final class WebhookTestServer: Sendable {
         thread.start()
     }
 
-    var url: URL {
-        URL(string: "http://127.0.0.1:\(port)/floor-events") ?? URL(fileURLWithPath: "/")
+    var url: HTTPURL {
+        // A literal URL with a valid port: parsing cannot fail.
+        try! HTTPURL(parsing: "http://127.0.0.1:\(port)/floor-events")
     }
 
     var requests: [Request] { state.withLock { $0.requests } }
