@@ -89,10 +89,12 @@ public final class TLSStream: ByteStream {
 
     /// Sends close_notify if the socket takes it now, frees the SSL and closes the socket.
     public func close() {
-        let ssl = connection.withLock { ssl -> OpaquePointer? in
-            defer { ssl = nil }
-            if let ssl { _ = SSL_shutdown(ssl) }
-            return ssl
+        let ssl = Self.withoutSIGPIPE {
+            connection.withLock { ssl -> OpaquePointer? in
+                defer { ssl = nil }
+                if let ssl { _ = SSL_shutdown(ssl) }
+                return ssl
+            }
         }
         if let ssl { SSL_free(ssl) }
         transport.close()
@@ -113,18 +115,20 @@ public final class TLSStream: ByteStream {
         _ call: (OpaquePointer) -> Int32
     ) async throws(IOError) -> Int32 {
         while true {
-            let step = connection.withLock { ssl -> Step in
-                guard let ssl else { return .failed(.closed(target: peer)) }
-                ERR_clear_error()
-                errno = 0
-                let result = call(ssl)
-                if result > 0 { return .done(result) }
-                let code = SSL_get_error(ssl, result)
-                switch code {
-                case SSL_ERROR_WANT_READ: return .wait(.readable)
-                case SSL_ERROR_WANT_WRITE: return .wait(.writable)
-                case SSL_ERROR_ZERO_RETURN: return .done(0)
-                default: return .failed(failure(of: ssl, operation: operation, code: code))
+            let step = Self.withoutSIGPIPE {
+                connection.withLock { ssl -> Step in
+                    guard let ssl else { return .failed(.closed(target: peer)) }
+                    ERR_clear_error()
+                    errno = 0
+                    let result = call(ssl)
+                    if result > 0 { return .done(result) }
+                    let code = SSL_get_error(ssl, result)
+                    switch code {
+                    case SSL_ERROR_WANT_READ: return .wait(.readable)
+                    case SSL_ERROR_WANT_WRITE: return .wait(.writable)
+                    case SSL_ERROR_ZERO_RETURN: return .done(0)
+                    default: return .failed(failure(of: ssl, operation: operation, code: code))
+                    }
                 }
             }
             switch step {
@@ -159,6 +163,32 @@ public final class TLSStream: ByteStream {
         var buffer = [CChar](repeating: 0, count: 512)
         guard X509_NAME_oneline(name, &buffer, Int32(buffer.count)) != nil else { return nil }
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// Runs `body` (an OpenSSL call that may write to the socket) with SIGPIPE blocked on this thread: OpenSSL
+    /// writes with write(2), not send(MSG_NOSIGNAL), and a peer that closed its end would otherwise kill the
+    /// process. A SIGPIPE the call raised is consumed before the mask is restored; the call sees EPIPE instead.
+    static func withoutSIGPIPE<T>(_ body: () -> T) -> T {
+        var pipeSignal = sigset_t()
+        sigemptyset(&pipeSignal)
+        sigaddset(&pipeSignal, SIGPIPE)
+        var pending = sigset_t()
+        sigpending(&pending)
+        let alreadyPending = sigismember(&pending, SIGPIPE) == 1
+        var previous = sigset_t()
+        pthread_sigmask(SIG_BLOCK, &pipeSignal, &previous)
+        let result = body()
+        let code = errno
+        if !alreadyPending {
+            sigpending(&pending)
+            if sigismember(&pending, SIGPIPE) == 1 {
+                var immediately = timespec()
+                _ = sigtimedwait(&pipeSignal, nil, &immediately)
+            }
+        }
+        pthread_sigmask(SIG_SETMASK, &previous, nil)
+        errno = code
+        return result
     }
 
     /// True for a numeric IPv4 or IPv6 address (which has no SNI and is checked against IP SANs).
