@@ -70,7 +70,7 @@ public final class TCPStream: ByteStream {
                 if getsockopt(fd, SOL_SOCKET, SO_ERROR, &code, &length) != 0 { code = errno }
             case .timedOut:
                 SystemCall.closeQuietly(fd)
-                throw .timedOut(operation: "connect", target: "\(target) (\(address))", after: timeout)
+                throw .timedOut(operation: "connect", target: describe(target, address), after: timeout)
             case .cancelled, .closed:
                 SystemCall.closeQuietly(fd)
                 throw .cancelled(operation: "connect", target: target)
@@ -81,11 +81,17 @@ public final class TCPStream: ByteStream {
         }
         guard code == 0 else {
             SystemCall.closeQuietly(fd)
-            throw .failed(operation: "connect", target: "\(target) (\(address))", errno: code)
+            throw .failed(operation: "connect", target: describe(target, address), errno: code)
         }
         var yes: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &yes, socklen_t(MemoryLayout<Int32>.size))
         return fd
+    }
+
+    /// `host:port`, with the address tried when the host was a name (`hooks.example.com:443 (203.0.113.7:443)`).
+    private static func describe(_ target: String, _ address: SocketAddress) -> String {
+        let numeric = address.description
+        return numeric == target ? target : "\(target) (\(numeric))"
     }
 
     public func read(upTo maximum: Int, deadline: Duration?) async throws(IOError) -> [UInt8] {
