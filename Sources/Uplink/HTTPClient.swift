@@ -64,26 +64,24 @@ public actor HTTPClient {
                 maximumBodyBytes: configuration.maximumResponseBytes,
                 method: request.method
             )
+            let response: HTTPResponse
             do throws(HTTPError) {
-                let response = try await exchange(bytes, on: stream, parser: &parser)
-                if response.keepAlive, parser.leftover.isEmpty {
-                    idle = Connection(key: key, stream: stream)
-                } else {
-                    stream.close()
-                }
-                if (300..<400).contains(response.status), response.status != 304 {
-                    throw HTTPError.redirectRefused(
-                        status: response.status,
-                        location: response.headers.first("Location")
-                    )
-                }
-                return response
+                response = try await exchange(bytes, on: stream, parser: &parser)
             } catch {
                 stream.close()
                 // A kept-alive connection the server closed while idle fails before any answer: dial again.
                 if reused, parser.bytesReceived == 0, Self.isStale(error) { continue }
                 throw error
             }
+            if response.keepAlive, parser.leftover.isEmpty {
+                idle = Connection(key: key, stream: stream)
+            } else {
+                stream.close()
+            }
+            if (300..<400).contains(response.status), response.status != 304 {
+                throw .redirectRefused(status: response.status, location: response.headers.first("Location"))
+            }
+            return response
         }
     }
 

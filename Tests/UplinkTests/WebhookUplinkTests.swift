@@ -173,6 +173,29 @@ struct WebhookUplinkTests {
         #expect(lines.all.contains { $0.contains("HTTP 400") && $0.contains("next attempt in 60000 ms") })
     }
 
+    @Test("a redirect is not followed: the batch is held and status names where it pointed")
+    func redirectRefused() async throws {
+        let server = try WebhookTestServer(replies: [
+            .init(status: 301, headers: ["Location: https://elsewhere.example/floor-events"])
+        ])
+        let log = WebhookEventLog(events: WebhookFixtures.events(1...1))
+        let uplink = uplink(server, log)
+        let run = Task { await uplink.run() }
+        let deadline = ContinuousClock.now + .seconds(30)
+        while await uplink.status.failures < 1, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        let status = await uplink.status
+        run.cancel()
+        await run.value
+        await server.stop()
+        #expect(server.requests.count == 1)
+        #expect(status.state == .failing)
+        #expect(status.lastHTTPStatus == 301)
+        #expect(status.lastError?.contains("redirect to https://elsewhere.example/floor-events refused") == true)
+        #expect(try await log.cursor(for: "webhook") == 0)
+    }
+
     @Test("connection refused is retried until the server comes up")
     func serverDown() async throws {
         let probe = try WebhookTestServer()
