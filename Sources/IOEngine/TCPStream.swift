@@ -95,6 +95,7 @@ public final class TCPStream: ByteStream {
     }
 
     public func read(upTo maximum: Int, deadline: Duration?) async throws(IOError) -> [UInt8] {
+        let started = IOLoop.now
         var buffer = [UInt8](repeating: 0, count: max(1, maximum))
         while true {
             let (count, code) = try attempt { fd in
@@ -105,11 +106,12 @@ public final class TCPStream: ByteStream {
             guard code == EAGAIN || code == EWOULDBLOCK || code == EINTR else {
                 throw .failed(operation: "read from", target: peer, errno: code)
             }
-            try await wait(for: .readable, operation: "read from", deadline: deadline)
+            try await wait(for: .readable, operation: "read from", deadline: deadline, since: started)
         }
     }
 
     public func write(_ bytes: [UInt8], deadline: Duration?) async throws(IOError) {
+        let started = IOLoop.now
         var offset = 0
         while offset < bytes.count {
             let (count, code) = try attempt { fd in
@@ -125,7 +127,7 @@ public final class TCPStream: ByteStream {
             guard code == EAGAIN || code == EWOULDBLOCK || code == EINTR else {
                 throw .failed(operation: "write to", target: peer, errno: code)
             }
-            try await wait(for: .writable, operation: "write to", deadline: deadline)
+            try await wait(for: .writable, operation: "write to", deadline: deadline, since: started)
         }
     }
 
@@ -147,13 +149,18 @@ public final class TCPStream: ByteStream {
         return result
     }
 
-    /// Waits on the loop until the socket is ready for `interest`; a deadline, cancellation or close throws.
-    func wait(for interest: IOLoop.Interest, operation: String, deadline: Duration?) async throws(IOError) {
-        let started = IOLoop.now
+    /// Waits on the loop until the socket is ready for `interest`; a deadline, cancellation or close throws. A
+    /// timeout reports how long `operation` ran since `started`.
+    func wait(
+        for interest: IOLoop.Interest,
+        operation: String,
+        deadline: Duration?,
+        since started: Duration
+    ) async throws(IOError) {
         switch await loop.wait(for: interest, on: fd, deadline: deadline) {
         case .ready: return
         case .timedOut:
-            throw .timedOut(operation: operation, target: peer, after: (deadline ?? started) - started)
+            throw .timedOut(operation: operation, target: peer, after: IOLoop.now - started)
         case .cancelled: throw .cancelled(operation: operation, target: peer)
         case .closed: throw .closed(target: peer)
         case .failed(let error):

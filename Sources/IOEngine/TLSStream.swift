@@ -114,6 +114,7 @@ public final class TLSStream: ByteStream {
         deadline: Duration?,
         _ call: (OpaquePointer) -> Int32
     ) async throws(IOError) -> Int32 {
+        let started = IOLoop.now
         while true {
             let step = Self.withoutSIGPIPE {
                 connection.withLock { ssl -> Step in
@@ -133,7 +134,8 @@ public final class TLSStream: ByteStream {
             }
             switch step {
             case .done(let result): return result
-            case .wait(let interest): try await transport.wait(for: interest, operation: operation, deadline: deadline)
+            case .wait(let interest):
+                try await transport.wait(for: interest, operation: operation, deadline: deadline, since: started)
             case .failed(let error): throw error
             }
         }

