@@ -4,7 +4,7 @@ import Locking
 import TestSupport
 
 /// python3's http.server wrapped in `ssl` on a free loopback port, serving POSTs with the test PKI's
-/// certificate. `mode`: `ok` answers 200 `{"ok":true}` with keep-alive; `slow` waits 3 s before answering;
+/// certificate. `mode`: `ok` answers 200 `{"ok":true}` with keep-alive; `slow` reads the request and never answers;
 /// `midclose` answers the first request with a head promising 100 bytes, sends 7 and closes, then answers
 /// normally; `dropidle` answers like `ok` (no `Connection: close`) but then closes the connection. Each
 /// connection is logged to `requestLog` as `CONNECT`, each request as `POST <path> <body bytes>`.
@@ -78,7 +78,7 @@ final class HTTPSTestServer: Sendable {
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 print("POST", self.path, len(body), flush=True)
                 if mode == "slow":
-                    time.sleep(3)
+                    time.sleep(3600)
                 if mode == "midclose":
                     with lock:
                         cut, state["cut"] = not state["cut"], True

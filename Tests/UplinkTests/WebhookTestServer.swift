@@ -96,7 +96,9 @@ final class WebhookTestServer: Sendable {
                 if errno == EINTR { continue }
                 break
             }
-            var timeout = timeval(tv_sec: 2, tv_usec: 0)
+            // Generous: in a full test run the client's task may wait seconds for a pool thread between connect and
+            // write. Every answer says `Connection: close`, so no client keeps an idle connection that holds this up.
+            var timeout = timeval(tv_sec: 30, tv_usec: 0)
             setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
             serve(connection)
             close(connection)
