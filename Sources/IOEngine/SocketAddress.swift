@@ -35,10 +35,13 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
 
     /// Calls `body` with the address as a `sockaddr` pointer and its length.
     func withSockaddr<Result>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> Result) -> Result {
-        storage.withUnsafeBytes { raw in
-            // The bytes were copied from a sockaddr of this length; rebinding reads them as one again.
-            let address = raw.baseAddress.unsafelyUnwrapped.assumingMemoryBound(to: sockaddr.self)
-            return body(address, socklen_t(raw.count))
+        var address = sockaddr_storage()
+        let length = min(storage.count, MemoryLayout<sockaddr_storage>.size)
+        withUnsafeMutableBytes(of: &address) { target in
+            for index in 0..<length { target[index] = storage[index] }
+        }
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(length)) }
         }
     }
 }
