@@ -29,9 +29,12 @@ final class LoopbackListener {
 
     deinit { close(fd) }
 
-    /// The next connection (blocking).
+    /// The next connection (blocking), close-on-exec: a child another test spawns must not inherit it and keep it
+    /// open after this test closes it (the peer would never see the close).
     func accept() -> Int32 {
-        Glibc.accept(fd, nil, nil)
+        let connection = Glibc.accept(fd, nil, nil)
+        if connection >= 0 { _ = fcntl(connection, F_SETFD, FD_CLOEXEC) }
+        return connection
     }
 
     /// A client socket connecting to this listener without waiting for the handshake.

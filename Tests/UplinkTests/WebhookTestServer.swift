@@ -96,6 +96,8 @@ final class WebhookTestServer: Sendable {
                 if errno == EINTR { continue }
                 break
             }
+            // Close-on-exec at once: a child another test spawns must not keep this connection open after `close`.
+            _ = fcntl(connection, F_SETFD, FD_CLOEXEC)
             // Generous: in a full test run the client's task may wait seconds for a pool thread between connect and
             // write. Every answer says `Connection: close`, so no client keeps an idle connection that holds this up.
             var timeout = timeval(tv_sec: 30, tv_usec: 0)

@@ -61,9 +61,13 @@ struct WebhookUplinkTests {
         let log = WebhookEventLog(events: WebhookFixtures.events(1...5))
         let uplink = uplink(server, log, batchSize: 2)
         let run = Task { await uplink.run() }
-        #expect(await log.waitForCursor("webhook", 5))
+        let first = await log.waitForCursor("webhook", 5)
+        let statusAfterFirst = await uplink.status
+        #expect(first, "status \(statusAfterFirst) requests \(server.requests.count)")
         await log.append(WebhookFixtures.events(6...7))
-        #expect(await log.waitForCursor("webhook", 7))
+        let second = await log.waitForCursor("webhook", 7)
+        let statusAfterSecond = await uplink.status
+        #expect(second, "status \(statusAfterSecond) requests \(server.requests.count)")
         run.cancel()
         await run.value
         await server.stop()
@@ -131,7 +135,9 @@ struct WebhookUplinkTests {
         let log = WebhookEventLog(events: WebhookFixtures.events(1...1))
         let uplink = uplink(server, log)
         let run = Task { await uplink.run() }
-        #expect(await log.waitForCursor("webhook", 1))
+        let delivered = await log.waitForCursor("webhook", 1)
+        let statusNow = await uplink.status
+        #expect(delivered, "status \(statusNow) requests \(server.requests.count)")
         run.cancel()
         await run.value
         await server.stop()
