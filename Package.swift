@@ -49,11 +49,18 @@ let package = Package(
         // The value Logger every layer logs through: logfmt lines, journald priorities.
         .target(name: "Logging", dependencies: ["Locking"], swiftSettings: strict),
 
+        // The I/O engine: the one epoll loop every descriptor waits in, TCP, name resolution, TLS over OpenSSL.
+        .target(
+            name: "IOEngine",
+            dependencies: ["Locking", "Logging", "CLinuxIO", "COpenSSLTLS"],
+            swiftSettings: strict
+        ),
+
         // Hardware abstraction: protocols (HAL), real backends (HALLinux), simulated backends (HALSimulated).
         .target(name: "HAL", swiftSettings: strict),
         .target(
             name: "HALLinux",
-            dependencies: ["HAL", "Locking", "CGPIOD", "CSerialPort", "CLinuxIO"],
+            dependencies: ["HAL", "Locking", "IOEngine", "CGPIOD", "CSerialPort", "CLinuxIO"],
             swiftSettings: strict
         ),
         .target(name: "HALSimulated", dependencies: ["HAL", "Locking"], swiftSettings: strict),
@@ -68,14 +75,18 @@ let package = Package(
         .target(name: "Devices", dependencies: ["HAL", "Locking", "GS1", "Events", "COpenSSL"], swiftSettings: strict),
 
         // Uplinks: the MQTT 3.1.1 client (plain and TLS), the webhook, command intake.
-        .target(name: "Uplink", dependencies: ["Events", "Locking", "COpenSSL", "COpenSSLTLS"], swiftSettings: strict),
+        .target(
+            name: "Uplink",
+            dependencies: ["Events", "Locking", "IOEngine", "COpenSSL", "COpenSSLTLS"],
+            swiftSettings: strict
+        ),
 
         // The service: config, wiring, command routing, control socket, health, systemd notify, logging.
         .target(
             name: "Service",
             dependencies: [
                 "HAL", "HALLinux", "HALSimulated", "GS1", "Events", "Devices", "Outbox", "Uplink", "Locking",
-                "Logging", "CLinuxIO",
+                "Logging", "IOEngine", "CLinuxIO",
             ],
             swiftSettings: strict
         ),
@@ -111,8 +122,13 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "IOEngineTests",
+            dependencies: ["IOEngine", "Locking", "TestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "UplinkTests",
-            dependencies: ["Uplink", "Events", "Locking", "TestSupport"],
+            dependencies: ["Uplink", "IOEngine", "Events", "Locking", "TestSupport"],
             swiftSettings: strict
         ),
         .executableTarget(

@@ -1,6 +1,7 @@
 import CGPIOD
 import Glibc
 import HAL
+import IOEngine
 import Locking
 
 /// An open gpiochip through libgpiod 1.6 (the v1 API; `LinuxGPIOV2Chip` is 2.x). libgpiod 1.6 objects are not thread-safe, so every call on the chip or its lines runs
@@ -49,7 +50,7 @@ final class LinuxGPIOChip: GPIOChip {
         path = "/dev/\(name)"
         lock = Locked(Handle(pointer: opened))
         do throws(HALError) {
-            loop = try IOLoop.shared()
+            loop = try IOLoop.sharedForHardware()
         } catch {
             gpiod.chip_close(opened)
             throw error

@@ -1,6 +1,7 @@
 import CGPIOD
 import Glibc
 import HAL
+import IOEngine
 import Locking
 
 /// A requested input line; edges are read from its event descriptor once the `IOLoop` says it is readable.

@@ -1,6 +1,7 @@
 import CGPIOD
 import Glibc
 import HAL
+import IOEngine
 import Locking
 
 /// An open gpiochip through libgpiod 2.x (the v2 API; `LinuxGPIOChip` is 1.6). The chip object is not thread-safe,
@@ -54,7 +55,7 @@ final class LinuxGPIOV2Chip: GPIOChip {
         path = opened.path
         lock = Locked(Handle(pointer: opened.pointer))
         do throws(HALError) {
-            loop = try IOLoop.shared()
+            loop = try IOLoop.sharedForHardware()
         } catch {
             gpiod.chip_close(opened.pointer)
             throw error

@@ -1,6 +1,7 @@
 import CGPIOD
 import Glibc
 import HAL
+import IOEngine
 import Locking
 
 /// A requested input line through libgpiod 2.x: edges are read in batches into a `gpiod_edge_event_buffer` once the

@@ -2,6 +2,7 @@ import CLinuxIO
 import CSerialPort
 import Glibc
 import HAL
+import IOEngine
 
 /// Serial ports of this machine: libserialport for enumeration, USB metadata and real UARTs; plain termios
 /// for ttys libserialport cannot describe (pseudo-terminals). Every open is exclusive: `flock` against other
@@ -18,7 +19,7 @@ public struct LinuxSerialBackend: SerialBackend {
 
     public func open(path: String, configuration: SerialConfiguration) async throws(HALError) -> any SerialPort {
         try configuration.validate(path: path)
-        let loop = try IOLoop.shared()
+        let loop = try IOLoop.sharedForHardware()
         // libserialport cannot follow udev symlinks (/dev/serial/by-id/..., /dev/floorlink/...).
         let resolved = try SystemCall.resolvedPath(path)
         let status = try SystemCall.status(resolved)

@@ -2,6 +2,7 @@ import CLinuxIO
 import CSerialPort
 import Glibc
 import HAL
+import IOEngine
 import Locking
 
 /// An open tty: non-blocking reads and writes on its descriptor, waits on the shared `IOLoop`.

@@ -1,10 +1,10 @@
 import Devices
 import Events
-import Foundation
 import Glibc
 import HAL
 import HALLinux
 import HALSimulated
+import IOEngine
 import Outbox
 import Uplink
 
@@ -258,11 +258,27 @@ public final class Site: Sendable {
         } catch {
             throw SiteError("uplinks.webhook.secretFile: \(error)")
         }
-        guard let url = URL(string: settings.url) else {
-            throw SiteError("uplinks.webhook.url: \"\(settings.url)\" is not a URL")
+        let url: HTTPURL
+        do throws(HTTPError) {
+            url = try HTTPURL(parsing: settings.url)
+        } catch {
+            throw SiteError("uplinks.webhook.url: \(error)")
+        }
+        var tls: TLSContext?
+        if url.isSecure {
+            do throws(IOError) {
+                let configuration = TLSConfiguration(
+                    caFile: settings.caFile,
+                    certificateFile: settings.certificateFile,
+                    keyFile: settings.keyFile
+                )
+                tls = try TLSContext(configuration)
+            } catch {
+                throw SiteError("uplinks.webhook: \(error)")
+            }
         }
         let webhookLogger = logger.labelled("webhook")
-        return WebhookUplink(url: url, secret: secret, log: outbox, logger: { webhookLogger.warning($0) })
+        return WebhookUplink(url: url, secret: secret, log: outbox, tls: tls, logger: { webhookLogger.warning($0) })
     }
 
     /// `mkdir -p`.

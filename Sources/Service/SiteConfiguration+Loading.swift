@@ -1,6 +1,7 @@
 import Devices
 import Events
 import HAL
+import Uplink
 
 extension SiteConfiguration {
     /// Loads and validates `path` completely: unknown keys, types, ranges, cross references (a locker's
@@ -425,7 +426,18 @@ struct SiteConfigurationLoader {
         guard url.hasPrefix("https://") || url.hasPrefix("http://") else {
             throw object.error("url", "\"\(url)\", expected https://…")
         }
-        let settings = WebhookSettings(url: url, secretFile: try object.optionalString("secretFile"))
+        do throws(HTTPError) {
+            _ = try HTTPURL(parsing: url)
+        } catch {
+            throw object.error("url", "\(error)")
+        }
+        let settings = WebhookSettings(
+            url: url,
+            secretFile: try object.optionalString("secretFile"),
+            caFile: try object.optionalString("caFile"),
+            certificateFile: try object.optionalString("certFile"),
+            keyFile: try object.optionalString("keyFile")
+        )
         try object.finish()
         return settings
     }

@@ -135,6 +135,11 @@ public struct MQTTSettings: Sendable {
 public struct WebhookSettings: Sendable {
     public var url: String
     public var secretFile: String?
+    /// PEM CA bundle that verifies an `https://` receiver; nil uses the system's trust store.
+    public var caFile: String? = nil
+    /// PEM client certificate and key, for a receiver that asks for mutual TLS.
+    public var certificateFile: String? = nil
+    public var keyFile: String? = nil
 }
 
 extension SiteConfiguration {

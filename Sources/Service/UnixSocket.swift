@@ -2,6 +2,7 @@ import CLinuxIO
 import Glibc
 import HAL
 import HALLinux
+import IOEngine
 import Locking
 
 /// A connected Unix stream socket with non-blocking I/O: waits go to the shared `IOLoop`, so a slow peer never
@@ -22,7 +23,7 @@ public final class UnixStream: Sendable {
 
     /// Connects to the socket at `path`.
     public static func connect(path: String) throws(HALError) -> UnixStream {
-        let loop = try IOLoop.shared()
+        let loop = try IOLoop.sharedForHardware()
         let fd = try SocketCall.make(path: path)
         var address = try SocketCall.address(path)
         let result = withUnsafePointer(to: &address) {
@@ -162,7 +163,7 @@ public final class UnixListener: Sendable {
 
     /// Binds `path` (replacing a stale socket file left by a crash) with file mode `mode`, and listens.
     public init(path: String, mode: mode_t = 0o660) throws(HALError) {
-        loop = try IOLoop.shared()
+        loop = try IOLoop.sharedForHardware()
         self.path = path
         var address = try SocketCall.address(path)
         var status = stat()

@@ -1,8 +1,8 @@
 import Events
-import Foundation
-import FoundationNetworking
+import IOEngine
 
 /// Delivers outbox events to an HTTPS endpoint in batches, at least once and in order, never skipping any.
+/// Requests go through `HTTPClient` on the I/O engine (one kept-alive connection, TLS over OpenSSL).
 ///
 /// Each request: `POST url` with body `{"events":[…]}`, `Content-Type: application/json`,
 /// `Idempotency-Key: <first id>..<last id>` (the same for every retry of that batch),
@@ -10,10 +10,11 @@ import FoundationNetworking
 /// - 2xx: the batch is acknowledged in the outbox under `name`.
 /// - network error, 5xx, 429: retried with exponential backoff and jitter; `Retry-After` (seconds or HTTP
 ///   date) is honoured up to `WebhookBackoff.maximumRetryAfter`.
+/// - a redirect is not followed: it is held like a refusal, with the `Location` in the error.
 /// - any other status: the receiver refused the batch; the status and the first 200 bytes of its answer go to
 ///   `status` and the log, and the same batch is tried again after `WebhookBackoff.rejectedRetryInterval`.
 public actor WebhookUplink {
-    private let url: URL
+    private let url: HTTPURL
     private let secret: [UInt8]?
     private let log: any EventLog
     private let name: String
@@ -22,19 +23,21 @@ public actor WebhookUplink {
     private let requestTimeout: Duration
     private let now: @Sendable () -> EventTime
     private let logger: @Sendable (String) -> Void
-    private let session: URLSession
+    private let client: HTTPClient
     private var current = WebhookStatus()
     private var random = SystemRandom()
 
-    /// A webhook uplink reading `log` under the cursor `name`; nothing is sent until `run()`.
+    /// A webhook uplink reading `log` under the cursor `name`; nothing is sent until `run()`. `tls` verifies an
+    /// `https://` receiver (nil: the system trust store); `requestTimeout` bounds each wait for the receiver.
     public init(
-        url: URL,
+        url: HTTPURL,
         secret: [UInt8]?,
         log: any EventLog,
         name: String = "webhook",
         batchSize: Int = 100,
         backoff: WebhookBackoff = WebhookBackoff(),
         requestTimeout: Duration = .seconds(30),
+        tls: TLSContext? = nil,
         clock now: @escaping @Sendable () -> EventTime = { EventTime.now() },
         logger: @escaping @Sendable (String) -> Void = { _ in }
     ) {
@@ -47,16 +50,13 @@ public actor WebhookUplink {
         self.requestTimeout = requestTimeout
         self.now = now
         self.logger = logger
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.urlCache = nil
-        configuration.httpShouldSetCookies = false
-        configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
-        configuration.httpMaximumConnectionsPerHost = 1
-        session = URLSession(configuration: configuration)
-    }
-
-    deinit {
-        session.finishTasksAndInvalidate()
+        client = HTTPClient(
+            configuration: HTTPClient.Configuration(
+                connectTimeout: min(requestTimeout, .seconds(10)),
+                readTimeout: requestTimeout,
+                tls: tls
+            )
+        )
     }
 
     /// The current delivery state, lag included.
@@ -68,8 +68,13 @@ public actor WebhookUplink {
         return status
     }
 
-    /// Delivers events until the task is cancelled; returns only then.
+    /// Delivers events until the task is cancelled; returns only then (closing the connection).
     public func run() async {
+        await deliverUntilCancelled()
+        await client.close()
+    }
+
+    private func deliverUntilCancelled() async {
         guard var cursor = await retrying("read the \(name) cursor", { [log, name] in try await log.cursor(for: name) })
         else { return }
         current.acknowledgedSeq = cursor
@@ -122,7 +127,7 @@ public actor WebhookUplink {
                 delay = backoff.rejectedRetryInterval
                 attempt = 0
                 let problem =
-                    "HTTP \(code) from \(url.absoluteString): the receiver refused batch \(batch.idempotencyKey) "
+                    "HTTP \(code) from \(url): the receiver refused batch \(batch.idempotencyKey) "
                     + "(answer: \(answer)); fix the receiver or its configuration, the batch is kept and sent again"
                 fail(code: code, problem: problem, delay: delay)
             }
@@ -153,50 +158,39 @@ public actor WebhookUplink {
 
     private func post(_ batch: WebhookBatch) async -> Outcome {
         let timestamp = now().millisecondsSinceEpoch / 1000
-        let seconds = Double(requestTimeout.components.seconds)
-        var request = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: seconds)
-        request.httpMethod = "POST"
-        request.httpBody = Data(batch.body)
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.setValue(batch.idempotencyKey, forHTTPHeaderField: "Idempotency-Key")
-        request.setValue(String(timestamp), forHTTPHeaderField: "X-Floorlink-Timestamp")
+        var headers = [
+            HTTPHeader("Content-Type", "application/json"),
+            HTTPHeader("Idempotency-Key", batch.idempotencyKey),
+            HTTPHeader("X-Floorlink-Timestamp", String(timestamp)),
+        ]
         if let secret {
             guard let signature = WebhookSigning.signature(secret: secret, timestamp: timestamp, body: batch.body)
             else { return .retry(nil, retryAfter: nil, "libcrypto could not sign the batch") }
-            request.setValue(signature, forHTTPHeaderField: "X-Floorlink-Signature")
+            headers.append(HTTPHeader("X-Floorlink-Signature", signature))
         }
-        let data: Data
-        let response: URLResponse
+        let response: HTTPResponse
         do {
-            (data, response) = try await session.data(for: request)
+            response = try await client.send(HTTPRequest(method: "POST", headers: headers, body: batch.body), to: url)
         } catch {
+            if case .redirectRefused(let code, _) = error {
+                return .rejected(code, "\(error)")
+            }
             let problem =
-                "POST \(url.absoluteString) failed: \(error.localizedDescription); check the URL, DNS, "
-                + "the network and that the receiver is up"
+                "POST \(url) failed: \(error); check the URL, DNS, the network, the CA and that the receiver is up"
             return .retry(nil, retryAfter: nil, problem)
         }
-        guard let http = response as? HTTPURLResponse else {
-            return .retry(nil, retryAfter: nil, "POST \(url.absoluteString): the answer was not HTTP")
-        }
-        let code = http.statusCode
+        let code = response.status
         switch code {
         case 200..<300:
             return .delivered(code)
         case 429, 500..<600:
-            let retryAfter = header("Retry-After", in: http).flatMap { WebhookRetryAfter.delay($0, now: now()) }
-            return .retry(code, retryAfter: retryAfter, "HTTP \(code) from \(url.absoluteString); retrying")
+            let retryAfter = response.headers.first("Retry-After").flatMap { WebhookRetryAfter.delay($0, now: now()) }
+            return .retry(code, retryAfter: retryAfter, "HTTP \(code) from \(url); retrying")
         default:
-            let answer = String(decoding: data.prefix(200), as: UTF8.self)
+            let answer = String(decoding: response.body.prefix(200), as: UTF8.self)
                 .unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? " " : String($0) }.joined()
             return .rejected(code, answer)
         }
-    }
-
-    private func header(_ field: String, in response: HTTPURLResponse) -> String? {
-        for (key, value) in response.allHeaderFields {
-            if let key = key as? String, key.lowercased() == field.lowercased() { return value as? String }
-        }
-        return nil
     }
 
     /// Runs `operation` until it succeeds, backing off between failures; nil when cancelled first.

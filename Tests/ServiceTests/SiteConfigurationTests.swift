@@ -226,6 +226,13 @@ struct SiteConfigurationTests {
                 #"site.json: uplinks.mqtt.url: "tcp://127.0.0.1:1883", expected mqtt://HOST:PORT or mqtts://HOST:PORT"#
         ),
         BadCase(
+            name: "webhook URL with credentials",
+            replace: #""keepAliveS": 30}}"#,
+            with: #""keepAliveS": 30}, "webhook": {"url": "https://user@hooks.example.com/floor"}}"#,
+            message: #"site.json: uplinks.webhook.url: invalid URL "https://user@hooks.example.com/floor": "#
+                + "credentials in the URL are not supported"
+        ),
+        BadCase(
             name: "outbox quota too small for its segments",
             replace: #""control": {"#,
             with: #""outbox": {"quotaBytes": 1048576}, "control": {"#,

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Locking
+import Uplink
 
 /// A real HTTP/1.1 server on 127.0.0.1 for webhook tests: POSIX sockets, one background `Thread` (not the
 /// cooperative pool) that accepts one connection at a time, reads the request line, headers and body
@@ -64,8 +65,9 @@ final class WebhookTestServer: Sendable {
         thread.start()
     }
 
-    var url: URL {
-        URL(string: "http://127.0.0.1:\(port)/floor-events") ?? URL(fileURLWithPath: "/")
+    var url: HTTPURL {
+        // A literal URL with a valid port: parsing cannot fail.
+        try! HTTPURL(parsing: "http://127.0.0.1:\(port)/floor-events")
     }
 
     var requests: [Request] { state.withLock { $0.requests } }
@@ -94,7 +96,11 @@ final class WebhookTestServer: Sendable {
                 if errno == EINTR { continue }
                 break
             }
-            var timeout = timeval(tv_sec: 2, tv_usec: 0)
+            // Close-on-exec at once: a child another test spawns must not keep this connection open after `close`.
+            _ = fcntl(connection, F_SETFD, FD_CLOEXEC)
+            // Generous: in a full test run the client's task may wait seconds for a pool thread between connect and
+            // write. Every answer says `Connection: close`, so no client keeps an idle connection that holds this up.
+            var timeout = timeval(tv_sec: 30, tv_usec: 0)
             setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
             serve(connection)
             close(connection)

@@ -61,9 +61,13 @@ struct WebhookUplinkTests {
         let log = WebhookEventLog(events: WebhookFixtures.events(1...5))
         let uplink = uplink(server, log, batchSize: 2)
         let run = Task { await uplink.run() }
-        #expect(await log.waitForCursor("webhook", 5))
+        let first = await log.waitForCursor("webhook", 5)
+        let statusAfterFirst = await uplink.status
+        #expect(first, "status \(statusAfterFirst) requests \(server.requests.count)")
         await log.append(WebhookFixtures.events(6...7))
-        #expect(await log.waitForCursor("webhook", 7))
+        let second = await log.waitForCursor("webhook", 7)
+        let statusAfterSecond = await uplink.status
+        #expect(second, "status \(statusAfterSecond) requests \(server.requests.count)")
         run.cancel()
         await run.value
         await server.stop()
@@ -131,7 +135,9 @@ struct WebhookUplinkTests {
         let log = WebhookEventLog(events: WebhookFixtures.events(1...1))
         let uplink = uplink(server, log)
         let run = Task { await uplink.run() }
-        #expect(await log.waitForCursor("webhook", 1))
+        let delivered = await log.waitForCursor("webhook", 1)
+        let statusNow = await uplink.status
+        #expect(delivered, "status \(statusNow) requests \(server.requests.count)")
         run.cancel()
         await run.value
         await server.stop()
@@ -171,6 +177,29 @@ struct WebhookUplinkTests {
         #expect(status.lagMilliseconds == 9_999)
         #expect(try await log.cursor(for: "webhook") == 0)
         #expect(lines.all.contains { $0.contains("HTTP 400") && $0.contains("next attempt in 60000 ms") })
+    }
+
+    @Test("a redirect is not followed: the batch is held and status names where it pointed")
+    func redirectRefused() async throws {
+        let server = try WebhookTestServer(replies: [
+            .init(status: 301, headers: ["Location: https://elsewhere.example/floor-events"])
+        ])
+        let log = WebhookEventLog(events: WebhookFixtures.events(1...1))
+        let uplink = uplink(server, log)
+        let run = Task { await uplink.run() }
+        let deadline = ContinuousClock.now + .seconds(30)
+        while await uplink.status.failures < 1, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        let status = await uplink.status
+        run.cancel()
+        await run.value
+        await server.stop()
+        #expect(server.requests.count == 1)
+        #expect(status.state == .failing)
+        #expect(status.lastHTTPStatus == 301)
+        #expect(status.lastError?.contains("redirect to https://elsewhere.example/floor-events refused") == true)
+        #expect(try await log.cursor(for: "webhook") == 0)
     }
 
     @Test("connection refused is retried until the server comes up")

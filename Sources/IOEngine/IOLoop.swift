@@ -1,14 +1,17 @@
 import CLinuxIO
 import Glibc
-import HAL
 import Locking
 
-/// The one I/O thread of the process: it waits in `epoll_wait` on every device file descriptor that a task
-/// is waiting for, and resumes that task when the descriptor is ready, hung up, or its deadline passed.
-/// Reads and writes themselves are non-blocking and run in the waiting task; only the wait lives here, so
-/// the cooperative thread pool never blocks.
-package final class IOLoop: Sendable {
-    package enum Interest: Sendable {
+/// The I/O engine's one thread: it waits in `epoll_wait` on every descriptor a task is waiting for (serial
+/// ports, GPIO lines, the control socket, TCP and TLS connections) and resumes that task when the descriptor
+/// is ready, hung up, or its deadline passed. Reads and writes themselves are non-blocking and run in the
+/// waiting task; only the wait lives here, so the cooperative thread pool never blocks and no connection needs
+/// a thread of its own.
+///
+/// Deadlines are `CLOCK_MONOTONIC` readings (`IOLoop.now`), the clock HAL's `SystemClock` reads too.
+public final class IOLoop: Sendable {
+    /// What a waiter waits for.
+    public enum Interest: Sendable {
         case readable
         case writable
 
@@ -20,20 +23,21 @@ package final class IOLoop: Sendable {
         }
     }
 
-    package enum Outcome: Sendable, Equatable {
+    /// How a wait ended.
+    public enum Outcome: Sendable, Equatable {
         /// The descriptor is ready; `hangup` when the kernel reported `EPOLLHUP`/`EPOLLERR`.
         case ready(hangup: Bool)
         case timedOut
         case cancelled
         /// The descriptor was removed with `forget(_:)` while a task waited on it.
         case closed
-        case failed(HALError)
+        case failed(IOError)
     }
 
     private struct Waiter {
         var fd: Int32
         var interest: Interest
-        var deadline: ClockInstant?
+        var deadline: Duration?
         var continuation: CheckedContinuation<Outcome, Never>
     }
 
@@ -43,14 +47,14 @@ package final class IOLoop: Sendable {
         var nextID: UInt64 = 0
     }
 
-    private static let sharedLoop = Locked<Result<IOLoop, HALError>?>(nil)
+    private static let sharedLoop = Locked<Result<IOLoop, IOError>?>(nil)
 
     /// The process's loop, started on first use.
-    package static func shared() throws(HALError) -> IOLoop {
-        let result = sharedLoop.withLock { shared -> Result<IOLoop, HALError> in
+    public static func shared() throws(IOError) -> IOLoop {
+        let result = sharedLoop.withLock { shared -> Result<IOLoop, IOError> in
             if let shared { return shared }
-            let made: Result<IOLoop, HALError>
-            do throws(HALError) {
+            let made: Result<IOLoop, IOError>
+            do throws(IOError) {
                 made = .success(try IOLoop())
             } catch {
                 made = .failure(error)
@@ -63,26 +67,32 @@ package final class IOLoop: Sendable {
 
     private let epollFD: Int32
     private let wakeFD: Int32
-    private let clock = SystemClock()
     private let state = Locked(State())
 
-    private init() throws(HALError) {
-        epollFD = try SystemCall.retrying("epoll_create1", path: "epoll") { epoll_create1(Int32(EPOLL_CLOEXEC)) }
-        do throws(HALError) {
-            wakeFD = try SystemCall.retrying("eventfd", path: "epoll") {
+    /// The current `CLOCK_MONOTONIC` reading: deadlines are this plus a timeout.
+    public static var now: Duration {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return .seconds(time.tv_sec) + .nanoseconds(time.tv_nsec)
+    }
+
+    private init() throws(IOError) {
+        epollFD = try SystemCall.retrying("epoll_create1", target: "epoll") { epoll_create1(Int32(EPOLL_CLOEXEC)) }
+        do throws(IOError) {
+            wakeFD = try SystemCall.retrying("eventfd", target: "epoll") {
                 eventfd(0, Int32(EFD_CLOEXEC) | Int32(EFD_NONBLOCK))
             }
         } catch {
             SystemCall.closeQuietly(epollFD)
             throw error
         }
-        try SystemCall.retrying("epoll_ctl", path: "eventfd") {
+        try SystemCall.retrying("epoll_ctl", target: "eventfd") {
             floorlink_epoll_ctl(epollFD, EPOLL_CTL_ADD, wakeFD, EPOLLIN.rawValue)
         }
         try startThread()
     }
 
-    private func startThread() throws(HALError) {
+    private func startThread() throws(IOError) {
         var thread = pthread_t()
         let context = Unmanaged.passRetained(self).toOpaque()
         let result = pthread_create(
@@ -97,13 +107,13 @@ package final class IOLoop: Sendable {
         )
         guard result == 0 else {
             Unmanaged<IOLoop>.fromOpaque(context).release()
-            throw .operationFailed(path: "io-thread", operation: "pthread_create", errno: result)
+            throw .failed(operation: "pthread_create", target: "io-thread", errno: result)
         }
         pthread_detach(thread)
     }
 
-    /// Suspends until `fd` is ready for `interest`, hangs up, or `deadline` passes.
-    package func wait(for interest: Interest, on fd: Int32, until deadline: ClockInstant?) async -> Outcome {
+    /// Suspends until `fd` is ready for `interest`, hangs up, or `deadline` (an `IOLoop.now` reading) passes.
+    public func wait(for interest: Interest, on fd: Int32, deadline: Duration?) async -> Outcome {
         let id = state.withLock { state -> UInt64 in
             state.nextID += 1
             return state.nextID
@@ -137,7 +147,7 @@ package final class IOLoop: Sendable {
     }
 
     /// Stops watching `fd` before it is closed (its number may be reused); its waiters get `.closed`.
-    package func forget(_ fd: Int32) {
+    public func forget(_ fd: Int32) {
         let waiters = state.withLock { state -> [Waiter] in
             if state.registered.remove(fd) != nil {
                 _ = floorlink_epoll_ctl(epollFD, EPOLL_CTL_DEL, fd, 0)
@@ -151,7 +161,7 @@ package final class IOLoop: Sendable {
     }
 
     /// Registers or re-arms `fd` (one-shot) for the union of what its waiters want.
-    private func arm(_ fd: Int32, in state: inout State) -> HALError? {
+    private func arm(_ fd: Int32, in state: inout State) -> IOError? {
         var mask: UInt32 = 0
         for waiter in state.waiters.values where waiter.fd == fd {
             mask |= waiter.interest.mask
@@ -160,7 +170,7 @@ package final class IOLoop: Sendable {
         mask |= EPOLLONESHOT.rawValue
         let operation = state.registered.contains(fd) ? EPOLL_CTL_MOD : EPOLL_CTL_ADD
         if floorlink_epoll_ctl(epollFD, operation, fd, mask) != 0 {
-            return SystemCall.error("epoll_ctl", path: "fd \(fd)", errno: errno)
+            return .failed(operation: "epoll_ctl", target: "fd \(fd)", errno: errno)
         }
         state.registered.insert(fd)
         return nil
@@ -207,7 +217,7 @@ package final class IOLoop: Sendable {
                         }
                     }
                 }
-                let now = clock.now
+                let now = Self.now
                 for (id, waiter) in state.waiters {
                     if let deadline = waiter.deadline, deadline <= now {
                         state.waiters[id] = nil
@@ -224,7 +234,7 @@ package final class IOLoop: Sendable {
     /// Milliseconds until the earliest deadline (rounded up), or -1 to wait for readiness alone.
     private func nextTimeout(in state: State) -> Int32 {
         guard let earliest = state.waiters.values.compactMap(\.deadline).min() else { return -1 }
-        let remaining = earliest - clock.now
+        let remaining = earliest - Self.now
         if remaining <= .zero { return 0 }
         let (seconds, attoseconds) = remaining.components
         let milliseconds = seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000

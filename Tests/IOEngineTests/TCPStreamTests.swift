@@ -1,0 +1,100 @@
+import Glibc
+import IOEngine
+import TestSupport
+import Testing
+
+@Suite("TCP streams on the I/O engine")
+struct TCPStreamTests {
+    @Test("connecting to a port nothing listens on fails at once with connection refused, naming the target")
+    func refused() async throws {
+        let port = UInt16(try Loopback.freePort())
+        do {
+            _ = try await TCPStream.connect(host: "127.0.0.1", port: port, timeout: .seconds(30))
+            Issue.record("connected to a port nothing listens on")
+        } catch {
+            #expect(
+                error
+                    == .failed(
+                        operation: "connect",
+                        target: "127.0.0.1:\(port)",
+                        errno: ECONNREFUSED
+                    )
+            )
+            #expect(error.description.contains("Connection refused"))
+        }
+    }
+
+    @Test("a listener whose backlog is full never answers: connect ends with timedOut at its timeout")
+    func connectTimeout() async throws {
+        let listener = try LoopbackListener(backlog: 0)
+        // Fill the accept queue; the kernel then drops further SYNs, so the next connect hangs in SYN_SENT.
+        var fillers: [Int32] = []
+        defer { fillers.forEach { _ = close($0) } }
+        for _ in 0..<4 { fillers.append(listener.connectWithoutWaiting()) }
+        try await Task.sleep(for: .milliseconds(50))
+        let start = IOLoop.now
+        do {
+            _ = try await TCPStream.connect(host: "127.0.0.1", port: listener.port, timeout: .milliseconds(300))
+            Issue.record("connected to a full backlog")
+        } catch {
+            guard case .timedOut(let operation, let target, let after) = error else {
+                Issue.record("expected timedOut, got \(error)")
+                return
+            }
+            #expect(operation == "connect")
+            #expect(target == "127.0.0.1:\(listener.port)")
+            #expect(after == .milliseconds(300))
+        }
+        #expect(IOLoop.now - start >= .milliseconds(300))
+    }
+
+    @Test("a read from a silent peer ends with timedOut at its deadline; the peer's bytes then its close arrive")
+    func readTimeoutAndPeerClose() async throws {
+        let listener = try LoopbackListener()
+        let stream = try await TCPStream.connect(host: "localhost", port: listener.port, timeout: .seconds(30))
+        defer { stream.close() }
+        let server = listener.accept()
+        try #require(server >= 0)
+        let start = IOLoop.now
+        do {
+            _ = try await stream.read(upTo: 100, deadline: start + .milliseconds(100))
+            Issue.record("read returned from a silent peer")
+        } catch {
+            guard case .timedOut(let operation, _, _) = error else {
+                Issue.record("expected timedOut, got \(error)")
+                return
+            }
+            #expect(operation == "read from")
+        }
+        #expect(IOLoop.now - start >= .milliseconds(100))
+
+        try await stream.write(Array("ping".utf8), deadline: IOLoop.now + .seconds(30))
+        var received = [UInt8](repeating: 0, count: 4)
+        #expect(recv(server, &received, 4, Int32(MSG_WAITALL)) == 4)
+        #expect(received == Array("ping".utf8))
+        #expect(send(server, "pong", 4, 0) == 4)
+        close(server)
+        var answer: [UInt8] = []
+        while true {
+            let chunk = try await stream.read(upTo: 100, deadline: IOLoop.now + .seconds(30))
+            if chunk.isEmpty { break }
+            answer += chunk
+        }
+        #expect(answer == Array("pong".utf8))
+    }
+
+    @Test("closing a stream ends a read waiting on it with closed")
+    func closeWhileReading() async throws {
+        let listener = try LoopbackListener()
+        let stream = try await TCPStream.connect(host: "127.0.0.1", port: listener.port, timeout: .seconds(30))
+        let server = listener.accept()
+        defer { close(server) }
+        let reader = Task { () async throws(IOError) -> [UInt8] in
+            try await stream.read(upTo: 10, deadline: IOLoop.now + .seconds(30))
+        }
+        try await Task.sleep(for: .milliseconds(50))
+        stream.close()
+        let result = await reader.result
+        #expect(throws: IOError.closed(target: "127.0.0.1:\(listener.port)")) { try result.get() }
+    }
+}

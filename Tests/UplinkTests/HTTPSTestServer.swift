@@ -1,0 +1,140 @@
+import Foundation
+import Glibc
+import Locking
+import TestSupport
+
+/// python3's http.server wrapped in `ssl` on a free loopback port, serving POSTs with the test PKI's
+/// certificate. `mode`: `ok` answers 200 `{"ok":true}` with keep-alive; `slow` reads the request and never answers;
+/// `midclose` answers the first request with a head promising 100 bytes, sends 7 and closes, then answers
+/// normally; `dropidle` answers like `ok` (no `Connection: close`) but then closes the connection. Each
+/// connection is logged to `requestLog` as `CONNECT`, each request as `POST <path> <body bytes>`.
+final class HTTPSTestServer: Sendable {
+    enum Mode: String, Sendable {
+        case ok
+        case slow
+        case midclose
+        case dropidle
+    }
+
+    static var pythonPath: String? {
+        ["/usr/bin/python3", "/usr/local/bin/python3"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    static var isAvailable: Bool { pythonPath != nil && TestCertificates.isAvailable }
+
+    let port: Int
+    let requestLog: String
+    private let child: ChildProcess
+
+    /// Starts the server with `certificate`/`key` and waits until it listens.
+    init(certificate: String, key: String, mode: Mode, directory: String) throws {
+        guard let python = Self.pythonPath else { throw HarnessError("python3 is not installed") }
+        port = try Loopback.freePort()
+        let script = "\(directory)/https-server-\(port).py"
+        requestLog = "\(directory)/https-server-\(port).log"
+        try Self.script.write(toFile: script, atomically: true, encoding: .utf8)
+        child = try ChildProcess(
+            python,
+            [script, String(port), certificate, key, mode.rawValue],
+            outputPath: requestLog,
+            errorPath: "\(directory)/https-server-\(port).err"
+        )
+        do {
+            try Loopback.waitForListener(port: port)
+        } catch {
+            child.stop()
+            throw error
+        }
+    }
+
+    /// The requests the server received, one line each.
+    var requests: [String] {
+        ((try? String(contentsOfFile: requestLog, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+    }
+
+    /// Stops the server and waits for it to exit.
+    func stop() {
+        child.stop(signal: SIGKILL)
+    }
+
+    private static let script = #"""
+        import http.server, socket, ssl, sys, threading, time
+
+        port, certificate, key, mode = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+        state = {"cut": False}
+        lock = threading.Lock()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *arguments):
+                pass
+
+            def setup(self):
+                super().setup()
+                print("CONNECT", flush=True)
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                print("POST", self.path, len(body), flush=True)
+                if mode == "slow":
+                    time.sleep(3600)
+                if mode == "midclose":
+                    with lock:
+                        cut, state["cut"] = not state["cut"], True
+                    if cut:
+                        self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial")
+                        self.wfile.flush()
+                        self.close_connection = True
+                        self.connection.shutdown(socket.SHUT_RDWR)
+                        return
+                reply = b'{"ok":true}'
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(reply)))
+                self.end_headers()
+                self.wfile.write(reply)
+                if mode == "dropidle":
+                    self.close_connection = True
+
+        class Server(http.server.ThreadingHTTPServer):
+            daemon_threads = True
+
+            def handle_error(self, request, address):
+                pass
+
+        server = Server(("127.0.0.1", port), Handler)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(certificate, key)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+        server.serve_forever()
+        """#
+}
+
+extension TestCertificates {
+    /// A server certificate from the test CA that names only `elsewhere.example`: right CA, wrong host.
+    func elsewhereCertificate() throws -> (certificate: String, key: String) {
+        let openssl = Self.opensslPath
+        let name = "\(directory)/elsewhere"
+        try "subjectAltName=DNS:elsewhere.example\nbasicConstraints=CA:FALSE\n".write(
+            toFile: "\(name).ext",
+            atomically: true,
+            encoding: .utf8
+        )
+        let steps = [
+            [
+                "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "\(name).key",
+                "-out", "\(name).csr", "-subj", "/CN=elsewhere.example",
+            ],
+            [
+                "x509", "-req", "-in", "\(name).csr", "-CA", caCertificate, "-CAkey", "\(directory)/ca.key",
+                "-CAcreateserial", "-out", "\(name).crt", "-days", "2", "-extfile", "\(name).ext",
+            ],
+        ]
+        for arguments in steps {
+            let status = try ChildProcess.run(openssl, arguments)
+            guard status == 0 else { throw HarnessError("openssl \(arguments[0]) exited with \(status)") }
+        }
+        return ("\(name).crt", "\(name).key")
+    }
+}
