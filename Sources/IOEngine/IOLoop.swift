@@ -186,8 +186,10 @@ public final class IOLoop: Sendable {
         var events = [epoll_event](repeating: epoll_event(), count: Int(capacity))
         while true {
             let timeout = state.withLock { nextTimeout(in: $0) }
-            let count = events.withUnsafeMutableBufferPointer { buffer in
-                epoll_wait(epollFD, buffer.baseAddress, capacity, timeout)
+            let count = events.withUnsafeMutableBufferPointer { buffer -> Int32 in
+                // Swift 6.0's Glibc takes a non-optional pointer here, later ones an optional: unwrap for both.
+                guard let base = buffer.baseAddress else { return 0 }
+                return epoll_wait(epollFD, base, capacity, timeout)
             }
             if count < 0, errno != EINTR {
                 // Only a broken epoll descriptor fails here; back off rather than spin.
