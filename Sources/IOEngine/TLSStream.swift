@@ -89,14 +89,17 @@ public final class TLSStream: ByteStream {
 
     /// Sends close_notify if the socket takes it now, frees the SSL and closes the socket.
     public func close() {
-        let ssl = Self.withoutSIGPIPE {
-            connection.withLock { ssl -> OpaquePointer? in
-                defer { ssl = nil }
-                if let ssl { _ = SSL_shutdown(ssl) }
-                return ssl
+        // Shut down and freed under the lock, so the pointer never leaves it (Swift 6.0's region checker refuses
+        // to hand an `inout sending` value back out).
+        Self.withoutSIGPIPE {
+            connection.withLock { ssl in
+                if let current = ssl {
+                    _ = SSL_shutdown(current)
+                    SSL_free(current)
+                }
+                ssl = nil
             }
         }
-        if let ssl { SSL_free(ssl) }
         transport.close()
     }
 
