@@ -17,8 +17,7 @@ final class LinuxGPIOChip: GPIOChip {
     let path: String
     let lock: Locked<Handle>
     /// The libgpiod 1.6 functions (`LibGPIOD`).
-    nonisolated(unsafe) let gpiod: floorlink_gpiod1_api
-    // nonisolated(unsafe): immutable C function pointers into a library that is never unloaded.
+    let gpiod: floorlink_gpiod1_api
     private let loop: IOLoop
 
     /// `gpiod_chip_open`, `_by_name`, `_by_label` or `_by_number`, by what the selector holds.

@@ -21,8 +21,7 @@ final class LinuxGPIOV2Chip: GPIOChip {
     let path: String
     let lock: Locked<Handle>
     /// The libgpiod 2.x functions (`LibGPIOD`).
-    nonisolated(unsafe) let gpiod: floorlink_gpiod2_api
-    // nonisolated(unsafe): immutable C function pointers into a library that is never unloaded.
+    let gpiod: floorlink_gpiod2_api
     private let loop: IOLoop
 
     /// `gpiod_chip_open` of the selector's device path; a label is found by opening each chip and reading its info.

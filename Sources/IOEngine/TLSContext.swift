@@ -5,7 +5,8 @@ import COpenSSLTLS
 // @unchecked Sendable: the SSL_CTX is fully configured in init and never changed afterwards; OpenSSL documents
 // SSL_new on a shared, unchanging SSL_CTX as safe from any thread, and the pointer is freed only in deinit.
 public final class TLSContext: @unchecked Sendable {
-    let context: OpaquePointer
+    /// The SSL_CTX, for a client that makes its own SSL objects on it (the MQTT connection thread).
+    package let context: OpaquePointer
     /// The settings the context was made from.
     public let configuration: TLSConfiguration
 
@@ -54,7 +55,7 @@ public final class TLSContext: @unchecked Sendable {
     }
 
     /// Drains this thread's OpenSSL error queue into one line (ERR_get_error, ERR_error_string_n).
-    static func openSSLErrors() -> String {
+    package static func openSSLErrors() -> String {
         var messages: [String] = []
         while true {
             let code = ERR_get_error()

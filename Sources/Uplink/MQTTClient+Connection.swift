@@ -1,3 +1,5 @@
+import IOEngine
+
 extension MQTTClient {
     /// Connects and stays connected until `stop()` or cancellation: on any failure it waits (exponential
     /// backoff with jitter, capped, reset after a successful CONNACK) and connects again.
@@ -61,7 +63,12 @@ extension MQTTClient {
     private func runSession() async throws(MQTTError) {
         state = .connecting
         if configuration.broker.usesTLS && tlsContext == nil {
-            tlsContext = try MQTTTLSContext(configuration.tls ?? MQTTTLSConfiguration())
+            do throws(IOError) {
+                tlsContext = try TLSContext(configuration.tls ?? TLSConfiguration())
+            } catch {
+                if case .tlsConfiguration(let detail) = error { throw .tlsConfiguration(detail) }
+                throw .tlsConfiguration(error.description)
+            }
         }
         let transport = try await MQTTTransport.connect(
             host: configuration.broker.host,

@@ -1,3 +1,5 @@
+import IOEngine
+
 /// An MQTT 3.1.1 client: keeps one connection to the broker alive (reconnecting with backoff), publishes at
 /// QoS 1 through a bounded in-flight window, re-sends unacknowledged publishes with DUP after a reconnect, and
 /// hands inbound messages to a handler, acknowledging each after the handler returns. An inbound PUBLISH over
@@ -23,7 +25,7 @@ public actor MQTTClient {
     /// How many inbound PUBLISHes were over the packet limit and skipped.
     public internal(set) var oversizedMessageCount = 0
 
-    var tlsContext: MQTTTLSContext?
+    var tlsContext: TLSContext?
     var transport: MQTTTransport?
     /// Incremented per connection, so late work for an old connection is recognised and dropped.
     var generation: UInt64 = 0

@@ -1,4 +1,5 @@
 import COpenSSLTLS
+import IOEngine
 
 #if canImport(Glibc)
 import Glibc
@@ -15,7 +16,7 @@ final class MQTTConnectionThread {
     }
 
     private let transport: MQTTTransport
-    private let tls: MQTTTLSContext?
+    private let tls: TLSContext?
     private let timeout: Duration
     private var onConnected: (@Sendable (Result<Void, MQTTError>) -> Void)?
     private var socket: Int32 = -1
@@ -33,7 +34,7 @@ final class MQTTConnectionThread {
 
     init(
         transport: MQTTTransport,
-        tls: MQTTTLSContext?,
+        tls: TLSContext?,
         timeout: Duration,
         onConnected: @escaping @Sendable (Result<Void, MQTTError>) -> Void
     ) {
@@ -175,7 +176,7 @@ final class MQTTConnectionThread {
 
     private func handshake(deadline: Int64) -> Result<Void, MQTTError> {
         guard let context = tls?.context, let ssl = SSL_new(context) else {
-            return .failure(.tlsHandshakeFailed(host: host, port: port, reason: MQTTTLSContext.openSSLErrors()))
+            return .failure(.tlsHandshakeFailed(host: host, port: port, reason: TLSContext.openSSLErrors()))
         }
         self.ssl = ssl
         SSL_set_fd(ssl, socket)
@@ -217,7 +218,7 @@ final class MQTTConnectionThread {
             let text = X509_verify_cert_error_string(verify).map { String(cString: $0) } ?? "code \(verify)"
             return "certificate verify failed: \(text)"
         }
-        let errors = MQTTTLSContext.openSSLErrors()
+        let errors = TLSContext.openSSLErrors()
         return errors == "unknown OpenSSL error" ? "connection closed during the handshake" : errors
     }
 
@@ -295,7 +296,7 @@ final class MQTTConnectionThread {
                     case SSL_ERROR_SYSCALL:
                         return lost(errno == 0 ? "the broker closed the connection" : MQTTTransport.errnoText())
                     default:
-                        let errors = MQTTTLSContext.openSSLErrors()
+                        let errors = TLSContext.openSSLErrors()
                         // TLS 1.3 finishes the client's handshake before the server checks the client
                         // certificate: a rejection arrives as an alert on the first read.
                         guard receivedAny else {
@@ -342,7 +343,7 @@ final class MQTTConnectionThread {
                     case SSL_ERROR_SYSCALL:
                         return lost("TLS write: \(MQTTTransport.errnoText())")
                     default:
-                        return lost("TLS write failed: \(MQTTTLSContext.openSSLErrors())")
+                        return lost("TLS write failed: \(TLSContext.openSSLErrors())")
                     }
                 }
                 written = Int(result)

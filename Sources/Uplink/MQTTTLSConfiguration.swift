@@ -1,17 +1,5 @@
-/// TLS settings for `mqtts://`: the CA that signs the broker's certificate and, for mutual TLS, this
-/// controller's certificate and key (PEM files).
-public struct MQTTTLSConfiguration: Hashable, Sendable {
-    /// PEM CA bundle that verifies the broker; nil uses the system's trust store.
-    public var caFile: String?
-    /// PEM certificate (chain) presented to the broker, for mutual TLS.
-    public var certificateFile: String?
-    /// PEM private key for `certificateFile`.
-    public var keyFile: String?
+import IOEngine
 
-    /// TLS settings from PEM file paths.
-    public init(caFile: String? = nil, certificateFile: String? = nil, keyFile: String? = nil) {
-        self.caFile = caFile
-        self.certificateFile = certificateFile
-        self.keyFile = keyFile
-    }
-}
+/// TLS settings for `mqtts://`: the I/O engine's, shared with the webhook (the CA that signs the broker's
+/// certificate and, for mutual TLS, this controller's certificate and key).
+public typealias MQTTTLSConfiguration = TLSConfiguration

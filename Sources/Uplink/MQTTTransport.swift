@@ -1,3 +1,4 @@
+import IOEngine
 import Locking
 
 #if canImport(Glibc)
@@ -55,7 +56,7 @@ final class MQTTTransport: Sendable {
     static func connect(
         host: String,
         port: Int,
-        tls: MQTTTLSContext?,
+        tls: TLSContext?,
         timeout: Duration
     ) async throws(MQTTError) -> MQTTTransport {
         let transport = try MQTTTransport(host: host, port: port)
