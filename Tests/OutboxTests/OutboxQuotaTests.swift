@@ -12,11 +12,13 @@ struct OutboxQuotaTests {
     static func fill(_ outbox: Outbox, from number: Int) async throws -> [Event] {
         var appended: [Event] = []
         for offset in 0..<10_000 {
-            do {
+            // A switch inside a plain catch: a `catch OutboxError.full(…)` pattern crashes Swift 6.0.3's SIL verifier.
+            do throws(OutboxError) {
                 appended.append(
                     try await outbox.append(.scan, device: "scanner-1", data: OutboxFixture.scanData(number + offset))
                 )
-            } catch OutboxError.full(let used, let quota) {
+            } catch {
+                guard case .full(let used, let quota) = error else { throw error }
                 #expect(quota == quotaBytes)
                 #expect(used > quotaBytes * 95 / 100)
                 #expect(used <= quotaBytes)
