@@ -92,21 +92,24 @@ struct PickupCodeDigestTests {
     static let salt = "000102030405060708090a0b0c0d0e0f"
     static let hash = "c72d60e5f166083908f8f678bdfcab82379845e958f297aa4d1bddd0e6b6d9e5"
 
+    /// Built apart from the `@Test`: string interpolation inside its arguments crashes Swift 6.0.3.
+    static let badDigests: [BadDigest] = [
+        BadDigest(text: "483920", complaint: "got 1 $-separated fields"),
+        BadDigest(text: "sha256$10000$\(salt)$\(hash)", complaint: "the scheme must be pbkdf2-sha256"),
+        BadDigest(text: "pbkdf2-sha256$999$\(salt)$\(hash)", complaint: "ITERATIONS must be a decimal number"),
+        BadDigest(text: "pbkdf2-sha256$1000000$\(salt)$\(hash)", complaint: "from 10000 to 100000"),
+        BadDigest(text: "pbkdf2-sha256$010000$\(salt)$\(hash)", complaint: "ITERATIONS"),
+        BadDigest(text: "pbkdf2-sha256$+10000$\(salt)$\(hash)", complaint: "ITERATIONS"),
+        BadDigest(text: "pbkdf2-sha256$10000$0001$\(hash)", complaint: "SALT must be 16 to 64 bytes"),
+        BadDigest(text: "pbkdf2-sha256$10000$\(salt.uppercased())$\(hash)", complaint: "lower-case hex"),
+        BadDigest(text: "pbkdf2-sha256$10000$\(salt)$\(hash.dropLast(2))", complaint: "DIGEST must be 32 bytes"),
+        BadDigest(text: "pbkdf2-sha256$10000$\(salt)$\(hash.uppercased())", complaint: "DIGEST"),
+        BadDigest(text: "pbkdf2-sha256$10000$\(salt)$\(hash)$", complaint: "got 5 $-separated fields"),
+    ]
+
     @Test(
         "a malformed pickupCodeDigest is refused with bad-code-digest, says what is wrong, and assigns nothing",
-        arguments: [
-            BadDigest(text: "483920", complaint: "got 1 $-separated fields"),
-            BadDigest(text: "sha256$10000$\(salt)$\(hash)", complaint: "the scheme must be pbkdf2-sha256"),
-            BadDigest(text: "pbkdf2-sha256$999$\(salt)$\(hash)", complaint: "ITERATIONS must be a decimal number"),
-            BadDigest(text: "pbkdf2-sha256$1000000$\(salt)$\(hash)", complaint: "from 10000 to 100000"),
-            BadDigest(text: "pbkdf2-sha256$010000$\(salt)$\(hash)", complaint: "ITERATIONS"),
-            BadDigest(text: "pbkdf2-sha256$+10000$\(salt)$\(hash)", complaint: "ITERATIONS"),
-            BadDigest(text: "pbkdf2-sha256$10000$0001$\(hash)", complaint: "SALT must be 16 to 64 bytes"),
-            BadDigest(text: "pbkdf2-sha256$10000$\(salt.uppercased())$\(hash)", complaint: "lower-case hex"),
-            BadDigest(text: "pbkdf2-sha256$10000$\(salt)$\(hash.dropLast(2))", complaint: "DIGEST must be 32 bytes"),
-            BadDigest(text: "pbkdf2-sha256$10000$\(salt)$\(hash.uppercased())", complaint: "DIGEST"),
-            BadDigest(text: "pbkdf2-sha256$10000$\(salt)$\(hash)$", complaint: "got 5 $-separated fields"),
-        ]
+        arguments: badDigests
     )
     func malformed(_ example: BadDigest) throws {
         var state = LockerBankState(configuration: lockerConfiguration(), now: .zero)
