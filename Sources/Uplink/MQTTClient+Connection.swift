@@ -84,7 +84,7 @@ extension MQTTClient {
         self.transport = transport
         closeReason = nil
         awaitingConnack = true
-        sessionStarted = MQTTConnectionThread.now()
+        sessionStarted = MQTTTransport.now()
         lastReceived = sessionStarted
         lastPingSent = sessionStarted
         let connect = MQTTConnect(
@@ -106,7 +106,7 @@ extension MQTTClient {
         var decoder = MQTTPacketDecoder(maximumPacketSize: configuration.maximumPacketSize)
         do {
             for try await chunk in transport.inbound {
-                lastReceived = MQTTConnectionThread.now()
+                lastReceived = MQTTTransport.now()
                 decoder.append(chunk)
                 while let decoded = try decoder.next() {
                     switch decoded {
@@ -227,15 +227,15 @@ extension MQTTClient {
     /// Returns false once the connection `generation` is gone.
     private func checkKeepAlive(generation: UInt64) -> Bool {
         guard generation == self.generation, let transport, closeReason == nil else { return false }
-        let now = MQTTConnectionThread.now()
+        let now = MQTTTransport.now()
         let host = configuration.broker.host
         let port = configuration.broker.port
         if awaitingConnack {
-            if now - sessionStarted > MQTTConnectionThread.milliseconds(configuration.connectTimeout) {
+            if now - sessionStarted > MQTTTransport.milliseconds(configuration.connectTimeout) {
                 closeReason = .connectTimedOut(
                     host: host,
                     port: port,
-                    seconds: MQTTConnectionThread.seconds(configuration.connectTimeout)
+                    seconds: MQTTTransport.seconds(configuration.connectTimeout)
                 )
                 transport.close()
                 return false
