@@ -1,4 +1,5 @@
 import IOEngine
+import Logging
 
 extension MQTTClient {
     /// Connects and stays connected until `stop()` or cancellation: on any failure it waits (exponential
@@ -12,15 +13,21 @@ extension MQTTClient {
         var delay = configuration.reconnectDelay
         while !stopRequested && !Task.isCancelled {
             let before = connectionCount
+            var failure: MQTTError?
             do {
                 try await runSession()
             } catch {
-                if error != .stopped { lastError = error }
+                if error != .stopped {
+                    lastError = error
+                    failure = error
+                }
             }
             if stopRequested || Task.isCancelled { break }
             state = .disconnected
             if connectionCount != before { delay = configuration.reconnectDelay }
-            await pause(for: delay * Double.random(in: 0.5...1.0))
+            let wait = delay * Double.random(in: 0.5...1.0)
+            logFailure(failure, afterConnection: connectionCount != before, retryIn: wait)
+            await pause(for: wait)
             delay = min(delay * 2, configuration.maximumReconnectDelay)
         }
         stopRequested = true
@@ -190,6 +197,11 @@ extension MQTTClient {
         awaitingConnack = false
         state = .connected
         connectionCount += 1
+        lastError = nil
+        loggedFailure = nil
+        var metadata = ["broker": "\(configuration.broker.host):\(configuration.broker.port)"]
+        if let version = transport.tlsVersion { metadata["tls"] = version }
+        logger.notice("connected", metadata)
         if !configuration.subscriptions.isEmpty {
             let packetID = allocatePacketID()
             pendingSubscriptions[packetID] = configuration.subscriptions

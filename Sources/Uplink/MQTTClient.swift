@@ -1,4 +1,5 @@
 import IOEngine
+import Logging
 
 /// An MQTT 3.1.1 client: keeps one connection to the broker alive (reconnecting with backoff), publishes at
 /// QoS 1 through a bounded in-flight window, re-sends unacknowledged publishes with DUP after a reconnect, and
@@ -15,10 +16,14 @@ public actor MQTTClient {
     public nonisolated let configuration: MQTTClientConfiguration
     let handler: MessageHandler?
     let oversizedHandler: OversizedMessageHandler?
+    /// Where state changes are logged: connected, disconnected, cannot connect (once per reason).
+    let logger: Logger
+    /// The failure last logged, so a retry that fails the same way is not logged again.
+    var loggedFailure: String?
 
     /// Where the connection cycle is.
     public internal(set) var state: MQTTConnectionState = .disconnected
-    /// The most recent failure (connect, TLS, protocol, keep-alive), kept after recovery for diagnostics.
+    /// The most recent failure (connect, TLS, protocol, keep-alive); cleared when a connection is accepted.
     public internal(set) var lastError: MQTTError?
     /// How many times a CONNACK was accepted.
     public internal(set) var connectionCount = 0
@@ -48,13 +53,16 @@ public actor MQTTClient {
     var deliveries: AsyncStream<MQTTInboundMessage>.Continuation?
 
     /// A client for `configuration`; `onMessage` receives what the subscriptions deliver, `onOversizedMessage`
-    /// what they delivered over `maximumPacketSize` (skipped, acknowledged, and otherwise dropped).
+    /// what they delivered over `maximumPacketSize` (skipped, acknowledged, and otherwise dropped). `logger`
+    /// receives each state change once (connected, disconnected, cannot connect), not once per retry.
     public init(
         configuration: MQTTClientConfiguration,
+        logger: Logger = Logger(label: "mqtt", handler: DiscardingLogHandler()),
         onMessage: MessageHandler? = nil,
         onOversizedMessage: OversizedMessageHandler? = nil
     ) {
         self.configuration = configuration
+        self.logger = logger
         self.handler = onMessage
         self.oversizedHandler = onOversizedMessage
     }

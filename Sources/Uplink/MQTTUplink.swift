@@ -1,4 +1,5 @@
 import Events
+import Logging
 
 /// Delivers the outbox to an MQTT broker: reads events after its cursor, publishes each at QoS 1 to
 /// `floorlink/{site}/{controller}/events/{type}`, and advances the cursor only over events the broker has
@@ -12,6 +13,7 @@ public actor MQTTUplink {
     /// `floorlink/{site}/{controller}`.
     public nonisolated let topicPrefix: String
     let log: any EventLog
+    let logger: Logger
     let batchSize = 256
 
     var pending: [MQTTPendingEvent] = []
@@ -19,6 +21,7 @@ public actor MQTTUplink {
     var pendingWaiter: CheckedContinuation<Bool, Never>?
     var acknowledgedSeq: UInt64 = 0
     var publishedSeq: UInt64 = 0
+    /// An outbox failure (or an event that cannot be published); cleared when that outbox operation succeeds.
     var localError: String?
     var stopping = false
 
@@ -36,6 +39,7 @@ public actor MQTTUplink {
     /// An uplink to `url` (`mqtt://host:port` or `mqtts://host:port`) for `site`/`controller`, reading `log`.
     /// `onCommand` receives each payload sent to `.../commands`; `onOversizedCommand` the payload size of each
     /// one over the client's packet limit (skipped unread and acknowledged, so it is never redelivered);
+    /// `logger` receives the connection's state changes and outbox failures, each once;
     /// `configure` adjusts the client (window, backoff, timeouts) after the defaults are set.
     public init(
         url: String,
@@ -52,6 +56,7 @@ public actor MQTTUplink {
         started: EventTime = .now(),
         onCommand: (@Sendable ([UInt8]) async -> Void)? = nil,
         onOversizedCommand: (@Sendable (Int) async -> Void)? = nil,
+        logger: Logger = Logger(label: "mqtt", handler: DiscardingLogHandler()),
         configure: (inout MQTTClientConfiguration) -> Void = { _ in }
     ) throws(MQTTError) {
         let prefix = "floorlink/\(site)/\(controller)"
@@ -75,8 +80,10 @@ public actor MQTTUplink {
         self.name = name
         self.topicPrefix = prefix
         self.log = log
+        self.logger = logger
         self.client = MQTTClient(
             configuration: configuration,
+            logger: logger,
             onMessage: { topic, payload in
                 if topic == commandsTopic, let onCommand { await onCommand(payload) }
             },
@@ -142,9 +149,10 @@ public actor MQTTUplink {
             do {
                 acknowledgedSeq = try await log.cursor(for: name)
                 publishedSeq = acknowledgedSeq
+                recovered()
                 break
             } catch {
-                localError = "outbox cursor for '\(name)': \(error)"
+                report("outbox cursor for '\(name)': \(error)")
                 try? await Task.sleep(for: .seconds(1))
             }
         }
@@ -152,9 +160,10 @@ public actor MQTTUplink {
             let events: [Event]
             do {
                 events = try await log.events(after: publishedSeq, limit: batchSize)
+                recovered()
             } catch {
                 if Task.isCancelled { return }
-                localError = "outbox read after \(publishedSeq): \(error)"
+                report("outbox read after \(publishedSeq): \(error)")
                 try? await Task.sleep(for: .seconds(1))
                 continue
             }
@@ -172,7 +181,7 @@ public actor MQTTUplink {
                     return
                 } catch {
                     // Cannot be published at all (e.g. a type that is no valid topic): say so, do not block.
-                    localError = "event seq \(event.seq) not publishable: \(error)"
+                    report("event seq \(event.seq) not publishable: \(error)")
                     enqueue(MQTTPendingEvent(receipt: nil, seq: event.seq))
                 }
                 publishedSeq = event.seq
@@ -203,10 +212,24 @@ public actor MQTTUplink {
             do {
                 try await log.acknowledge(name, through: through)
                 acknowledgedSeq = through
+                recovered()
             } catch {
-                localError = "outbox acknowledge through \(through): \(error)"
+                report("outbox acknowledge through \(through): \(error)")
             }
         }
+    }
+
+    /// Records an outbox failure for `status`, logging it when it differs from the one before.
+    private func report(_ problem: String) {
+        if problem != localError { logger.warning("outbox problem", ["uplink": name, "reason": problem]) }
+        localError = problem
+    }
+
+    /// An outbox operation succeeded: the last outbox failure no longer holds.
+    private func recovered() {
+        guard let problem = localError else { return }
+        localError = nil
+        logger.notice("outbox problem cleared", ["uplink": name, "was": problem])
     }
 
     private func enqueue(_ event: MQTTPendingEvent) {

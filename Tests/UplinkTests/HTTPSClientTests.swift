@@ -196,7 +196,7 @@ struct HTTPSClientTests {
             backoff: WebhookUplinkTests.fast,
             tls: try TLSContext(TLSConfiguration(caFile: pki.caCertificate)),
             clock: { WebhookFixtures.now },
-            logger: lines.sink
+            logger: lines.logger
         )
         let run = Task { await uplink.run() }
         #expect(await log.waitForCursor("webhook", 2))
