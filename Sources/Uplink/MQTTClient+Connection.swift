@@ -1,3 +1,4 @@
+import HAL
 import IOEngine
 import Logging
 
@@ -51,9 +52,9 @@ extension MQTTClient {
                 nextReceipt += 1
                 unacknowledged.insert(receipt)
                 admit(receipt: receipt, message: will)
-                let deadline = ContinuousClock.now + .seconds(1)
-                while unacknowledged.contains(receipt), ContinuousClock.now < deadline, state == .connected {
-                    try? await Task.sleep(for: .milliseconds(10))
+                let deadline = clock.now + .seconds(1)
+                while unacknowledged.contains(receipt), clock.now < deadline, state == .connected {
+                    try? await clock.sleep(for: .milliseconds(10))
                 }
             }
             stopRequested = true
@@ -91,7 +92,7 @@ extension MQTTClient {
         self.transport = transport
         closeReason = nil
         awaitingConnack = true
-        sessionStarted = MQTTTransport.now()
+        sessionStarted = milliseconds(since: clock.now)
         lastReceived = sessionStarted
         lastPingSent = sessionStarted
         let connect = MQTTConnect(
@@ -113,7 +114,7 @@ extension MQTTClient {
         var decoder = MQTTPacketDecoder(maximumPacketSize: configuration.maximumPacketSize)
         do {
             for try await chunk in transport.inbound {
-                lastReceived = MQTTTransport.now()
+                lastReceived = milliseconds(since: clock.now)
                 decoder.append(chunk)
                 while let decoded = try decoder.next() {
                     switch decoded {
@@ -231,7 +232,7 @@ extension MQTTClient {
         let keepAliveMilliseconds = Int64(configuration.keepAlive) * 1000
         let tick = keepAliveMilliseconds > 0 ? max(keepAliveMilliseconds / 4, 50) : 250
         while !Task.isCancelled {
-            try? await Task.sleep(for: .milliseconds(tick))
+            try? await clock.sleep(for: .milliseconds(tick))
             guard checkKeepAlive(generation: generation) else { return }
         }
     }
@@ -239,7 +240,7 @@ extension MQTTClient {
     /// Returns false once the connection `generation` is gone.
     private func checkKeepAlive(generation: UInt64) -> Bool {
         guard generation == self.generation, let transport, closeReason == nil else { return false }
-        let now = MQTTTransport.now()
+        let now = milliseconds(since: clock.now)
         let host = configuration.broker.host
         let port = configuration.broker.port
         if awaitingConnack {
@@ -290,9 +291,14 @@ extension MQTTClient {
 
     /// Sleeps for `duration` in short steps, returning early on stop or cancellation.
     private func pause(for duration: Duration) async {
-        let deadline = ContinuousClock.now + duration
-        while ContinuousClock.now < deadline && !stopRequested && !Task.isCancelled {
-            try? await Task.sleep(for: min(.milliseconds(50), deadline - ContinuousClock.now))
+        let deadline = clock.now + duration
+        while clock.now < deadline && !stopRequested && !Task.isCancelled {
+            try? await clock.sleep(for: min(.milliseconds(50), deadline - clock.now))
         }
+    }
+
+    /// `instant` of the client's clock in milliseconds since its origin.
+    private func milliseconds(since instant: ClockInstant) -> Int64 {
+        MQTTTransport.milliseconds(instant.sinceOrigin)
     }
 }

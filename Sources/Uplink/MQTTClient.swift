@@ -1,3 +1,4 @@
+import HAL
 import IOEngine
 import Logging
 
@@ -16,6 +17,8 @@ public actor MQTTClient {
     public nonisolated let configuration: MQTTClientConfiguration
     let handler: MessageHandler?
     let oversizedHandler: OversizedMessageHandler?
+    /// The time seam: keep-alive, reconnect backoff and the stop's wait for the will all read and wait on it.
+    let clock: any HAL.Clock
     /// Where state changes are logged: connected, disconnected, cannot connect (once per reason).
     let logger: Logger
     /// The failure last logged, so a retry that fails the same way is not logged again.
@@ -54,14 +57,17 @@ public actor MQTTClient {
 
     /// A client for `configuration`; `onMessage` receives what the subscriptions deliver, `onOversizedMessage`
     /// what they delivered over `maximumPacketSize` (skipped, acknowledged, and otherwise dropped). `logger`
-    /// receives each state change once (connected, disconnected, cannot connect), not once per retry.
+    /// receives each state change once (connected, disconnected, cannot connect), not once per retry; `clock`
+    /// times keep-alive and reconnects (a `ManualClock` in tests).
     public init(
         configuration: MQTTClientConfiguration,
         logger: Logger = Logger(label: "mqtt", handler: DiscardingLogHandler()),
+        clock: any HAL.Clock = SystemClock(),
         onMessage: MessageHandler? = nil,
         onOversizedMessage: OversizedMessageHandler? = nil
     ) {
         self.configuration = configuration
+        self.clock = clock
         self.logger = logger
         self.handler = onMessage
         self.oversizedHandler = onOversizedMessage

@@ -52,11 +52,6 @@ extension MQTTTransport {
         }
     }
 
-    /// The I/O engine's monotonic clock in milliseconds.
-    static func now() -> Int64 {
-        milliseconds(IOLoop.now)
-    }
-
     static func milliseconds(_ duration: Duration) -> Int64 {
         let (seconds, attoseconds) = duration.components
         return seconds * 1000 + attoseconds / 1_000_000_000_000_000

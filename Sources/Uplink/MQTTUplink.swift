@@ -1,4 +1,5 @@
 import Events
+import HAL
 import Logging
 
 /// Delivers the outbox to an MQTT broker: reads events after its cursor, publishes each at QoS 1 to
@@ -14,6 +15,8 @@ public actor MQTTUplink {
     public nonisolated let topicPrefix: String
     let log: any EventLog
     let logger: Logger
+    /// The time seam for the stop's drain and the pause after an outbox failure (shared with the client).
+    let clock: any HAL.Clock
     let batchSize = 256
 
     var pending: [MQTTPendingEvent] = []
@@ -39,7 +42,8 @@ public actor MQTTUplink {
     /// An uplink to `url` (`mqtt://host:port` or `mqtts://host:port`) for `site`/`controller`, reading `log`.
     /// `onCommand` receives each payload sent to `.../commands`; `onOversizedCommand` the payload size of each
     /// one over the client's packet limit (skipped unread and acknowledged, so it is never redelivered);
-    /// `logger` receives the connection's state changes and outbox failures, each once;
+    /// `logger` receives the connection's state changes and outbox failures, each once; `clock` times keep-alive,
+    /// reconnects and the stop's drain;
     /// `configure` adjusts the client (window, backoff, timeouts) after the defaults are set.
     public init(
         url: String,
@@ -57,6 +61,7 @@ public actor MQTTUplink {
         onCommand: (@Sendable ([UInt8]) async -> Void)? = nil,
         onOversizedCommand: (@Sendable (Int) async -> Void)? = nil,
         logger: Logger = Logger(label: "mqtt", handler: DiscardingLogHandler()),
+        clock: any HAL.Clock = SystemClock(),
         configure: (inout MQTTClientConfiguration) -> Void = { _ in }
     ) throws(MQTTError) {
         let prefix = "floorlink/\(site)/\(controller)"
@@ -81,9 +86,11 @@ public actor MQTTUplink {
         self.topicPrefix = prefix
         self.log = log
         self.logger = logger
+        self.clock = clock
         self.client = MQTTClient(
             configuration: configuration,
             logger: logger,
+            clock: clock,
             onMessage: { topic, payload in
                 if topic == commandsTopic, let onCommand { await onCommand(payload) }
             },
@@ -109,15 +116,15 @@ public actor MQTTUplink {
     /// to stop), events through it are first published and acknowledged while the broker is connected, so the
     /// last events (`controller.stopping`) reach it; an unreachable broker is not waited for.
     public func stop(drainTimeout: Duration = .seconds(5), deliveringThrough target: UInt64? = nil) async {
-        let deadline = ContinuousClock.now + drainTimeout
+        let deadline = clock.now + drainTimeout
         if let target {
-            while acknowledgedSeq < target, ContinuousClock.now < deadline, await client.state == .connected {
-                try? await Task.sleep(for: .milliseconds(10))
+            while acknowledgedSeq < target, clock.now < deadline, await client.state == .connected {
+                try? await clock.sleep(for: .milliseconds(10))
             }
         }
         stopping = true
-        while acknowledgedSeq < publishedSeq, ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(20))
+        while acknowledgedSeq < publishedSeq, clock.now < deadline {
+            try? await clock.sleep(for: .milliseconds(20))
         }
         await client.stop()
         pendingWaiter?.resume(returning: false)
@@ -153,7 +160,7 @@ public actor MQTTUplink {
                 break
             } catch {
                 report("outbox cursor for '\(name)': \(error)")
-                try? await Task.sleep(for: .seconds(1))
+                try? await clock.sleep(for: .seconds(1))
             }
         }
         while !Task.isCancelled && !stopping {
@@ -164,7 +171,7 @@ public actor MQTTUplink {
             } catch {
                 if Task.isCancelled { return }
                 report("outbox read after \(publishedSeq): \(error)")
-                try? await Task.sleep(for: .seconds(1))
+                try? await clock.sleep(for: .seconds(1))
                 continue
             }
             for event in events {

@@ -27,6 +27,10 @@ struct MQTTTLSTests {
     ) throws -> MQTTClient {
         var configuration = MQTTClientConfiguration(broker: try MQTTBrokerURL(parsing: url), clientID: clientID)
         TestSupport.fast(&configuration)
+        // These tests are about how a handshake ends, not how long it may take: the broker answers in
+        // milliseconds, but the handshake runs on the cooperative pool, which other suites' blocking harness
+        // code (`ChildProcess.stop` polls with usleep for up to 5 s) can hold for seconds on 2 cores.
+        configuration.connectTimeout = .seconds(30)
         configuration.tls = tls
         return MQTTClient(configuration: configuration, logger: Logger(label: "mqtt", level: .debug, handler: logs))
     }
