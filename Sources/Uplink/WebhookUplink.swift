@@ -128,10 +128,10 @@ public actor WebhookUplink {
                 current.nextAttempt = nil
                 current.delivered += 1
                 return true
-            case .retry(let code, let retryAfter, let problem):
+            case .retry(let code, let retryAfter, let problem, let rejection):
                 delay = retryAfter.map(backoff.honouring) ?? backoff.delay(attempt: attempt, using: &random)
                 attempt += 1
-                fail(code: code, problem: problem, delay: delay)
+                fail(code: code, problem: problem, delay: delay, rejection: rejection)
             case .rejected(let code, let answer):
                 delay = backoff.rejectedRetryInterval
                 attempt = 0
@@ -149,7 +149,7 @@ public actor WebhookUplink {
         return false
     }
 
-    private func fail(code: Int?, problem: String, delay: Duration) {
+    private func fail(code: Int?, problem: String, delay: Duration, rejection: CertificateRejection? = nil) {
         current.state = .failing
         current.lastHTTPStatus = code
         current.lastError = problem
@@ -165,12 +165,24 @@ public actor WebhookUplink {
             return
         }
         loggedProblem = kind
+        if let rejection {
+            metadata["reason"] = rejection.reason
+            if let subject = rejection.subject { metadata["subject"] = subject }
+            logger.error("TLS verification failed", metadata)
+            return
+        }
         logger.warning(code.map { "HTTP \($0) holds the batch" } ?? "cannot deliver", metadata)
+    }
+
+    /// A receiver certificate that did not verify: its subject (when presented) and OpenSSL's reason.
+    private struct CertificateRejection {
+        var subject: String?
+        var reason: String
     }
 
     private enum Outcome {
         case delivered(Int)
-        case retry(Int?, retryAfter: Duration?, String)
+        case retry(Int?, retryAfter: Duration?, String, CertificateRejection? = nil)
         case rejected(Int, String)
     }
 
@@ -195,6 +207,9 @@ public actor WebhookUplink {
             }
             let problem =
                 "POST \(url) failed: \(error); check the URL, DNS, the network, the CA and that the receiver is up"
+            if case .connection(.certificateRejected(_, let subject, let reason)) = error {
+                return .retry(nil, retryAfter: nil, problem, CertificateRejection(subject: subject, reason: reason))
+            }
             return .retry(nil, retryAfter: nil, problem)
         }
         let code = response.status
