@@ -77,7 +77,7 @@ let package = Package(
         // Uplinks: the MQTT 3.1.1 client (plain and TLS), the webhook, command intake.
         .target(
             name: "Uplink",
-            dependencies: ["Events", "Locking", "IOEngine", "COpenSSL", "COpenSSLTLS"],
+            dependencies: ["HAL", "Events", "Locking", "Logging", "IOEngine", "COpenSSL", "COpenSSLTLS"],
             swiftSettings: strict
         ),
 
@@ -128,7 +128,7 @@ let package = Package(
         ),
         .testTarget(
             name: "UplinkTests",
-            dependencies: ["Uplink", "IOEngine", "Events", "Locking", "TestSupport"],
+            dependencies: ["Uplink", "IOEngine", "Events", "Locking", "Logging", "HAL", "HALSimulated", "TestSupport"],
             swiftSettings: strict
         ),
         .executableTarget(

@@ -235,7 +235,8 @@ public final class Site: Sendable {
                 version: FloorlinkVersion.current,
                 onCommand: { payload in await answer(await intake.handle(payload)) },
                 // Skipped unread by the client (over its packet limit) and acknowledged: answered, never redelivered.
-                onOversizedCommand: { byteCount in await answer(await intake.refuseOversized(byteCount: byteCount)) }
+                onOversizedCommand: { byteCount in await answer(await intake.refuseOversized(byteCount: byteCount)) },
+                logger: logger.labelled("mqtt")
             )
             box.uplink = uplink
             return uplink
@@ -277,8 +278,7 @@ public final class Site: Sendable {
                 throw SiteError("uplinks.webhook: \(error)")
             }
         }
-        let webhookLogger = logger.labelled("webhook")
-        return WebhookUplink(url: url, secret: secret, log: outbox, tls: tls, logger: { webhookLogger.warning($0) })
+        return WebhookUplink(url: url, secret: secret, log: outbox, tls: tls, logger: logger.labelled("webhook"))
     }
 
     /// `mkdir -p`.

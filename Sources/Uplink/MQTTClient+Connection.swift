@@ -1,4 +1,6 @@
+import HAL
 import IOEngine
+import Logging
 
 extension MQTTClient {
     /// Connects and stays connected until `stop()` or cancellation: on any failure it waits (exponential
@@ -12,15 +14,21 @@ extension MQTTClient {
         var delay = configuration.reconnectDelay
         while !stopRequested && !Task.isCancelled {
             let before = connectionCount
+            var failure: MQTTError?
             do {
                 try await runSession()
             } catch {
-                if error != .stopped { lastError = error }
+                if error != .stopped {
+                    lastError = error
+                    failure = error
+                }
             }
             if stopRequested || Task.isCancelled { break }
             state = .disconnected
             if connectionCount != before { delay = configuration.reconnectDelay }
-            await pause(for: delay * Double.random(in: 0.5...1.0))
+            let wait = delay * Double.random(in: 0.5...1.0)
+            logFailure(failure, afterConnection: connectionCount != before, retryIn: wait)
+            await pause(for: wait)
             delay = min(delay * 2, configuration.maximumReconnectDelay)
         }
         stopRequested = true
@@ -44,9 +52,9 @@ extension MQTTClient {
                 nextReceipt += 1
                 unacknowledged.insert(receipt)
                 admit(receipt: receipt, message: will)
-                let deadline = ContinuousClock.now + .seconds(1)
-                while unacknowledged.contains(receipt), ContinuousClock.now < deadline, state == .connected {
-                    try? await Task.sleep(for: .milliseconds(10))
+                let deadline = clock.now + .seconds(1)
+                while unacknowledged.contains(receipt), clock.now < deadline, state == .connected {
+                    try? await clock.sleep(for: .milliseconds(10))
                 }
             }
             stopRequested = true
@@ -84,7 +92,7 @@ extension MQTTClient {
         self.transport = transport
         closeReason = nil
         awaitingConnack = true
-        sessionStarted = MQTTConnectionThread.now()
+        sessionStarted = milliseconds(since: clock.now)
         lastReceived = sessionStarted
         lastPingSent = sessionStarted
         let connect = MQTTConnect(
@@ -106,7 +114,7 @@ extension MQTTClient {
         var decoder = MQTTPacketDecoder(maximumPacketSize: configuration.maximumPacketSize)
         do {
             for try await chunk in transport.inbound {
-                lastReceived = MQTTConnectionThread.now()
+                lastReceived = milliseconds(since: clock.now)
                 decoder.append(chunk)
                 while let decoded = try decoder.next() {
                     switch decoded {
@@ -190,6 +198,11 @@ extension MQTTClient {
         awaitingConnack = false
         state = .connected
         connectionCount += 1
+        lastError = nil
+        loggedFailure = nil
+        var metadata = ["broker": "\(configuration.broker.host):\(configuration.broker.port)"]
+        if let version = transport.tlsVersion { metadata["tls"] = version }
+        logger.notice("connected", metadata)
         if !configuration.subscriptions.isEmpty {
             let packetID = allocatePacketID()
             pendingSubscriptions[packetID] = configuration.subscriptions
@@ -219,7 +232,7 @@ extension MQTTClient {
         let keepAliveMilliseconds = Int64(configuration.keepAlive) * 1000
         let tick = keepAliveMilliseconds > 0 ? max(keepAliveMilliseconds / 4, 50) : 250
         while !Task.isCancelled {
-            try? await Task.sleep(for: .milliseconds(tick))
+            try? await clock.sleep(for: .milliseconds(tick))
             guard checkKeepAlive(generation: generation) else { return }
         }
     }
@@ -227,15 +240,15 @@ extension MQTTClient {
     /// Returns false once the connection `generation` is gone.
     private func checkKeepAlive(generation: UInt64) -> Bool {
         guard generation == self.generation, let transport, closeReason == nil else { return false }
-        let now = MQTTConnectionThread.now()
+        let now = milliseconds(since: clock.now)
         let host = configuration.broker.host
         let port = configuration.broker.port
         if awaitingConnack {
-            if now - sessionStarted > MQTTConnectionThread.milliseconds(configuration.connectTimeout) {
+            if now - sessionStarted > MQTTTransport.milliseconds(configuration.connectTimeout) {
                 closeReason = .connectTimedOut(
                     host: host,
                     port: port,
-                    seconds: MQTTConnectionThread.seconds(configuration.connectTimeout)
+                    seconds: MQTTTransport.seconds(configuration.connectTimeout)
                 )
                 transport.close()
                 return false
@@ -278,9 +291,14 @@ extension MQTTClient {
 
     /// Sleeps for `duration` in short steps, returning early on stop or cancellation.
     private func pause(for duration: Duration) async {
-        let deadline = ContinuousClock.now + duration
-        while ContinuousClock.now < deadline && !stopRequested && !Task.isCancelled {
-            try? await Task.sleep(for: min(.milliseconds(50), deadline - ContinuousClock.now))
+        let deadline = clock.now + duration
+        while clock.now < deadline && !stopRequested && !Task.isCancelled {
+            try? await clock.sleep(for: min(.milliseconds(50), deadline - clock.now))
         }
+    }
+
+    /// `instant` of the client's clock in milliseconds since its origin.
+    private func milliseconds(since instant: ClockInstant) -> Int64 {
+        MQTTTransport.milliseconds(instant.sinceOrigin)
     }
 }

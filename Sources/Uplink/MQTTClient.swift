@@ -1,4 +1,6 @@
+import HAL
 import IOEngine
+import Logging
 
 /// An MQTT 3.1.1 client: keeps one connection to the broker alive (reconnecting with backoff), publishes at
 /// QoS 1 through a bounded in-flight window, re-sends unacknowledged publishes with DUP after a reconnect, and
@@ -15,10 +17,16 @@ public actor MQTTClient {
     public nonisolated let configuration: MQTTClientConfiguration
     let handler: MessageHandler?
     let oversizedHandler: OversizedMessageHandler?
+    /// The time seam: keep-alive, reconnect backoff and the stop's wait for the will all read and wait on it.
+    let clock: any HAL.Clock
+    /// Where state changes are logged: connected, disconnected, cannot connect (once per reason).
+    let logger: Logger
+    /// The failure last logged, so a retry that fails the same way is not logged again.
+    var loggedFailure: String?
 
     /// Where the connection cycle is.
     public internal(set) var state: MQTTConnectionState = .disconnected
-    /// The most recent failure (connect, TLS, protocol, keep-alive), kept after recovery for diagnostics.
+    /// The most recent failure (connect, TLS, protocol, keep-alive); cleared when a connection is accepted.
     public internal(set) var lastError: MQTTError?
     /// How many times a CONNACK was accepted.
     public internal(set) var connectionCount = 0
@@ -48,13 +56,19 @@ public actor MQTTClient {
     var deliveries: AsyncStream<MQTTInboundMessage>.Continuation?
 
     /// A client for `configuration`; `onMessage` receives what the subscriptions deliver, `onOversizedMessage`
-    /// what they delivered over `maximumPacketSize` (skipped, acknowledged, and otherwise dropped).
+    /// what they delivered over `maximumPacketSize` (skipped, acknowledged, and otherwise dropped). `logger`
+    /// receives each state change once (connected, disconnected, cannot connect), not once per retry; `clock`
+    /// times keep-alive and reconnects (a `ManualClock` in tests).
     public init(
         configuration: MQTTClientConfiguration,
+        logger: Logger = Logger(label: "mqtt", handler: DiscardingLogHandler()),
+        clock: any HAL.Clock = SystemClock(),
         onMessage: MessageHandler? = nil,
         onOversizedMessage: OversizedMessageHandler? = nil
     ) {
         self.configuration = configuration
+        self.clock = clock
+        self.logger = logger
         self.handler = onMessage
         self.oversizedHandler = onOversizedMessage
     }

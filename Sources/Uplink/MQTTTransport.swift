@@ -1,132 +1,231 @@
 import IOEngine
 import Locking
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// One TCP (optionally TLS) connection to a broker, run on its own dedicated thread so that blocking socket
-/// and OpenSSL calls never touch the cooperative pool. Bytes received arrive on `inbound`; `send` queues
-/// bytes for the thread to write; `close` drops the connection at once (no DISCONNECT).
+/// One TCP (optionally TLS) connection to a broker on the I/O engine's `ByteStream`: a reader task feeds
+/// `inbound`, a writer task writes what `send` queued (coalesced, each write with a deadline). Both wait in the
+/// one `IOLoop`, so a connection costs two suspended tasks, not a thread. `close` drops the connection at once
+/// (no DISCONNECT).
 final class MQTTTransport: Sendable {
-    /// What the async side and the I/O thread share.
+    /// What `send`/`consumed`/`close` and the reader and writer tasks share.
     struct Shared: ~Copyable {
-        var outbound: [[UInt8]] = []
+        /// Bytes queued for the writer, in order.
+        var outbound: [UInt8] = []
         var closing = false
         var closeAfterFlush = false
         /// Bytes yielded on `inbound` and not yet reported back through `consumed`.
         var unconsumedInbound = 0
+        /// The reader, parked while `unconsumedInbound` is at the bound.
+        var parkedReader: CheckedContinuation<Void, Never>?
+        /// The writer, parked while there is nothing to write.
+        var parkedWriter: CheckedContinuation<Void, Never>?
     }
 
-    /// The I/O thread stops reading while this many received bytes wait on `inbound` unprocessed, so a slow
+    /// The reader stops reading while this many received bytes wait on `inbound` unprocessed, so a slow
     /// consumer (or a huge message) makes the broker wait (TCP flow control) instead of growing memory.
     static let maximumUnconsumedInbound = 1 << 20
+    /// The most one read takes from the stream.
+    static let readSize = 64 * 1024
+    /// How long one write may wait for the socket: a broker that stops reading is a lost connection.
+    static let writeTimeout = Duration.seconds(10)
 
     let host: String
     let port: Int
+    /// The negotiated TLS protocol (`TLSv1.3`), nil on a plain TCP connection.
+    let tlsVersion: String?
     /// Received bytes; finishes normally after `close()`, or with an `MQTTError` when the connection fails.
     let inbound: AsyncThrowingStream<[UInt8], any Error>
-    let inboundContinuation: AsyncThrowingStream<[UInt8], any Error>.Continuation
-    let shared = Locked(Shared())
-    /// A self-pipe that wakes the I/O thread's poll: [read end, write end], both non-blocking.
-    let wakePipe: (read: Int32, write: Int32)
+    private let inboundContinuation: AsyncThrowingStream<[UInt8], any Error>.Continuation
+    private let stream: any ByteStream
+    private let shared = Locked(Shared())
 
-    private init(host: String, port: Int) throws(MQTTError) {
+    private init(host: String, port: Int, stream: any ByteStream, tlsVersion: String?) {
         self.host = host
         self.port = port
+        self.stream = stream
+        self.tlsVersion = tlsVersion
         (inbound, inboundContinuation) = AsyncThrowingStream.makeStream(of: [UInt8].self)
-        var fds: [Int32] = [-1, -1]
-        guard pipe(&fds) == 0 else {
-            throw .connectionFailed(host: host, port: port, reason: "pipe: \(MQTTTransport.errnoText())")
-        }
-        for fd in fds {
-            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-        }
-        wakePipe = (fds[0], fds[1])
     }
 
-    deinit {
-        Glibc.close(wakePipe.read)
-        Glibc.close(wakePipe.write)
-    }
-
-    /// Resolves `host`, connects within `timeout` (then the TLS handshake, when `tls` is given) on a new
-    /// thread, and returns once the connection is ready for MQTT.
+    /// Resolves `host` and connects within `timeout` (then the TLS handshake, when `tls` is given, within the same
+    /// deadline), and returns once the connection is ready for MQTT, its reader and writer running.
     static func connect(
         host: String,
         port: Int,
         tls: TLSContext?,
         timeout: Duration
     ) async throws(MQTTError) -> MQTTTransport {
-        let transport = try MQTTTransport(host: host, port: port)
-        let result: Result<Void, MQTTError> = await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Result<Void, MQTTError>, Never>) in
-                let thread = MQTTConnectionThread(
-                    transport: transport,
-                    tls: tls,
-                    timeout: timeout,
-                    onConnected: { continuation.resume(returning: $0) }
-                )
-                if let failure = thread.start() {
-                    continuation.resume(returning: .failure(failure))
-                }
+        guard let tcpPort = UInt16(exactly: port) else {
+            throw .connectionFailed(host: host, port: port, reason: "port \(port) is out of range")
+        }
+        let deadline = IOLoop.now + timeout
+        let stream: any ByteStream
+        var tlsVersion: String?
+        do throws(IOError) {
+            let tcp = try await TCPStream.connect(host: host, port: tcpPort, timeout: timeout)
+            if let tls {
+                let secured = try await TLSStream.connect(over: tcp, serverName: host, context: tls, deadline: deadline)
+                tlsVersion = secured.protocolVersion
+                stream = secured
+            } else {
+                stream = tcp
             }
-        } onCancel: {
-            transport.close()
+        } catch {
+            throw connectFailure(error, host: host, port: port, timeout: timeout)
         }
-        switch result {
-        case .success:
-            return transport
-        case .failure(let error):
-            transport.close()
-            throw error
-        }
+        let transport = MQTTTransport(host: host, port: port, stream: stream, tlsVersion: tlsVersion)
+        Task { await transport.readLoop() }
+        Task { await transport.writeLoop() }
+        return transport
     }
 
-    /// Queues `bytes` for the I/O thread; ignored once the connection is closing.
+    /// Queues `bytes` for the writer; ignored once the connection is closing.
     func send(_ bytes: [UInt8]) {
-        let queued = shared.withLock { shared in
-            guard !shared.closing else { return false }
-            shared.outbound.append(bytes)
-            return true
+        let writer = shared.withLock { shared -> CheckedContinuation<Void, Never>? in
+            guard !shared.closing, !shared.closeAfterFlush else { return nil }
+            shared.outbound.append(contentsOf: bytes)
+            defer { shared.parkedWriter = nil }
+            return shared.parkedWriter
         }
-        if queued { wake() }
+        writer?.resume()
     }
 
-    /// Reports that `count` bytes taken from `inbound` were processed; the I/O thread resumes reading if it
-    /// had stopped at `maximumUnconsumedInbound`.
+    /// Reports that `count` bytes taken from `inbound` were processed; the reader resumes if it had stopped at
+    /// `maximumUnconsumedInbound`.
     func consumed(_ count: Int) {
-        let resume = shared.withLock { shared in
-            let wasFull = shared.unconsumedInbound >= Self.maximumUnconsumedInbound
+        let reader = shared.withLock { shared -> CheckedContinuation<Void, Never>? in
             shared.unconsumedInbound -= count
-            return wasFull && shared.unconsumedInbound < Self.maximumUnconsumedInbound
+            guard shared.unconsumedInbound < Self.maximumUnconsumedInbound else { return nil }
+            defer { shared.parkedReader = nil }
+            return shared.parkedReader
         }
-        if resume { wake() }
+        reader?.resume()
     }
 
     /// Bytes received and not yet reported consumed.
     var unconsumedInboundCount: Int { shared.withLock { $0.unconsumedInbound } }
 
-    /// Drops the connection at once: the thread closes the socket without an MQTT DISCONNECT.
+    /// Drops the connection at once, without an MQTT DISCONNECT: a waiting read or write ends, `inbound`
+    /// finishes normally.
     func close() {
-        shared.withLock { $0.closing = true }
-        wake()
+        let (reader, writer) = shared.withLock { shared in
+            shared.closing = true
+            defer {
+                shared.parkedReader = nil
+                shared.parkedWriter = nil
+            }
+            return (shared.parkedReader, shared.parkedWriter)
+        }
+        stream.close()
+        reader?.resume()
+        writer?.resume()
     }
 
     /// Closes the connection once everything queued so far is written (after a DISCONNECT).
     func closeAfterFlush() {
-        shared.withLock { $0.closeAfterFlush = true }
-        wake()
+        let writer = shared.withLock { shared -> CheckedContinuation<Void, Never>? in
+            shared.closeAfterFlush = true
+            defer { shared.parkedWriter = nil }
+            return shared.parkedWriter
+        }
+        writer?.resume()
     }
 
-    private func wake() {
-        var byte: UInt8 = 1
-        _ = Glibc.write(wakePipe.write, &byte, 1)
+    private var isClosing: Bool { shared.withLock { $0.closing } }
+
+    /// Ends `inbound` with `error` (unless this side is closing) and closes the stream.
+    private func fail(_ error: MQTTError) {
+        if !isClosing { inboundContinuation.finish(throwing: error) }
+        close()
+        inboundContinuation.finish()
     }
 
-    /// `strerror(errno)` with the errno number.
-    static func errnoText(_ code: Int32 = errno) -> String {
-        "\(String(cString: strerror(code))) (errno \(code))"
+    // MARK: reading
+
+    /// Reads until the stream ends or fails, parking while `maximumUnconsumedInbound` bytes wait unprocessed.
+    private func readLoop() async {
+        var receivedAny = false
+        while true {
+            await waitForRoom()
+            if isClosing {
+                inboundContinuation.finish()
+                return
+            }
+            let bytes: [UInt8]
+            do throws(IOError) {
+                bytes = try await stream.read(upTo: Self.readSize, deadline: nil)
+            } catch {
+                fail(readFailure(error, receivedAny: receivedAny))
+                return
+            }
+            guard !bytes.isEmpty else {
+                fail(.connectionLost(host: host, port: port, reason: "the broker closed the connection"))
+                return
+            }
+            receivedAny = true
+            shared.withLock { $0.unconsumedInbound += bytes.count }
+            inboundContinuation.yield(bytes)
+        }
+    }
+
+    private func waitForRoom() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let ready = shared.withLock { shared in
+                if shared.closing || shared.unconsumedInbound < Self.maximumUnconsumedInbound { return true }
+                shared.parkedReader = continuation
+                return false
+            }
+            if ready { continuation.resume() }
+        }
+    }
+
+    // MARK: writing
+
+    private enum WriterStep {
+        case write([UInt8])
+        case idle
+        case flushed
+        case closing
+    }
+
+    /// Writes queued bytes, everything queued at once in one write, until closed or flushed and done.
+    private func writeLoop() async {
+        while true {
+            let step = shared.withLock { shared -> WriterStep in
+                if shared.closing { return .closing }
+                if !shared.outbound.isEmpty {
+                    let bytes = shared.outbound
+                    shared.outbound = []
+                    return .write(bytes)
+                }
+                return shared.closeAfterFlush ? .flushed : .idle
+            }
+            switch step {
+            case .closing:
+                return
+            case .flushed:
+                close()
+                return
+            case .idle:
+                await waitForWork()
+            case .write(let bytes):
+                do throws(IOError) {
+                    try await stream.write(bytes, deadline: IOLoop.now + Self.writeTimeout)
+                } catch {
+                    fail(writeFailure(error))
+                    return
+                }
+            }
+        }
+    }
+
+    private func waitForWork() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let ready = shared.withLock { shared in
+                if shared.closing || shared.closeAfterFlush || !shared.outbound.isEmpty { return true }
+                shared.parkedWriter = continuation
+                return false
+            }
+            if ready { continuation.resume() }
+        }
     }
 }

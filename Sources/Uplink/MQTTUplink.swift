@@ -1,4 +1,6 @@
 import Events
+import HAL
+import Logging
 
 /// Delivers the outbox to an MQTT broker: reads events after its cursor, publishes each at QoS 1 to
 /// `floorlink/{site}/{controller}/events/{type}`, and advances the cursor only over events the broker has
@@ -12,6 +14,9 @@ public actor MQTTUplink {
     /// `floorlink/{site}/{controller}`.
     public nonisolated let topicPrefix: String
     let log: any EventLog
+    let logger: Logger
+    /// The time seam for the stop's drain and the pause after an outbox failure (shared with the client).
+    let clock: any HAL.Clock
     let batchSize = 256
 
     var pending: [MQTTPendingEvent] = []
@@ -19,6 +24,7 @@ public actor MQTTUplink {
     var pendingWaiter: CheckedContinuation<Bool, Never>?
     var acknowledgedSeq: UInt64 = 0
     var publishedSeq: UInt64 = 0
+    /// An outbox failure (or an event that cannot be published); cleared when that outbox operation succeeds.
     var localError: String?
     var stopping = false
 
@@ -36,6 +42,8 @@ public actor MQTTUplink {
     /// An uplink to `url` (`mqtt://host:port` or `mqtts://host:port`) for `site`/`controller`, reading `log`.
     /// `onCommand` receives each payload sent to `.../commands`; `onOversizedCommand` the payload size of each
     /// one over the client's packet limit (skipped unread and acknowledged, so it is never redelivered);
+    /// `logger` receives the connection's state changes and outbox failures, each once; `clock` times keep-alive,
+    /// reconnects and the stop's drain;
     /// `configure` adjusts the client (window, backoff, timeouts) after the defaults are set.
     public init(
         url: String,
@@ -52,6 +60,8 @@ public actor MQTTUplink {
         started: EventTime = .now(),
         onCommand: (@Sendable ([UInt8]) async -> Void)? = nil,
         onOversizedCommand: (@Sendable (Int) async -> Void)? = nil,
+        logger: Logger = Logger(label: "mqtt", handler: DiscardingLogHandler()),
+        clock: any HAL.Clock = SystemClock(),
         configure: (inout MQTTClientConfiguration) -> Void = { _ in }
     ) throws(MQTTError) {
         let prefix = "floorlink/\(site)/\(controller)"
@@ -75,8 +85,12 @@ public actor MQTTUplink {
         self.name = name
         self.topicPrefix = prefix
         self.log = log
+        self.logger = logger
+        self.clock = clock
         self.client = MQTTClient(
             configuration: configuration,
+            logger: logger,
+            clock: clock,
             onMessage: { topic, payload in
                 if topic == commandsTopic, let onCommand { await onCommand(payload) }
             },
@@ -102,15 +116,15 @@ public actor MQTTUplink {
     /// to stop), events through it are first published and acknowledged while the broker is connected, so the
     /// last events (`controller.stopping`) reach it; an unreachable broker is not waited for.
     public func stop(drainTimeout: Duration = .seconds(5), deliveringThrough target: UInt64? = nil) async {
-        let deadline = ContinuousClock.now + drainTimeout
+        let deadline = clock.now + drainTimeout
         if let target {
-            while acknowledgedSeq < target, ContinuousClock.now < deadline, await client.state == .connected {
-                try? await Task.sleep(for: .milliseconds(10))
+            while acknowledgedSeq < target, clock.now < deadline, await client.state == .connected {
+                try? await clock.sleep(for: .milliseconds(10))
             }
         }
         stopping = true
-        while acknowledgedSeq < publishedSeq, ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(20))
+        while acknowledgedSeq < publishedSeq, clock.now < deadline {
+            try? await clock.sleep(for: .milliseconds(20))
         }
         await client.stop()
         pendingWaiter?.resume(returning: false)
@@ -142,20 +156,22 @@ public actor MQTTUplink {
             do {
                 acknowledgedSeq = try await log.cursor(for: name)
                 publishedSeq = acknowledgedSeq
+                recovered()
                 break
             } catch {
-                localError = "outbox cursor for '\(name)': \(error)"
-                try? await Task.sleep(for: .seconds(1))
+                report("outbox cursor for '\(name)': \(error)")
+                try? await clock.sleep(for: .seconds(1))
             }
         }
         while !Task.isCancelled && !stopping {
             let events: [Event]
             do {
                 events = try await log.events(after: publishedSeq, limit: batchSize)
+                recovered()
             } catch {
                 if Task.isCancelled { return }
-                localError = "outbox read after \(publishedSeq): \(error)"
-                try? await Task.sleep(for: .seconds(1))
+                report("outbox read after \(publishedSeq): \(error)")
+                try? await clock.sleep(for: .seconds(1))
                 continue
             }
             for event in events {
@@ -172,7 +188,7 @@ public actor MQTTUplink {
                     return
                 } catch {
                     // Cannot be published at all (e.g. a type that is no valid topic): say so, do not block.
-                    localError = "event seq \(event.seq) not publishable: \(error)"
+                    report("event seq \(event.seq) not publishable: \(error)")
                     enqueue(MQTTPendingEvent(receipt: nil, seq: event.seq))
                 }
                 publishedSeq = event.seq
@@ -203,10 +219,24 @@ public actor MQTTUplink {
             do {
                 try await log.acknowledge(name, through: through)
                 acknowledgedSeq = through
+                recovered()
             } catch {
-                localError = "outbox acknowledge through \(through): \(error)"
+                report("outbox acknowledge through \(through): \(error)")
             }
         }
+    }
+
+    /// Records an outbox failure for `status`, logging it when it differs from the one before.
+    private func report(_ problem: String) {
+        if problem != localError { logger.warning("outbox problem", ["uplink": name, "reason": problem]) }
+        localError = problem
+    }
+
+    /// An outbox operation succeeded: the last outbox failure no longer holds.
+    private func recovered() {
+        guard let problem = localError else { return }
+        localError = nil
+        logger.notice("outbox problem cleared", ["uplink": name, "was": problem])
     }
 
     private func enqueue(_ event: MQTTPendingEvent) {

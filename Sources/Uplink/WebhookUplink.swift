@@ -1,5 +1,6 @@
 import Events
 import IOEngine
+import Logging
 
 /// Delivers outbox events to an HTTPS endpoint in batches, at least once and in order, never skipping any.
 /// Requests go through `HTTPClient` on the I/O engine (one kept-alive connection, TLS over OpenSSL).
@@ -22,13 +23,17 @@ public actor WebhookUplink {
     private let backoff: WebhookBackoff
     private let requestTimeout: Duration
     private let now: @Sendable () -> EventTime
-    private let logger: @Sendable (String) -> Void
+    private let logger: Logger
+    /// The failure last logged at warning level, so a retry that fails the same way is logged at debug only.
+    private var loggedProblem: String?
     private let client: HTTPClient
     private var current = WebhookStatus()
     private var random = SystemRandom()
 
     /// A webhook uplink reading `log` under the cursor `name`; nothing is sent until `run()`. `tls` verifies an
     /// `https://` receiver (nil: the system trust store); `requestTimeout` bounds each wait for the receiver.
+    /// `logger` receives each state change once: a failure (with the HTTP status that holds a batch and the next
+    /// retry delay) when it starts or changes, and the recovery.
     public init(
         url: HTTPURL,
         secret: [UInt8]?,
@@ -39,7 +44,7 @@ public actor WebhookUplink {
         requestTimeout: Duration = .seconds(30),
         tls: TLSContext? = nil,
         clock now: @escaping @Sendable () -> EventTime = { EventTime.now() },
-        logger: @escaping @Sendable (String) -> Void = { _ in }
+        logger: Logger = Logger(label: "webhook", handler: DiscardingLogHandler())
     ) {
         self.url = url
         self.secret = secret
@@ -113,16 +118,20 @@ public actor WebhookUplink {
             let delay: Duration
             switch await post(batch) {
             case .delivered(let code):
+                if current.state != .connected {
+                    logger.notice("delivering", ["url": "\(url)", "status": "\(code)"])
+                }
+                loggedProblem = nil
                 current.state = .connected
                 current.lastHTTPStatus = code
                 current.lastError = nil
                 current.nextAttempt = nil
                 current.delivered += 1
                 return true
-            case .retry(let code, let retryAfter, let problem):
+            case .retry(let code, let retryAfter, let problem, let rejection):
                 delay = retryAfter.map(backoff.honouring) ?? backoff.delay(attempt: attempt, using: &random)
                 attempt += 1
-                fail(code: code, problem: problem, delay: delay)
+                fail(code: code, problem: problem, delay: delay, rejection: rejection)
             case .rejected(let code, let answer):
                 delay = backoff.rejectedRetryInterval
                 attempt = 0
@@ -140,19 +149,40 @@ public actor WebhookUplink {
         return false
     }
 
-    private func fail(code: Int?, problem: String, delay: Duration) {
+    private func fail(code: Int?, problem: String, delay: Duration, rejection: CertificateRejection? = nil) {
         current.state = .failing
         current.lastHTTPStatus = code
         current.lastError = problem
         current.failures += 1
         let milliseconds = delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000
         current.nextAttempt = EventTime(millisecondsSinceEpoch: now().millisecondsSinceEpoch + milliseconds)
-        logger("webhook: \(problem); next attempt in \(milliseconds) ms")
+        var metadata = ["url": "\(url)", "reason": problem, "retry_in_ms": "\(milliseconds)"]
+        if let code { metadata["status"] = "\(code)" }
+        // One warning per kind of failure (an HTTP status, or one network error), not one per retry.
+        let kind = code.map { "HTTP \($0)" } ?? problem
+        guard kind != loggedProblem else {
+            logger.debug("batch still held", metadata)
+            return
+        }
+        loggedProblem = kind
+        if let rejection {
+            metadata["reason"] = rejection.reason
+            if let subject = rejection.subject { metadata["subject"] = subject }
+            logger.error("TLS verification failed", metadata)
+            return
+        }
+        logger.warning(code.map { "HTTP \($0) holds the batch" } ?? "cannot deliver", metadata)
+    }
+
+    /// A receiver certificate that did not verify: its subject (when presented) and OpenSSL's reason.
+    private struct CertificateRejection {
+        var subject: String?
+        var reason: String
     }
 
     private enum Outcome {
         case delivered(Int)
-        case retry(Int?, retryAfter: Duration?, String)
+        case retry(Int?, retryAfter: Duration?, String, CertificateRejection? = nil)
         case rejected(Int, String)
     }
 
@@ -177,6 +207,9 @@ public actor WebhookUplink {
             }
             let problem =
                 "POST \(url) failed: \(error); check the URL, DNS, the network, the CA and that the receiver is up"
+            if case .connection(.certificateRejected(_, let subject, let reason)) = error {
+                return .retry(nil, retryAfter: nil, problem, CertificateRejection(subject: subject, reason: reason))
+            }
             return .retry(nil, retryAfter: nil, problem)
         }
         let code = response.status
@@ -206,7 +239,15 @@ public actor WebhookUplink {
                 if Task.isCancelled || error is CancellationError { return nil }
                 let delay = backoff.delay(attempt: attempt, using: &random)
                 attempt += 1
-                logger("webhook: cannot \(what): \(error); retrying")
+                let delayMilliseconds =
+                    delay.components.seconds * 1000
+                    + delay.components.attoseconds / 1_000_000_000_000_000
+                let metadata = ["reason": "\(error)", "retry_in_ms": "\(delayMilliseconds)"]
+                if attempt == 1 {
+                    logger.warning("cannot \(what)", metadata)
+                } else {
+                    logger.debug("still cannot \(what)", metadata)
+                }
                 do {
                     try await Task.sleep(for: delay)
                 } catch {

@@ -1,6 +1,7 @@
 import Events
 import Glibc
 import Locking
+import Logging
 import Testing
 import Uplink
 
@@ -24,13 +25,20 @@ final class FakeCommandTarget: CommandTarget {
 }
 
 /// Collects log lines.
-final class LogRecorder: Sendable {
+final class LogRecorder: LogHandler {
     private let lines = Locked<[String]>([])
 
     var all: [String] { lines.withLock { $0 } }
 
     var sink: @Sendable (String) -> Void {
         { line in self.lines.withLock { $0.append(line) } }
+    }
+
+    /// A logger at debug level whose entries are recorded as logfmt lines.
+    var logger: Logger { Logger(label: "test", level: .debug, handler: self) }
+
+    func write(_ entry: LogEntry) {
+        lines.withLock { $0.append(entry.line) }
     }
 }
 

@@ -1,5 +1,6 @@
 import Events
 import IOEngine
+import Logging
 import Testing
 
 @testable import Uplink
@@ -108,6 +109,42 @@ struct HTTPSClientTests {
         #expect(server.requests.isEmpty)
     }
 
+    @Test("the webhook logs a receiver certificate for another host once, as TLS verification failed")
+    func webhookLogsRejectionOnce() async throws {
+        let pki = try TestCertificates.make()
+        defer { pki.remove() }
+        let elsewhere = try pki.elsewhereCertificate()
+        let server = try HTTPSTestServer(
+            certificate: elsewhere.certificate,
+            key: elsewhere.key,
+            mode: .ok,
+            directory: pki.directory
+        )
+        defer { server.stop() }
+        let logs = MemoryLogHandler()
+        let uplink = WebhookUplink(
+            url: try HTTPURL(parsing: "https://localhost:\(server.port)/floor-events"),
+            secret: nil,
+            log: WebhookEventLog(events: WebhookFixtures.events(1...1)),
+            backoff: WebhookUplinkTests.fast,
+            tls: try TLSContext(TLSConfiguration(caFile: pki.caCertificate)),
+            clock: { WebhookFixtures.now },
+            logger: Logger(label: "webhook", level: .debug, handler: logs)
+        )
+        let run = Task { await uplink.run() }
+        // Two more attempts after the first, each failing the same way: logged at debug level only.
+        #expect(await TestSupport.eventually { logs.entries.filter { $0.message == "batch still held" }.count >= 2 })
+        run.cancel()
+        await run.value
+        let lines = logs.entries.filter { $0.level > .debug }
+        let text = lines.map(\.line).joined(separator: "\n")
+        #expect(lines.map(\.message) == ["TLS verification failed"], "\(text)")
+        #expect(lines.first?.level == .error)
+        #expect(lines.first?.metadata["subject"] == "/CN=elsewhere.example", "\(text)")
+        #expect(lines.first?.metadata["reason"] == "hostname mismatch", "\(text)")
+        #expect(server.requests.isEmpty)
+    }
+
     @Test("a certificate from a CA the client does not trust is refused")
     func unknownCA() async throws {
         let pki = try TestCertificates.make()
@@ -196,7 +233,7 @@ struct HTTPSClientTests {
             backoff: WebhookUplinkTests.fast,
             tls: try TLSContext(TLSConfiguration(caFile: pki.caCertificate)),
             clock: { WebhookFixtures.now },
-            logger: lines.sink
+            logger: lines.logger
         )
         let run = Task { await uplink.run() }
         #expect(await log.waitForCursor("webhook", 2))

@@ -1,3 +1,4 @@
+import Logging
 import Testing
 import Uplink
 
@@ -21,12 +22,17 @@ struct MQTTTLSTests {
     static func client(
         _ url: String,
         tls: MQTTTLSConfiguration,
-        clientID: String = "dock-03"
+        clientID: String = "dock-03",
+        logs: MemoryLogHandler = MemoryLogHandler()
     ) throws -> MQTTClient {
         var configuration = MQTTClientConfiguration(broker: try MQTTBrokerURL(parsing: url), clientID: clientID)
         TestSupport.fast(&configuration)
+        // These tests are about how a handshake ends, not how long it may take: the broker answers in
+        // milliseconds, but the handshake runs on the cooperative pool, which other suites' blocking harness
+        // code (`ChildProcess.stop` polls with usleep for up to 5 s) can hold for seconds on 2 cores.
+        configuration.connectTimeout = .seconds(30)
         configuration.tls = tls
-        return MQTTClient(configuration: configuration)
+        return MQTTClient(configuration: configuration, logger: Logger(label: "mqtt", level: .debug, handler: logs))
     }
 
     /// Publishes one QoS 1 message and waits for its PUBACK.
@@ -55,6 +61,48 @@ struct MQTTTLSTests {
         #expect(await TestSupport.eventually { await client.state == .connected })
         try await Self.roundTrip(client)
         await client.stop()
+    }
+
+    @Test("the log says connected with the TLS version; a host mismatch is logged once as TLS verification failed")
+    func logged() async throws {
+        let pki = try TestCertificates.make()
+        defer { pki.remove() }
+        let broker = try await Self.broker(pki, requireCertificate: false)
+        defer { broker.remove() }
+        let goodLogs = MemoryLogHandler()
+        let good = try Self.client(
+            "mqtts://localhost:\(broker.port)",
+            tls: MQTTTLSConfiguration(caFile: pki.caCertificate),
+            logs: goodLogs
+        )
+        let goodTask = Task { await good.run() }
+        defer { goodTask.cancel() }
+        #expect(await TestSupport.eventually { await good.state == .connected })
+        let connected = goodLogs.entries.filter { $0.message == "connected" }
+        #expect(connected.count == 1)
+        // mosquitto's `tls_version tlsv1.2` is a minimum: 1.3 where its OpenSSL has it.
+        #expect(["TLSv1.2", "TLSv1.3"].contains(connected.first?.metadata["tls"] ?? "none"))
+        #expect(connected.first?.metadata["broker"] == "localhost:\(broker.port)")
+        await good.stop()
+
+        let badLogs = MemoryLogHandler()
+        let bad = try Self.client(
+            "mqtts://127.0.0.1:\(broker.port)",
+            tls: MQTTTLSConfiguration(caFile: pki.caCertificate),
+            clientID: "dock-04",
+            logs: badLogs
+        )
+        let badTask = Task { await bad.run() }
+        defer { badTask.cancel() }
+        // Retries after the first failure are logged at debug level only.
+        #expect(await TestSupport.eventually { badLogs.entries.filter { $0.level == .debug }.count >= 2 })
+        let failures = badLogs.entries.filter { $0.level > .debug }
+        let lines = failures.map(\.line).joined(separator: "\n")
+        #expect(failures.map(\.message) == ["TLS verification failed"], "\(lines)")
+        #expect(failures.first?.level == .error)
+        #expect(failures.first?.metadata["reason"]?.contains("mismatch") == true, "\(lines)")
+        #expect(failures.first?.metadata["subject"]?.contains("CN=") == true, "\(lines)")
+        await bad.stop()
     }
 
     @Test("mutual TLS: the broker requires a client certificate, and gets one")

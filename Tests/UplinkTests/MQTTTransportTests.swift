@@ -43,4 +43,40 @@ struct MQTTTransportTests {
         #expect(received == total)
         #expect(transport.unconsumedInboundCount == 0)
     }
+
+    /// Other suites start threads of their own while this runs, so the bound leaves room for them; a thread per
+    /// connection adds 64.
+    @Test("open connections cost no thread each: 64 held open add fewer than 32 threads to the process")
+    func noThreadPerConnection() async throws {
+        let listener = try Sockets.listener(port: 0, backlog: 128)
+        defer { close(listener) }
+        let port = Sockets.localPort(of: listener)
+        // The first connection starts the shared I/O loop; count from there.
+        let first = try await MQTTTransport.connect(host: "127.0.0.1", port: port, tls: nil, timeout: .seconds(5))
+        defer { first.close() }
+        let before = Self.threadCount()
+        var transports: [MQTTTransport] = []
+        defer { for transport in transports { transport.close() } }
+        for _ in 0..<64 {
+            transports.append(
+                try await MQTTTransport.connect(host: "127.0.0.1", port: port, tls: nil, timeout: .seconds(5))
+            )
+        }
+        let after = Self.threadCount()
+        #expect(after - before < 32, "\(before) threads before, \(after) with 64 more connections open")
+    }
+
+    /// The threads of this process, from /proc/self/task.
+    private static func threadCount() -> Int {
+        guard let directory = opendir("/proc/self/task") else { return -1 }
+        defer { closedir(directory) }
+        var count = 0
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) {
+                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != "." && name != ".." { count += 1 }
+        }
+        return count
+    }
 }

@@ -1,5 +1,6 @@
 import Events
 import Foundation
+import Logging
 import TestSupport
 import Testing
 import Uplink
@@ -14,6 +15,7 @@ struct MQTTUplinkTests {
         port: Int,
         log: MemoryEventLog,
         keepAlive: UInt16 = 30,
+        logs: MemoryLogHandler = MemoryLogHandler(),
         onCommand: (@Sendable ([UInt8]) async -> Void)? = nil
     ) throws -> MQTTUplink {
         try MQTTUplink(
@@ -25,6 +27,7 @@ struct MQTTUplinkTests {
             log: log,
             version: "1.2.3",
             onCommand: onCommand,
+            logger: Logger(label: "mqtt", level: .debug, handler: logs),
             configure: TestSupport.fast
         )
     }
@@ -158,8 +161,7 @@ struct MQTTUplinkTests {
 
         #expect(await TestSupport.eventually { await inbox.eventSeqs().count >= 2_000 })
         broker.stop()
-        try await Task.sleep(for: .milliseconds(300))
-        #expect(await uplink.client.state != .connected)
+        #expect(await TestSupport.eventually { await uplink.client.state != .connected })
         try await broker.start()
 
         #expect(await TestSupport.eventually(timeout: .seconds(40)) { (try? await log.cursor(for: "mqtt")) == 10_000 })
@@ -230,7 +232,8 @@ struct MQTTUplinkTests {
         let port = try Sockets.freePort()
         let log = MemoryEventLog()
         await log.append(count: 100)
-        let uplink = try Self.uplink(port: port, log: log)
+        let logs = MemoryLogHandler()
+        let uplink = try Self.uplink(port: port, log: log, logs: logs)
         let task = Task { await uplink.run() }
         defer { task.cancel() }
         let refused = await TestSupport.eventually {
@@ -241,7 +244,13 @@ struct MQTTUplinkTests {
         }
         #expect(refused)
         #expect(await TestSupport.eventually { await uplink.client.inflightCount == 32 })
-        try await Task.sleep(for: .milliseconds(100))
+        // Two more refused attempts (logged at debug level) after the window filled: still no more taken.
+        let retried = logs.entries.filter { $0.message == "still cannot connect" }.count
+        #expect(
+            await TestSupport.eventually {
+                logs.entries.filter { $0.message == "still cannot connect" }.count >= retried + 2
+            }
+        )
         #expect(await uplink.client.inflightCount == 32)
         #expect(await uplink.status().publishedSeq == 32)
         #expect(try await log.cursor(for: "mqtt") == 0)

@@ -16,8 +16,8 @@ enum Sockets {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
-    /// A listening socket on 127.0.0.1:`port` (0: any free port).
-    static func listener(port: Int) throws -> Int32 {
+    /// A listening socket on 127.0.0.1:`port` (0: any free port) with room for `backlog` unaccepted connections.
+    static func listener(port: Int, backlog: Int32 = 16) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw HarnessError("socket: errno \(errno)") }
         var one: Int32 = 1
@@ -28,7 +28,7 @@ enum Sockets {
                 bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
             }
         }
-        guard bound == 0, listen(fd, 16) == 0 else {
+        guard bound == 0, listen(fd, backlog) == 0 else {
             close(fd)
             throw HarnessError("bind/listen 127.0.0.1:\(port): errno \(errno)")
         }

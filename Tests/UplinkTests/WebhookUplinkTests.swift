@@ -1,5 +1,6 @@
 import Events
 import Foundation
+import Logging
 import Testing
 
 @testable import Uplink
@@ -129,6 +130,35 @@ struct WebhookUplinkTests {
         #expect(status.lastError == nil)
     }
 
+    @Test("three 503s then 200: one line says HTTP 503 holds the batch (with the retry delay), one says delivering")
+    func failureLoggedOnce() async throws {
+        let busy = WebhookTestServer.Reply(status: 503, body: "busy")
+        let server = try WebhookTestServer(replies: [busy, busy, busy])
+        let log = WebhookEventLog(events: WebhookFixtures.events(1...2))
+        let logs = MemoryLogHandler()
+        let uplink = WebhookUplink(
+            url: server.url,
+            secret: nil,
+            log: log,
+            backoff: Self.fast,
+            clock: { WebhookFixtures.now },
+            logger: Logger(label: "webhook", level: .debug, handler: logs)
+        )
+        let run = Task { await uplink.run() }
+        #expect(await log.waitForCursor("webhook", 2))
+        run.cancel()
+        await run.value
+        await server.stop()
+        let lines = logs.entries.filter { $0.level >= .info }
+        let text = lines.map(\.line).joined(separator: "\n")
+        #expect(server.requests.count == 4)
+        #expect(lines.map(\.message) == ["HTTP 503 holds the batch", "delivering"], "\(text)")
+        #expect(lines.first?.metadata["status"] == "503")
+        #expect(lines.first?.metadata["retry_in_ms"].flatMap { Int($0) }.map { $0 > 0 } == true, "\(text)")
+        #expect(logs.entries.filter { $0.message == "batch still held" }.count == 2, "\(text)")
+        #expect(await uplink.status.lastError == nil)
+    }
+
     @Test("429 with Retry-After: 1 waits at least a second before the retry")
     func honoursRetryAfter() async throws {
         let server = try WebhookTestServer(replies: [.init(status: 429, headers: ["Retry-After: 1"])])
@@ -158,7 +188,7 @@ struct WebhookUplinkTests {
             log: log,
             backoff: Self.fast,
             clock: { WebhookFixtures.now },
-            logger: lines.sink
+            logger: lines.logger
         )
         let run = Task { await uplink.run() }
         #expect(await server.waitForRequests(1))
@@ -176,7 +206,7 @@ struct WebhookUplinkTests {
         #expect(status.acknowledgedSeq == 0)
         #expect(status.lagMilliseconds == 9_999)
         #expect(try await log.cursor(for: "webhook") == 0)
-        #expect(lines.all.contains { $0.contains("HTTP 400") && $0.contains("next attempt in 60000 ms") })
+        #expect(lines.all.contains { $0.contains("HTTP 400 holds the batch") && $0.contains("retry_in_ms=60000") })
     }
 
     @Test("a redirect is not followed: the batch is held and status names where it pointed")
