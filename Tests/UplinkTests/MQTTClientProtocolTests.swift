@@ -28,8 +28,8 @@ struct MQTTClientProtocolTests {
         }
         // Exactly one resend per reconnect; a slow machine may have reconnected more than once.
         try #require(publishes.count >= 2)
-        #expect(publishes[0].0 == 0 && !publishes[0].1.dup)
-        #expect(publishes[1].0 == 1 && publishes[1].1.dup)
+        #expect(!publishes[0].1.dup)
+        #expect(publishes[1].0 > publishes[0].0 && publishes[1].1.dup, "the resend came on a later connection")
         #expect(publishes[0].1.packetID == publishes[1].1.packetID)
         #expect(publishes[0].1.payload == publishes[1].1.payload)
         #expect(publishes[1].1.qos == .atLeastOnce)

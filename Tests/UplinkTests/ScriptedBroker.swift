@@ -4,12 +4,15 @@ import Locking
 @testable import Uplink
 
 /// Just enough of a broker to watch the client's packets: it records every packet with the connection it came
-/// on and answers CONNECT and PINGREQ; on the first connection it drops the socket on the first PUBLISH,
-/// unacknowledged, and on later ones it acknowledges every PUBLISH.
+/// on and answers CONNECT and PINGREQ; it drops the socket on the first PUBLISH it ever receives, unacknowledged
+/// (whichever connection that came on: a loaded machine may have reconnected before publishing), and acknowledges
+/// every later PUBLISH.
 final class ScriptedBroker: Sendable {
     let port: Int
     private let listenFD: Int32
-    private let state = Locked<(packets: [(connection: Int, packet: MQTTPacket)], connections: Int)>(([], 0))
+    private let state = Locked<(packets: [(connection: Int, packet: MQTTPacket)], connections: Int, dropped: Bool)>(
+        ([], 0, false)
+    )
 
     init() throws {
         let fd = try Sockets.listener(port: 0)
@@ -47,13 +50,18 @@ final class ScriptedBroker: Sendable {
             guard count > 0 else { return }
             decoder.append(buffer[0..<count])
             while case .packet(let packet)? = try? decoder.next() {
-                state.withLock { $0.packets.append((connection, packet)) }
+                let drop = state.withLock { state -> Bool in
+                    state.packets.append((connection, packet))
+                    guard case .publish = packet, !state.dropped else { return false }
+                    state.dropped = true
+                    return true
+                }
+                if drop { return }
                 let reply: MQTTPacket?
                 switch packet {
                 case .connect:
                     reply = .connack(sessionPresent: true, returnCode: .accepted)
                 case .publish(let publish):
-                    if connection == 0 { return }
                     reply = publish.packetID.map { .puback(packetID: $0) }
                 case .pingreq:
                     reply = .pingresp
