@@ -36,6 +36,10 @@ private let tooLong = FrameFault.Reason.frameTooLong
 private let stx: UInt8 = 0x02
 private let etx: UInt8 = 0x03
 
+/// The parts one after another (a function rather than `+` chains, which Swift 6.0 cannot type-check in time inside
+/// this table).
+private func joined(_ parts: [UInt8]...) -> [UInt8] { parts.flatMap { $0 } }
+
 let framerCases: [FramerCase] = [
     FramerCase(
         name: "cr terminator",
@@ -88,7 +92,7 @@ let framerCases: [FramerCase] = [
     FramerCase(
         name: "prefix and suffix stripped when present",
         configuration: .init(terminator: .cr, prefix: [stx], suffix: [etx]),
-        input: [stx] + ascii("ABC") + [etx, 0x0D] + ascii("XYZ\r") + [stx] + ascii("P\r") + ascii("S") + [etx, 0x0D],
+        input: joined([stx], ascii("ABC"), [etx, 0x0D], ascii("XYZ\r"), [stx], ascii("P\r"), ascii("S"), [etx, 0x0D]),
         expected: [.frame("ABC"), .frame("XYZ"), .frame("P"), .frame("S")]
     ),
     FramerCase(
@@ -118,7 +122,7 @@ let framerCases: [FramerCase] = [
     FramerCase(
         name: "over-long measured before stripping",
         configuration: .init(terminator: .lf, prefix: [stx], maxFrameLength: 3),
-        input: [stx] + ascii("ABC\n") + [stx] + ascii("AB\n"),
+        input: joined([stx], ascii("ABC\n"), [stx], ascii("AB\n")),
         expected: [.fault(tooLong, 1), .frame("AB")]
     ),
     FramerCase(
