@@ -145,7 +145,7 @@ public actor WebhookUplink {
         current.lastHTTPStatus = code
         current.lastError = problem
         current.failures += 1
-        let milliseconds = delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000
+        let milliseconds = delay.wholeMilliseconds
         current.nextAttempt = EventTime(millisecondsSinceEpoch: now().millisecondsSinceEpoch + milliseconds)
         logger("webhook: \(problem); next attempt in \(milliseconds) ms")
     }
