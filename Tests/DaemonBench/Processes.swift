@@ -54,28 +54,6 @@ struct Child {
     }
 }
 
-/// mosquitto on a free loopback port.
-struct Broker {
-    let port: Int
-    let child: Child
-
-    init(directory: String) throws {
-        port = try Loopback.freePort()
-        let config = """
-            user root
-            log_dest none
-            persistence false
-            max_queued_messages 0
-            listener \(port) 127.0.0.1
-            allow_anonymous true
-
-            """
-        try Files.write("\(directory)/mosquitto.conf", config)
-        child = try Child("/usr/sbin/mosquitto", ["-c", "\(directory)/mosquitto.conf"])
-        try Loopback.waitForListener(port: port)
-    }
-}
-
 /// A socat pseudo-terminal pair: the daemon opens `portPath`, the benchmark writes scans to the peer end.
 struct PseudoTerminal {
     let portPath: String

@@ -1,6 +1,7 @@
 import Events
 import Glibc
 import Locking
+import TestSupport
 import Uplink
 
 // daemon-bench: the built floorlinkd as a process, with mosquitto, a scanner on a socat pseudo-terminal and a
@@ -78,8 +79,8 @@ func run(rate: Int, seconds: Int) async throws {
     let directory = String(cString: made)
     defer { Files.removeTree(directory) }
 
-    let broker = try Broker(directory: directory)
-    defer { broker.child.stop() }
+    let broker = try await Mosquitto(directory: directory)
+    defer { broker.remove() }
     let pty = try PseudoTerminal(directory: directory)
     defer {
         close(pty.peer)

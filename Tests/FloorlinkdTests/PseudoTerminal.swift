@@ -1,4 +1,5 @@
 import Glibc
+import TestSupport
 
 /// Two linked pseudo-terminals made by `socat`: the daemon opens `portPath` as its scanner's serial port, the
 /// test plays the scanner by writing to `peerPath`.
