@@ -86,35 +86,6 @@ struct PseudoTerminal {
     }
 }
 
-/// The sd_notify socket the daemon reports READY=1 to.
-struct NotifySocket {
-    let path: String
-    let fd: Int32
-
-    init(path: String) throws {
-        self.path = path
-        fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw BenchError("cannot make a notify socket at \(path)") }
-        let bound = try UnixSocketAddress.with(path) { address, length in bind(fd, address, length) }
-        guard bound == 0 else { throw BenchError("bind \(path): errno \(errno)") }
-    }
-
-    /// Waits (blocking, up to `timeoutMs`) for a datagram whose lines include `line`.
-    func wait(for line: String, timeoutMs: Int32) -> Bool {
-        let deadline = ContinuousClock.now + .milliseconds(Int(timeoutMs))
-        while ContinuousClock.now < deadline {
-            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            guard poll(&poller, 1, 100) > 0 else { continue }
-            var buffer = [UInt8](repeating: 0, count: 4096)
-            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            guard count > 0 else { continue }
-            let text = String(decoding: buffer.prefix(count), as: UTF8.self)
-            if text.split(separator: "\n").contains(where: { $0 == line }) { return true }
-        }
-        return false
-    }
-}
-
 enum Files {
     static func write(_ path: String, _ text: String) throws {
         guard let file = fopen(path, "w") else { throw BenchError("cannot write \(path): errno \(errno)") }

@@ -128,7 +128,7 @@ func run(rate: Int, seconds: Int) async throws {
     )
     var stopped = false
     defer { if !stopped { daemon.stop(signal: SIGKILL) } }
-    guard notify.wait(for: "READY=1", timeoutMs: 20_000) else {
+    guard await notify.wait(for: "READY=1", within: .seconds(20)) else {
         throw BenchError("no READY=1 within 20 s: \(Files.read("\(directory)/floorlinkd.stderr") ?? "")")
     }
     let ready = ContinuousClock.now - spawned
