@@ -54,38 +54,6 @@ struct Child {
     }
 }
 
-/// A socat pseudo-terminal pair: the daemon opens `portPath`, the benchmark writes scans to the peer end.
-struct PseudoTerminal {
-    let portPath: String
-    let child: Child
-    let peer: Int32
-
-    init(directory: String) throws {
-        portPath = "\(directory)/scanner"
-        let peerPath = "\(directory)/scanner-peer"
-        child = try Child("/usr/bin/socat", ["pty,raw,echo=0,link=\(portPath)", "pty,raw,echo=0,link=\(peerPath)"])
-        for _ in 0..<500 where access(portPath, F_OK) != 0 || access(peerPath, F_OK) != 0 { usleep(10_000) }
-        peer = open(peerPath, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)
-        guard peer >= 0 else { throw BenchError("cannot open \(peerPath): errno \(errno)") }
-        var settings = termios()
-        tcgetattr(peer, &settings)
-        cfmakeraw(&settings)
-        tcsetattr(peer, TCSANOW, &settings)
-    }
-
-    func send(_ bytes: [UInt8]) {
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes[offset...].withUnsafeBytes { write(peer, $0.baseAddress, $0.count) }
-            if written > 0 {
-                offset += written
-            } else {
-                usleep(200)
-            }
-        }
-    }
-}
-
 enum Files {
     static func write(_ path: String, _ text: String) throws {
         guard let file = fopen(path, "w") else { throw BenchError("cannot write \(path): errno \(errno)") }

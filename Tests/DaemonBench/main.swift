@@ -81,11 +81,8 @@ func run(rate: Int, seconds: Int) async throws {
 
     let broker = try await Mosquitto(directory: directory)
     defer { broker.remove() }
-    let pty = try PseudoTerminal(directory: directory)
-    defer {
-        close(pty.peer)
-        pty.child.stop()
-    }
+    let pty = try await PseudoTerminalPair(directory: directory)
+    defer { pty.stop() }
 
     let arrivals = Arrivals()
     let url = MQTTBrokerURL(host: "127.0.0.1", port: broker.port, usesTLS: false)
@@ -158,7 +155,7 @@ func run(rate: Int, seconds: Int) async throws {
     let single = 1_000_000..<1_000_100
     for number in single {
         sent[number] = ProcessStats.monotonicNanoseconds
-        pty.send(scanBytes(number))
+        try pty.send(scanBytes(number))
         _ = await waitUntil(seconds: 2) { arrivals.arrival(number) != nil }
         try await Task.sleep(for: .milliseconds(5))
     }
@@ -173,7 +170,7 @@ func run(rate: Int, seconds: Int) async throws {
     for number in 0..<total {
         try await Task.sleep(until: loadStart + interval * number, clock: .continuous)
         sent[number] = ProcessStats.monotonicNanoseconds
-        pty.send(scanBytes(number))
+        try pty.send(scanBytes(number))
         if number % rate == 0 { peakRSS = max(peakRSS, ProcessStats.memoryMiB(pid, "VmRSS")) }
     }
     let loadWall = ContinuousClock.now - loadStart

@@ -64,7 +64,7 @@ struct UplinkEndToEndTests {
         defer { scratch.remove() }
         let broker = try await Mosquitto(directory: scratch.directory)
         defer { broker.stop() }
-        let pty = try await PseudoTerminalPair(in: scratch)
+        let pty = try await PseudoTerminalPair(directory: scratch.directory)
         defer { pty.stop() }
         let subscriber = try await Subscriber(broker: broker, scratch: scratch)
         defer { subscriber.stop() }
