@@ -50,6 +50,27 @@ public enum Loopback {
         throw ChildProcessError("nothing listens on port \(port)")
     }
 
+    /// Waits up to `timeout` until something accepts on `port`, without blocking a thread (for async tests).
+    public static func waitUntilListening(
+        port: Int,
+        within timeout: Duration = .seconds(30)
+    ) async throws(ChildProcessError) {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+            var address = loopback(port: port)
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+            close(fd)
+            if connected == 0 { return }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        throw ChildProcessError("nothing listening on 127.0.0.1:\(port) after \(timeout)")
+    }
+
     /// 127.0.0.1:`port` as a socket address.
     public static func loopback(port: Int) -> sockaddr_in {
         var address = sockaddr_in()

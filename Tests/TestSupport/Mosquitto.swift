@@ -66,21 +66,12 @@ public final class Mosquitto: Sendable {
     public func start() async throws {
         let process = try ChildProcess(Self.path, ["-c", configPath])
         child.withLock { $0 = process }
-        let deadline = ContinuousClock.now + .seconds(30)
-        while ContinuousClock.now < deadline {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-            var address = Loopback.loopback(port: port)
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
-            close(fd)
-            if connected == 0 { return }
-            try await Task.sleep(for: .milliseconds(20))
+        do {
+            try await Loopback.waitUntilListening(port: port)
+        } catch {
+            stop(signal: SIGKILL)
+            throw error
         }
-        stop(signal: SIGKILL)
-        throw ChildProcessError("mosquitto: nothing listens on 127.0.0.1:\(port) after 30 s")
     }
 
     /// Stops the broker with `signal` (SIGTERM: it saves persistent state) and waits for it to exit.
