@@ -22,15 +22,7 @@ public enum Loopback {
 
     /// True when 127.0.0.1:`port` can be bound now (nothing listens on it or holds it).
     private static func canBind(port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var address = loopback(port: port)
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
-            }
-        }
+        onNewSocket(port: port) { bind($0, $1, $2) }
     }
 
     /// Waits up to 30 s (a loaded or sanitized run starts brokers slowly) until something accepts on `port`.
@@ -57,13 +49,21 @@ public enum Loopback {
 
     /// True when a connection to 127.0.0.1:`port` is accepted now.
     private static func accepts(port: Int) -> Bool {
+        onNewSocket(port: port) { connect($0, $1, $2) }
+    }
+
+    /// Whether `call` (bind or connect) succeeds on a new TCP socket with 127.0.0.1:`port`; the socket is closed.
+    private static func onNewSocket(
+        port: Int,
+        _ call: (Int32, UnsafePointer<sockaddr>, socklen_t) -> Int32
+    ) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }
         var address = loopback(port: port)
         return withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+                call(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
             }
         }
     }
