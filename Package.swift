@@ -57,7 +57,7 @@ let package = Package(
         ),
 
         // Hardware abstraction: protocols (HAL), real backends (HALLinux), simulated backends (HALSimulated).
-        .target(name: "HAL", swiftSettings: strict),
+        .target(name: "HAL", dependencies: ["Locking"], swiftSettings: strict),
         .target(
             name: "HALLinux",
             dependencies: ["HAL", "Locking", "IOEngine", "CGPIOD", "CSerialPort", "CLinuxIO"],
