@@ -57,7 +57,7 @@ let package = Package(
         ),
 
         // Hardware abstraction: protocols (HAL), real backends (HALLinux), simulated backends (HALSimulated).
-        .target(name: "HAL", swiftSettings: strict),
+        .target(name: "HAL", dependencies: ["Locking"], swiftSettings: strict),
         .target(
             name: "HALLinux",
             dependencies: ["HAL", "Locking", "IOEngine", "CGPIOD", "CSerialPort", "CLinuxIO"],
@@ -105,7 +105,7 @@ let package = Package(
         .executableTarget(name: "floorlink-bench", dependencies: ["Devices", "GS1", "HAL"], swiftSettings: strict),
 
         // Test helpers shared by the test targets (child processes with a clean signal mask).
-        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
+        .target(name: "TestSupport", dependencies: ["Locking"], path: "Tests/TestSupport", swiftSettings: strict),
 
         // A gpio-sim chip made through configfs: the GPIO contract tests and the VM tests drive the kernel with it.
         .target(name: "GPIOSimSupport", path: "Tests/GPIOSimSupport", swiftSettings: strict),

@@ -423,7 +423,7 @@ public struct LockerBankState: Sendable {
                 since + configuration.leftOpenAfter <= instant
             {
                 doors[position].leftOpenReported = true
-                let openFor = JSONValue.int(milliseconds(instant - since))
+                let openFor = JSONValue.int((instant - since).wholeMilliseconds)
                 emit(.lockerDoorLeftOpen, door: position, [("state", "open"), ("openMs", openFor)])
             }
         }
@@ -464,7 +464,7 @@ public struct LockerBankState: Sendable {
             emit(
                 .lockerUnlocked,
                 door: next.door,
-                [("reason", .string(next.reason.rawValue)), ("pulseMs", .int(milliseconds(next.pulse)))]
+                [("reason", .string(next.reason.rawValue)), ("pulseMs", .int(next.pulse.wholeMilliseconds))]
             )
         }
     }
@@ -504,7 +504,7 @@ public struct LockerBankState: Sendable {
 
     private mutating func doorClosed(_ position: Int, at instant: ClockInstant) {
         let door = doors[position]
-        let openFor = door.openSince.map { JSONValue.int(milliseconds(instant - $0)) } ?? .null
+        let openFor = door.openSince.map { JSONValue.int((instant - $0).wholeMilliseconds) } ?? .null
         emit(.lockerDoorClosed, door: position, [("openMs", openFor)])
         if door.leftOpenReported {
             emit(.lockerDoorLeftOpen, door: position, [("state", "closed"), ("openMs", openFor)])
@@ -551,8 +551,8 @@ public struct LockerBankState: Sendable {
         data.append(("reason", .string(reason)))
         data.append(("attempts", .int(Int64(attempts))))
         if let lockedUntil {
-            data.append(("lockedUntilMs", .int(milliseconds(lockedUntil.sinceOrigin))))
-            data.append(("lockedForMs", .int(milliseconds(lockedUntil - now))))
+            data.append(("lockedUntilMs", .int(lockedUntil.sinceOrigin.wholeMilliseconds)))
+            data.append(("lockedForMs", .int((lockedUntil - now).wholeMilliseconds)))
         }
         actions.append(.emit(.lockerCodeRejected, .object(data)))
     }
@@ -569,10 +569,4 @@ public struct LockerBankState: Sendable {
         data.append(contentsOf: extra)
         actions.append(.emit(type, .object(data)))
     }
-}
-
-/// Whole milliseconds in `duration`, for event data.
-private func milliseconds(_ duration: Duration) -> Int64 {
-    let (seconds, attoseconds) = duration.components
-    return seconds * 1000 + attoseconds / 1_000_000_000_000_000
 }

@@ -164,8 +164,7 @@ public struct LockerStateFile: LockerStateStore {
     public func save(_ records: LockerRecords) throws(LockerError) {
         let (wallNow, clockNow) = (wallClock(), clock.now)
         func wall(_ instant: ClockInstant) -> JSONValue {
-            let (seconds, attoseconds) = (instant - clockNow).components
-            return .int(wallNow + seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+            .int(wallNow + (instant - clockNow).wholeMilliseconds)
         }
         let orders = records.orders.map { order -> JSONValue in
             [

@@ -1,3 +1,5 @@
+import Events
+
 /// The serial protocol of M100/R200-class UHF reader modules (also sold as YRM100, JRD-100, EL-UHF-RMT01).
 ///
 /// Frame: `BB type command lengthHi lengthLo payload… checksum 7E`, where the checksum is the low byte of the sum
@@ -247,8 +249,6 @@ public struct M100Protocol: RFIDProtocol {
 
     /// `0x` and upper-case hex digits, zero-padded to the width of the integer type.
     private static func hex<Value: FixedWidthInteger & UnsignedInteger>(_ value: Value) -> String {
-        let digits = String(value, radix: 16, uppercase: true)
-        let width = Value.bitWidth / 4
-        return "0x" + String(repeating: "0", count: max(0, width - digits.count)) + digits
+        "0x" + Hex.padded(value, uppercase: true)
     }
 }

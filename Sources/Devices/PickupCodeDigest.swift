@@ -1,4 +1,5 @@
 import COpenSSL
+import Events
 
 /// A pickup code as the bank stores it: a random salt and PBKDF2-HMAC-SHA256 of the code, so that the plain code
 /// is never kept; candidates are compared in constant time.
@@ -50,10 +51,10 @@ struct PickupCodeDigest: Equatable, Sendable {
                 "\(format): ITERATIONS must be a decimal number from \(allowed.lowerBound) to \(allowed.upperBound)"
             )
         }
-        guard let salt = Self.bytes(hex: parts[2]), (16...64).contains(salt.count) else {
+        guard let salt = Hex.bytes(parts[2], lowercaseOnly: true), (16...64).contains(salt.count) else {
             throw .badCodeDigest("\(format): SALT must be 16 to 64 bytes as lower-case hex")
         }
-        guard let digest = Self.bytes(hex: parts[3]), digest.count == Self.digestLength else {
+        guard let digest = Hex.bytes(parts[3], lowercaseOnly: true), digest.count == Self.digestLength else {
             throw .badCodeDigest("\(format): DIGEST must be 32 bytes as 64 lower-case hex digits")
         }
         self.salt = salt
@@ -75,26 +76,6 @@ struct PickupCodeDigest: Equatable, Sendable {
             }
         }
         return difference == 0
-    }
-
-    /// Lower-case hex digits to bytes; nil for an odd count, upper case or any other character.
-    private static func bytes(hex: Substring) -> [UInt8]? {
-        let digits = Array(hex.utf8)
-        guard digits.count % 2 == 0 else { return nil }
-        func value(_ digit: UInt8) -> UInt8? {
-            switch digit {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): return digit - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): return digit - UInt8(ascii: "a") + 10
-            default: return nil
-            }
-        }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(digits.count / 2)
-        for index in stride(from: 0, to: digits.count, by: 2) {
-            guard let high = value(digits[index]), let low = value(digits[index + 1]) else { return nil }
-            bytes.append(high << 4 | low)
-        }
-        return bytes
     }
 
     private static func derive(_ code: String, salt: [UInt8], iterations: Int32) -> [UInt8]? {

@@ -1,3 +1,4 @@
+import Events
 import HAL
 
 /// Splits a barcode scanner's serial byte stream into frames; a pure state machine a driver pumps with bytes and time.

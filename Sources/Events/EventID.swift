@@ -22,7 +22,7 @@ public struct EventID: Hashable, Comparable, Sendable, CustomStringConvertible {
 
     /// The canonical lowercase 8-4-4-4-12 form.
     public var description: String {
-        let hex = Self.hex(high, 16) + Self.hex(low, 16)
+        let hex = Hex.padded(high) + Hex.padded(low)
         let characters = Array(hex)
         return String(characters[0..<8]) + "-" + String(characters[8..<12]) + "-" + String(characters[12..<16]) + "-"
             + String(characters[16..<20]) + "-" + String(characters[20..<32])
@@ -36,10 +36,5 @@ public struct EventID: Hashable, Comparable, Sendable, CustomStringConvertible {
         else { return nil }
         self.high = high
         self.low = low
-    }
-
-    private static func hex(_ value: UInt64, _ width: Int) -> String {
-        let text = String(value, radix: 16)
-        return String(repeating: "0", count: width - text.count) + text
     }
 }

@@ -31,10 +31,25 @@ public struct EventTime: Hashable, Comparable, Sendable, CustomStringConvertible
             + "\(Self.pad(ofDay % 1000, 3))Z"
     }
 
-    /// Parses the form `description` writes (`YYYY-MM-DDTHH:MM:SS.mmmZ`; the fraction may be omitted).
+    /// Parses the form `description` writes (`YYYY-MM-DDTHH:MM:SS.mmmZ`; the fraction may be omitted): separators,
+    /// digits and ranges are checked, anything else is nil.
     public init?(parsing text: String) {
         let utf8 = Array(text.utf8)
-        guard utf8.count == 20 || utf8.count == 24, utf8.last == UInt8(ascii: "Z") else { return nil }
+        guard utf8.count == 20 || utf8.count == 24, let time = Self.rfc3339(utf8, strict: true) else { return nil }
+        self = time
+    }
+
+    /// Parses RFC 3339 UTC as upstream systems write it: `YYYY-MM-DDTHH:MM:SS[.fraction](Z|+00:00)`, `T` and `Z` in
+    /// either case, a fraction of 1–9 digits (truncated to milliseconds), a leap second read as :59.
+    public init?(rfc3339 text: String) {
+        guard let time = Self.rfc3339(Array(text.utf8), strict: false) else { return nil }
+        self = time
+    }
+
+    /// The one RFC 3339 reader; `strict` accepts only what `description` writes (upper-case `T` and `Z`, no
+    /// fraction or three digits of one, no leap second).
+    private static func rfc3339(_ utf8: [UInt8], strict: Bool) -> EventTime? {
+        guard utf8.count >= 20 else { return nil }
         func number(_ range: Range<Int>) -> Int64? {
             var value: Int64 = 0
             for byte in utf8[range] {
@@ -43,17 +58,32 @@ public struct EventTime: Hashable, Comparable, Sendable, CustomStringConvertible
             }
             return value
         }
-        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
+        func byte(_ index: Int, is characters: String) -> Bool { characters.utf8.contains(utf8[index]) }
+        guard byte(4, is: "-"), byte(7, is: "-"), byte(10, is: strict ? "T" : "Tt"), byte(13, is: ":"),
+            byte(16, is: ":"),
+            let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
             let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19),
-            (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 60
+            (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < (strict ? 60 : 61)
         else { return nil }
-        var fraction: Int64 = 0
-        if utf8.count == 24 {
-            guard utf8[19] == UInt8(ascii: "."), let value = number(20..<23) else { return nil }
-            fraction = value
+        var index = 19
+        var milliseconds: Int64 = 0
+        if byte(index, is: ".") {
+            index += 1
+            let start = index
+            while index < utf8.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(utf8[index]) { index += 1 }
+            let digits = index - start
+            guard strict ? digits == 3 : (1...9).contains(digits), let fraction = number(start..<min(start + 3, index))
+            else { return nil }
+            milliseconds = fraction * [100, 10, 1][min(digits, 3) - 1]
         }
-        let days = Self.days(fromCivil: year, month, day)
-        millisecondsSinceEpoch = ((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + fraction
+        let zone = utf8[index...]
+        guard
+            zone.elementsEqual("Z".utf8)
+                || !strict && (zone.elementsEqual("z".utf8) || zone.elementsEqual("+00:00".utf8))
+        else { return nil }
+        let days = days(fromCivil: year, month, day)
+        let seconds = ((days * 24 + hour) * 60 + minute) * 60 + min(second, 59)
+        return EventTime(millisecondsSinceEpoch: seconds * 1000 + milliseconds)
     }
 
     private static func pad(_ value: Int64, _ width: Int) -> String {
@@ -74,7 +104,7 @@ public struct EventTime: Hashable, Comparable, Sendable, CustomStringConvertible
         return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 
-    /// (year, month, day) to days since 1970-01-01.
+    /// (year, month, day) to days since 1970-01-01 (Howard Hinnant's `days_from_civil`).
     static func days(fromCivil year: Int64, _ month: Int64, _ day: Int64) -> Int64 {
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400

@@ -27,7 +27,7 @@ public final class SimulatedGPIOChip: GPIOChip {
         var direction: GPIODirection
         var activeLow: Bool
         var edges: GPIOEdgeDetection
-        var queue: SignalQueue<GPIOEdgeEvent>?
+        var queue: DeviceInbox<GPIOEdgeEvent>?
         /// The kernel debounce period applied to this input, if any.
         var debounce: Duration? = nil
         /// The logical level last reported (debounced inputs only).
@@ -99,7 +99,7 @@ public final class SimulatedGPIOChip: GPIOChip {
     )
         throws(HALError) -> any GPIOInputLine
     {
-        let queue = configuration.edges == .none ? nil : SignalQueue<GPIOEdgeEvent>()
+        let queue = configuration.edges == .none ? nil : DeviceInbox<GPIOEdgeEvent>(clock: clock)
         let debounce = kernelDebounce ? configuration.debounce.flatMap { $0 > .zero ? $0 : nil } : nil
         let id = try claim(
             offset: offset,
@@ -148,7 +148,7 @@ public final class SimulatedGPIOChip: GPIOChip {
         let now = clock.now
         enum Outcome {
             case none
-            case edge(GPIOEdgeEvent, SignalQueue<GPIOEdgeEvent>)
+            case edge(GPIOEdgeEvent, DeviceInbox<GPIOEdgeEvent>)
             case settle(requestID: UInt64, generation: UInt64, at: ClockInstant)
         }
         let outcome = state.withLock { state -> Outcome in
@@ -169,7 +169,7 @@ public final class SimulatedGPIOChip: GPIOChip {
         }
         switch outcome {
         case .none: break
-        case .edge(let event, let queue): queue.push(event)
+        case .edge(let event, let queue): queue.send(event)
         case .settle(let requestID, let generation, let deadline):
             let clock = clock
             Task { [weak self] in
@@ -193,7 +193,7 @@ public final class SimulatedGPIOChip: GPIOChip {
     /// A debounce timer ran out: if no drive came since it was set and the level differs from the one last reported,
     /// the level counts and an edge is reported, stamped at `time`.
     private func settle(offset: Int, requestID: UInt64, generation: UInt64, at time: ClockInstant) {
-        let pushed = state.withLock { state -> (GPIOEdgeEvent, SignalQueue<GPIOEdgeEvent>)? in
+        let pushed = state.withLock { state -> (GPIOEdgeEvent, DeviceInbox<GPIOEdgeEvent>)? in
             guard var request = state.lines[offset].request, request.id == requestID, request.generation == generation
             else { return nil }
             let active = state.lines[offset].physicalHigh != request.activeLow
@@ -205,7 +205,7 @@ public final class SimulatedGPIOChip: GPIOChip {
             }
             return (event, queue)
         }
-        if let (event, queue) = pushed { queue.push(event) }
+        if let (event, queue) = pushed { queue.send(event) }
     }
 
     /// Sets the physical level of the line named `name`; returns false when no line has that name.
@@ -250,12 +250,12 @@ public final class SimulatedGPIOChip: GPIOChip {
     }
 
     fileprivate func release(offset: Int, requestID: UInt64) {
-        let queue = state.withLock { state -> SignalQueue<GPIOEdgeEvent>? in
+        let queue = state.withLock { state -> DeviceInbox<GPIOEdgeEvent>? in
             guard let request = state.lines[offset].request, request.id == requestID else { return nil }
             state.lines[offset].request = nil
             return request.queue
         }
-        queue?.finish()
+        queue?.close()
     }
 
     fileprivate func value(offset: Int, requestID: UInt64) throws(HALError) -> Bool {
@@ -293,13 +293,13 @@ final class SimulatedGPIOInputLine: GPIOInputLine {
     let debounce: Duration?
     private let chip: SimulatedGPIOChip
     private let requestID: UInt64
-    private let queue: SignalQueue<GPIOEdgeEvent>?
+    private let queue: DeviceInbox<GPIOEdgeEvent>?
 
     init(
         chip: SimulatedGPIOChip,
         offset: Int,
         requestID: UInt64,
-        queue: SignalQueue<GPIOEdgeEvent>?,
+        queue: DeviceInbox<GPIOEdgeEvent>?,
         debounce: Duration?
     ) {
         self.chip = chip
@@ -318,7 +318,8 @@ final class SimulatedGPIOInputLine: GPIOInputLine {
     var edges: GPIOEdgeEvents {
         let queue = queue
         return GPIOEdgeEvents { () async throws(HALError) -> GPIOEdgeEvent? in
-            await queue?.next()
+            guard case .input(let event)? = await queue?.next(until: nil) else { return nil }
+            return event
         }
     }
 

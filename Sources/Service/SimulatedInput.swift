@@ -1,4 +1,5 @@
 import Devices
+import Events
 import HAL
 import HALSimulated
 
@@ -38,13 +39,8 @@ struct SimulatedInput: Sendable {
         guard case .rfidReader(let settings) = configuration.devices.first(where: { $0.id == device }) else {
             throw Failure(code: "unknown-device", message: "no RFID reader \"\(device)\"")
         }
-        let digits = Array(epcHex.filter { !$0.isWhitespace })
-        var epc: [UInt8] = []
-        for index in stride(from: 0, to: digits.count - 1, by: 2) {
-            guard let byte = UInt8(String(digits[index...index + 1]), radix: 16) else { break }
-            epc.append(byte)
-        }
-        guard !epc.isEmpty, epc.count * 2 == digits.count, epc.count % 2 == 0, epc.count <= 62 else {
+        let epc = Hex.bytes(epcHex.filter { !$0.isWhitespace }) ?? []
+        guard !epc.isEmpty, epc.count % 2 == 0, epc.count <= 62 else {
             throw Failure(
                 code: "bad-request",
                 message: "\"\(epcHex)\" is not an EPC in hex (an even number of 16-bit words)"

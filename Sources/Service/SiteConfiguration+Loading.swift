@@ -206,12 +206,10 @@ struct SiteConfigurationLoader {
         guard digits.count % 2 == 0, !digits.isEmpty else {
             throw object.error(key, "expected hex bytes like \"16 4D 0D\"")
         }
-        var bytes: [UInt8] = []
-        for index in stride(from: 0, to: digits.count, by: 2) {
-            guard let byte = UInt8(String(digits[index...index + 1]), radix: 16) else {
-                throw object.error(key, "\"\(String(digits[index...index + 1]))\" is not a hex byte")
-            }
-            bytes.append(byte)
+        guard let bytes = Hex.bytes(String(digits)) else {
+            let pair = stride(from: 0, to: digits.count, by: 2).map { String(digits[$0...$0 + 1]) }
+                .first { Hex.bytes($0) == nil }
+            throw object.error(key, "\"\(pair ?? text)\" is not a hex byte")
         }
         return bytes
     }

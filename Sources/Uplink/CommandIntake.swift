@@ -67,7 +67,7 @@ public actor CommandIntake {
             let failure = CommandFailure(code: "internal", detail: "libcrypto could not hash the command; retry")
             return reject(id: command.id, what: what, failure)
         }
-        let digest = HMACSHA256.hex(digestBytes)
+        let digest = Hex.string(digestBytes)
         if let record = records[command.id] {
             guard record.digest == digest else { return reject(id: command.id, what: what, Self.reused(command)) }
             log("command \(command.id) (\(what)) is a duplicate: answered with its result of \(record.time), not run")

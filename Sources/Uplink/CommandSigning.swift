@@ -45,7 +45,7 @@ public enum CommandSigning {
 
     /// The lowercase hex signature of `command` under `key`; nil only if libcrypto fails.
     public static func signature(for command: Command, key: [UInt8]) -> String? {
-        HMACSHA256.authenticationCode(key: key, message: Array(message(for: command).utf8)).map(HMACSHA256.hex)
+        HMACSHA256.authenticationCode(key: key, message: Array(message(for: command).utf8)).map { Hex.string($0) }
     }
 
     /// True when `signature` is written as the scheme says: exactly 64 lower-case hex digits, nothing else.
@@ -57,7 +57,7 @@ public enum CommandSigning {
     /// True when `signature` is well-formed (lower-case hex) and is `command`'s HMAC under `key`; compared in
     /// constant time.
     public static func isValid(signature: String, for command: Command, key: [UInt8]) -> Bool {
-        guard isWellFormed(signature), let presented = HMACSHA256.bytes(hex: signature),
+        guard isWellFormed(signature), let presented = Hex.bytes(signature),
             presented.count == HMACSHA256.length,
             let expected = HMACSHA256.authenticationCode(key: key, message: Array(message(for: command).utf8))
         else { return false }

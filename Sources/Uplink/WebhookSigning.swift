@@ -1,3 +1,5 @@
+import Events
+
 /// How webhook deliveries are signed, so the receiver can check they come from this controller.
 ///
 /// ```text
@@ -16,12 +18,12 @@ public enum WebhookSigning {
     /// The `X-Floorlink-Signature` value for `body` sent at `timestamp`; nil only if libcrypto fails.
     public static func signature(secret: [UInt8], timestamp: Int64, body: [UInt8]) -> String? {
         let message = Array("\(timestamp).".utf8) + body
-        return HMACSHA256.authenticationCode(key: secret, message: message).map { "sha256=" + HMACSHA256.hex($0) }
+        return HMACSHA256.authenticationCode(key: secret, message: message).map { "sha256=" + Hex.string($0) }
     }
 
     /// True when `header` is the signature of `body` at `timestamp` under `secret`; compared in constant time.
     public static func isValid(header: String, secret: [UInt8], timestamp: Int64, body: [UInt8]) -> Bool {
-        guard header.hasPrefix("sha256="), let presented = HMACSHA256.bytes(hex: String(header.dropFirst(7))),
+        guard header.hasPrefix("sha256="), let presented = Hex.bytes(String(header.dropFirst(7))),
             let expected = HMACSHA256.authenticationCode(key: secret, message: Array("\(timestamp).".utf8) + body)
         else { return false }
         return HMACSHA256.constantTimeEqual(presented, expected)

@@ -154,7 +154,7 @@ public actor WebhookUplink {
         current.lastHTTPStatus = code
         current.lastError = problem
         current.failures += 1
-        let milliseconds = delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000
+        let milliseconds = delay.wholeMilliseconds
         current.nextAttempt = EventTime(millisecondsSinceEpoch: now().millisecondsSinceEpoch + milliseconds)
         var metadata = ["url": "\(url)", "reason": problem, "retry_in_ms": "\(milliseconds)"]
         if let code { metadata["status"] = "\(code)" }

@@ -51,19 +51,15 @@ enum SerialCommands {
 
     private static func usbID(_ port: SerialPortInfo) -> String? {
         guard let vendor = port.usbVendorID, let product = port.usbProductID else { return nil }
-        return hex4(vendor) + ":" + hex4(product)
-    }
-
-    private static func hex4(_ value: UInt16) -> String {
-        let text = String(value, radix: 16)
-        return String(repeating: "0", count: max(0, 4 - text.count)) + text
+        return Hex.padded(vendor) + ":" + Hex.padded(product)
     }
 
     private static func json(_ port: SerialPortInfo) -> JSONValue {
         func text(_ value: String?) -> JSONValue { value.map { .string($0) } ?? .null }
         return .object([
             ("path", .string(port.path)), ("transport", .string(port.transport.rawValue)),
-            ("usbVendorID", text(port.usbVendorID.map(hex4))), ("usbProductID", text(port.usbProductID.map(hex4))),
+            ("usbVendorID", text(port.usbVendorID.map { Hex.padded($0) })),
+            ("usbProductID", text(port.usbProductID.map { Hex.padded($0) })),
             ("serialNumber", text(port.serialNumber)), ("manufacturer", text(port.manufacturer)),
             ("product", text(port.product)), ("description", text(port.description)), ("byIDPath", text(port.byIDPath)),
         ])
@@ -133,10 +129,7 @@ enum SerialCommands {
 enum HexDump {
     /// Bytes as uppercase hex without separators.
     static func hex(_ bytes: [UInt8]) -> String {
-        bytes.map { byte in
-            let text = String(byte, radix: 16, uppercase: true)
-            return text.count < 2 ? "0" + text : text
-        }.joined()
+        Hex.string(bytes, uppercase: true)
     }
 
     /// `00000010  30 74 25 7b ...  |0t%{|`, 16 bytes a line.
@@ -147,10 +140,7 @@ enum HexDump {
             let chunk = bytes[index..<min(index + 16, bytes.count)]
             let position = String(offset + index, radix: 16)
             var line = String(repeating: "0", count: max(0, 8 - position.count)) + position + "  "
-            let cells = chunk.map { byte -> String in
-                let hex = String(byte, radix: 16)
-                return hex.count < 2 ? "0" + hex : hex
-            }
+            let cells = chunk.map { Hex.string(CollectionOfOne($0)) }
             line += cells.joined(separator: " ").padding(to: 16 * 3 - 1) + "  |"
             line += String(decoding: chunk.map { (0x20..<0x7F).contains($0) ? $0 : UInt8(ascii: ".") }, as: UTF8.self)
             text += line + "|\n"

@@ -1,6 +1,7 @@
 import Events
 import Glibc
 import Locking
+import TestSupport
 import Uplink
 
 // daemon-bench: the built floorlinkd as a process, with mosquitto, a scanner on a socat pseudo-terminal and a
@@ -78,13 +79,10 @@ func run(rate: Int, seconds: Int) async throws {
     let directory = String(cString: made)
     defer { Files.removeTree(directory) }
 
-    let broker = try Broker(directory: directory)
-    defer { broker.child.stop() }
-    let pty = try PseudoTerminal(directory: directory)
-    defer {
-        close(pty.peer)
-        pty.child.stop()
-    }
+    let broker = try await Mosquitto(directory: directory)
+    defer { broker.remove() }
+    let pty = try await PseudoTerminalPair(directory: directory)
+    defer { pty.stop() }
 
     let arrivals = Arrivals()
     let url = MQTTBrokerURL(host: "127.0.0.1", port: broker.port, usesTLS: false)
@@ -127,7 +125,7 @@ func run(rate: Int, seconds: Int) async throws {
     )
     var stopped = false
     defer { if !stopped { daemon.stop(signal: SIGKILL) } }
-    guard notify.wait(for: "READY=1", timeoutMs: 20_000) else {
+    guard await notify.wait(for: "READY=1", within: .seconds(20)) else {
         throw BenchError("no READY=1 within 20 s: \(Files.read("\(directory)/floorlinkd.stderr") ?? "")")
     }
     let ready = ContinuousClock.now - spawned
@@ -157,7 +155,7 @@ func run(rate: Int, seconds: Int) async throws {
     let single = 1_000_000..<1_000_100
     for number in single {
         sent[number] = ProcessStats.monotonicNanoseconds
-        pty.send(scanBytes(number))
+        try pty.send(scanBytes(number))
         _ = await waitUntil(seconds: 2) { arrivals.arrival(number) != nil }
         try await Task.sleep(for: .milliseconds(5))
     }
@@ -172,7 +170,7 @@ func run(rate: Int, seconds: Int) async throws {
     for number in 0..<total {
         try await Task.sleep(until: loadStart + interval * number, clock: .continuous)
         sent[number] = ProcessStats.monotonicNanoseconds
-        pty.send(scanBytes(number))
+        try pty.send(scanBytes(number))
         if number % rate == 0 { peakRSS = max(peakRSS, ProcessStats.memoryMiB(pid, "VmRSS")) }
     }
     let loadWall = ContinuousClock.now - loadStart

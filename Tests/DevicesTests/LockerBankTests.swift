@@ -86,8 +86,7 @@ private struct Rig {
 }
 
 private func milliseconds(_ instant: ClockInstant) -> Int64 {
-    let (seconds, attoseconds) = instant.sinceOrigin.components
-    return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+    instant.sinceOrigin.wholeMilliseconds
 }
 
 @Suite("LockerBank: the shell over GPIODoorIO and a simulated chip", .timeLimit(.minutes(1)))

@@ -1,12 +1,12 @@
 import Devices
+import Events
 import HAL
 import TestSupport
 
 /// Parses "BB 00 22" or "BB0022" style hex into bytes; protocol documents write vectors the first way, EPCs
 /// are usually written the second.
 func bytes(_ hex: String) -> [UInt8] {
-    let digits = Array(hex.filter { $0 != " " })
-    return stride(from: 0, to: digits.count - 1, by: 2).compactMap { UInt8(String(digits[$0...$0 + 1]), radix: 16) }
+    Hex.bytes(hex.filter { $0 != " " }) ?? []
 }
 
 /// The ASCII bytes of a string literal, for scanner payloads.

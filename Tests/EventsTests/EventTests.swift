@@ -64,6 +64,17 @@ struct EventTests {
         #expect(EventTime(parsing: text)?.millisecondsSinceEpoch == milliseconds)
     }
 
+    @Test(
+        "a time whose separators are not RFC 3339's is refused",
+        arguments: [
+            "2026-11-22X10:00:00Z", "2026/11/22T10:00:00Z", "2026-11-22T10-00-00Z", "2026-11-22T10:00:00,123Z",
+            "2026-11-22 10:00:00Z", "2026-11-22T10:00:00.123+", "2026-11-22T10:00:60Z",
+        ]
+    )
+    func malformedTimes(text: String) {
+        #expect(EventTime(parsing: text) == nil)
+    }
+
     @Test("ids are UUID version 7, variant 10, and sort by time then sequence")
     func ids() {
         var generator = SystemRandom()  // not SystemRandomNumberGenerator: see SystemRandom

@@ -1,5 +1,6 @@
 import Events
 import Glibc
+import TestSupport
 import Testing
 
 /// `device.reset` from the two sides (issue 10, item 2): upstream it must be signed like every command that
@@ -60,8 +61,9 @@ struct DeviceResetTests {
         let child = try ChildProcess(
             Package.product("floorctl"),
             arguments + ["--socket", daemon.socket],
-            standardOutput: scratch.path("floorctl.stdout"),
-            standardError: scratch.path("floorctl.stderr")
+            outputPath: scratch.path("floorctl.stdout"),
+            errorPath: scratch.path("floorctl.stderr"),
+            truncating: true
         )
         guard let status = await child.waitForExit(timeout: .seconds(30)) else {
             child.stop(signal: SIGKILL)

@@ -34,8 +34,9 @@ final class Floorlinkd: Sendable {
             softFileLimit == nil ? Self.path : "/usr/bin/prlimit",
             softFileLimit.map { ["--nofile=\($0):", "--", Self.path] + command } ?? command,
             environment: variables,
-            standardOutput: scratch.path("floorlinkd.stdout"),
-            standardError: standardErrorPath
+            outputPath: scratch.path("floorlinkd.stdout"),
+            errorPath: standardErrorPath,
+            truncating: true
         )
     }
 
@@ -72,8 +73,9 @@ final class Floorlinkd: Sendable {
         let child = try ChildProcess(
             path,
             arguments,
-            standardOutput: scratch.path("run.stdout"),
-            standardError: scratch.path("run.stderr")
+            outputPath: scratch.path("run.stdout"),
+            errorPath: scratch.path("run.stderr"),
+            truncating: true
         )
         guard let status = await child.waitForExit(timeout: .seconds(30)) else {
             child.stop(signal: SIGKILL)

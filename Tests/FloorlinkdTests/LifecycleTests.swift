@@ -1,6 +1,7 @@
 import Events
 import Glibc
 import Service
+import TestSupport
 import Testing
 
 /// Signals, reloads and sd_notify, on a simulated site (no broker, no serial ports needed).

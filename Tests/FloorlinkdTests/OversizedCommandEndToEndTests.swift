@@ -1,5 +1,6 @@
 import Events
 import Foundation
+import TestSupport
 import Testing
 
 /// Issue 10, item 1, as a site sees it: oversized and malformed commands published to a real mosquitto are
@@ -11,12 +12,12 @@ struct OversizedCommandEndToEndTests {
 
     @Test(
         "2 MiB and 64 MiB commands and a malformed one are answered once; scans flow; one connection",
-        .enabled(if: Mosquitto.isInstalled, "needs mosquitto and mosquitto-clients")
+        .enabled(if: Mosquitto.clientsAreInstalled, "needs mosquitto and mosquitto-clients")
     )
     func oversizedAndMalformedCommands() async throws {
         let scratch = try Scratch()
         defer { scratch.remove() }
-        let broker = try await Mosquitto(in: scratch)
+        let broker = try await Mosquitto(directory: scratch.directory)
         defer { broker.stop() }
         // Not `floorlink/#`: the subscriber must not receive (and write to its file) the 64 MiB command itself.
         let subscriber = try await Subscriber(
@@ -116,7 +117,8 @@ struct OversizedCommandEndToEndTests {
     private func publish(_ arguments: [String], broker: Mosquitto) async throws {
         let status = try await ChildProcess.run(
             Mosquitto.publisherPath,
-            ["-h", "127.0.0.1", "-p", "\(broker.port)", "-q", "1", "-t", "\(Self.prefix)/commands"] + arguments
+            ["-h", "127.0.0.1", "-p", "\(broker.port)", "-q", "1", "-t", "\(Self.prefix)/commands"] + arguments,
+            timeout: .seconds(30)
         )
         guard status == 0 else { throw HarnessError("mosquitto_pub \(arguments.prefix(1)) exited \(status)") }
     }

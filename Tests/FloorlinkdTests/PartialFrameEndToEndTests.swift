@@ -1,5 +1,6 @@
 import Events
 import Glibc
+import TestSupport
 import Testing
 
 /// A read cut in two by a daemon restart, a reload or an unplug, on a pseudo-terminal with the real daemon:
@@ -47,7 +48,7 @@ struct PartialFrameEndToEndTests {
     func tailAfterInterruption(interruption: Interruption) async throws {
         let scratch = try Scratch()
         defer { scratch.remove() }
-        var pty = try await PseudoTerminalPair(in: scratch)
+        var pty = try await PseudoTerminalPair(directory: scratch.directory)
         defer { pty.stop() }
         let socket = scratch.path("control.sock")
         let config = try scratch.write("site.json", json: Sites.scanner(scratch, port: pty.portPath))
@@ -73,7 +74,7 @@ struct PartialFrameEndToEndTests {
             pty.stop()
             let gone = await Self.waitFor(socket, Self.isType("device.disconnected"))
             try #require(gone != nil, "no device.disconnected; stderr:\n\(daemon.standardError)")
-            pty = try await PseudoTerminalPair(in: scratch)
+            pty = try await PseudoTerminalPair(directory: scratch.directory)
         }
         let reconnected = await Self.waitFor(socket, count: 2, Self.isType("device.connected"))
         try #require(reconnected != nil, "no second device.connected; stderr:\n\(daemon.standardError)")

@@ -88,28 +88,6 @@ enum Package {
     static func isExecutable(_ path: String) -> Bool { access(path, X_OK) == 0 }
 }
 
-/// Loopback TCP helpers for the broker.
-extension Loopback {
-    /// Waits until something accepts connections on `port`.
-    static func waitForListener(port: Int, timeout: Duration = .seconds(30)) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-            var address = loopback(port: port)
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
-            close(fd)
-            if connected == 0 { return }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        throw HarnessError("nothing listening on 127.0.0.1:\(port) after \(timeout)")
-    }
-
-}
-
 /// Polls `condition` every 20 ms until it returns a value or `timeout` passes.
 func eventually<T>(
     within timeout: Duration,

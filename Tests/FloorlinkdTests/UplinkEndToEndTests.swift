@@ -1,6 +1,7 @@
 import Events
 import Foundation
 import Glibc
+import TestSupport
 import Testing
 
 /// `floorlinkd` as a process against a real mosquitto, with a real subscriber (`mosquitto_sub`) outside it.
@@ -8,12 +9,12 @@ import Testing
 struct UplinkEndToEndTests {
     @Test(
         "the demo site publishes controller.started, device.connected, scans, tag reads and a retained status",
-        .enabled(if: Mosquitto.isInstalled, "needs mosquitto and mosquitto-clients")
+        .enabled(if: Mosquitto.clientsAreInstalled, "needs mosquitto and mosquitto-clients")
     )
     func demoSiteEventsReachASubscriber() async throws {
         let scratch = try Scratch()
         defer { scratch.remove() }
-        let broker = try await Mosquitto(in: scratch)
+        let broker = try await Mosquitto(directory: scratch.directory)
         defer { broker.stop() }
         let subscriber = try await Subscriber(broker: broker, scratch: scratch)
         defer { subscriber.stop() }
@@ -55,15 +56,15 @@ struct UplinkEndToEndTests {
 
     @Test(
         "a GS1-128 read from a scanner on a pseudo-terminal arrives upstream as a scan with its GS1 data",
-        .enabled(if: Mosquitto.isInstalled, "needs mosquitto and mosquitto-clients"),
+        .enabled(if: Mosquitto.clientsAreInstalled, "needs mosquitto and mosquitto-clients"),
         .enabled(if: PseudoTerminalPair.isAvailable, "needs socat for a pseudo-terminal pair")
     )
     func scannerOnAPseudoTerminal() async throws {
         let scratch = try Scratch()
         defer { scratch.remove() }
-        let broker = try await Mosquitto(in: scratch)
+        let broker = try await Mosquitto(directory: scratch.directory)
         defer { broker.stop() }
-        let pty = try await PseudoTerminalPair(in: scratch)
+        let pty = try await PseudoTerminalPair(directory: scratch.directory)
         defer { pty.stop() }
         let subscriber = try await Subscriber(broker: broker, scratch: scratch)
         defer { subscriber.stop() }
@@ -90,12 +91,12 @@ struct UplinkEndToEndTests {
 
     @Test(
         "SIGTERM publishes controller.stopping and an offline status, and exits 0 within 10 s",
-        .enabled(if: Mosquitto.isInstalled, "needs mosquitto and mosquitto-clients")
+        .enabled(if: Mosquitto.clientsAreInstalled, "needs mosquitto and mosquitto-clients")
     )
     func sigtermStopsCleanly() async throws {
         let scratch = try Scratch()
         defer { scratch.remove() }
-        let broker = try await Mosquitto(in: scratch)
+        let broker = try await Mosquitto(directory: scratch.directory)
         defer { broker.stop() }
         let subscriber = try await Subscriber(broker: broker, scratch: scratch)
         defer { subscriber.stop() }
@@ -127,7 +128,8 @@ extension Subscriber {
         let child = try ChildProcess(
             Mosquitto.subscriberPath,
             ["-h", "127.0.0.1", "-p", "\(broker.port)", "-t", topic, "-C", "1", "-W", "20"],
-            standardOutput: scratch.path("retained.txt")
+            outputPath: scratch.path("retained.txt"),
+            truncating: true
         )
         guard await child.waitForExit(timeout: .seconds(30)) != nil else {
             child.stop(signal: SIGKILL)

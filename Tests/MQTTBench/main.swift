@@ -1,4 +1,5 @@
 import Glibc
+import TestSupport
 import Uplink
 
 // mqtt-bench: QoS 1 throughput and publish-to-receive latency through MQTTClient against a local mosquitto.
@@ -21,8 +22,8 @@ func payload(sequence: Int) -> [UInt8] {
 }
 
 func run(count: Int) async throws {
-    let broker = try BenchBroker.start()
-    defer { broker.stop() }
+    let broker = try await Mosquitto()
+    defer { broker.remove() }
     let url = MQTTBrokerURL(host: "127.0.0.1", port: broker.port, usesTLS: false)
     let topic = "floorlink/bench/dock-03/events/scan"
 

@@ -1,46 +1,96 @@
 import Glibc
+import Locking
 
-/// A child process started with `posix_spawn` and reaped with `waitpid`: Foundation's
-/// `Process.waitUntilExit()` can hang when called off the main thread on Linux.
+/// A child process started with `posix_spawn` and reaped with `waitpid` (Foundation's `Process.waitUntilExit()`
+/// can hang off the main thread on Linux); the async waits poll without blocking, so they never hold a cooperative
+/// thread.
 public final class ChildProcess: Sendable {
     public let pid: pid_t
+    public let path: String
+    /// The exit status once reaped (128 + signal when killed).
+    private let reaped = Locked<Int32?>(nil)
 
-    /// Starts `path` with `arguments`; stdout goes to `outputPath` and stderr to `errorPath` (appended; else
-    /// /dev/null), unless `inheritOutput`.
+    /// Starts `path` with `arguments` and `environment` (nil: this process's); stdout goes to `outputPath` and
+    /// stderr to `errorPath` (appended, or emptied first when `truncating`; else /dev/null), unless `inheritOutput`.
     public init(
         _ path: String,
         _ arguments: [String],
+        environment: [String: String]? = nil,
         inheritOutput: Bool = false,
         outputPath: String? = nil,
-        errorPath: String? = nil
+        errorPath: String? = nil,
+        truncating: Bool = false
     ) throws {
-        pid = try Spawn.start(path, arguments) { actions in
+        pid = try Spawn.start(path, arguments, environment: environment) { actions in
             guard !inheritOutput else { return }
-            let flags = O_WRONLY | O_CREAT | O_APPEND
+            let flags = O_WRONLY | O_CREAT | O_APPEND | (truncating ? O_TRUNC : 0)
             posix_spawn_file_actions_addopen(&actions, 1, outputPath ?? "/dev/null", flags, 0o644)
             posix_spawn_file_actions_addopen(&actions, 2, errorPath ?? "/dev/null", flags, 0o644)
         }
+        self.path = path
     }
 
-    /// Waits for the child to exit and returns its exit status (128 + signal when killed).
+    /// The exit status if the child has exited (reaping it), nil while it runs.
+    public var exitStatus: Int32? {
+        reaped.withLock { reaped in
+            if let reaped { return reaped }
+            var status: Int32 = 0
+            guard waitpid(pid, &status, WNOHANG) == pid else { return nil }
+            let signal = status & 0x7f
+            reaped = signal == 0 ? (status >> 8) & 0xff : 128 + signal
+            return reaped
+        }
+    }
+
+    public var isRunning: Bool { exitStatus == nil }
+
+    /// Waits (blocking) for the child to exit and returns its exit status.
     @discardableResult
     public func wait() -> Int32 {
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        let signal = status & 0x7f
-        return signal == 0 ? (status >> 8) & 0xff : 128 + signal
+        while true {
+            if let status = exitStatus { return status }
+            usleep(2_000)
+        }
     }
 
-    /// Sends `signal` and waits for the child to exit; returns its exit status.
+    /// Waits up to `timeout` for the child to exit; its status, or nil if it is still running.
+    public func waitForExit(timeout: Duration) async -> Int32? {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let status = exitStatus { return status }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return exitStatus
+    }
+
+    /// Sends `signal` unless the child has been reaped (its pid may belong to someone else by then).
+    public func send(_ signal: Int32) {
+        if isRunning { kill(pid, signal) }
+    }
+
+    /// Sends `signal`, waits up to `grace` for the exit, then SIGKILLs; returns the exit status. For `defer` blocks,
+    /// which cannot await, so the wait is a short blocking poll.
     @discardableResult
-    public func stop(signal: Int32 = SIGTERM) -> Int32 {
+    public func stop(signal: Int32 = SIGTERM, grace: Duration = .seconds(5)) -> Int32 {
+        if let status = exitStatus { return status }
         kill(pid, signal)
+        let deadline = ContinuousClock.now + grace
+        while isRunning, ContinuousClock.now < deadline { usleep(5_000) }
+        if isRunning { kill(pid, SIGKILL) }
         return wait()
     }
 
     /// Runs `path` to completion and returns its exit status.
     public static func run(_ path: String, _ arguments: [String]) throws -> Int32 {
         try ChildProcess(path, arguments).wait()
+    }
+
+    /// Runs `path` to completion (at most `timeout`, then SIGKILL and an error) and returns its exit status.
+    public static func run(_ path: String, _ arguments: [String], timeout: Duration) async throws -> Int32 {
+        let child = try ChildProcess(path, arguments)
+        if let status = await child.waitForExit(timeout: timeout) { return status }
+        child.stop(signal: SIGKILL)
+        throw ChildProcessError("\(path) did not finish within \(timeout)")
     }
 }
 

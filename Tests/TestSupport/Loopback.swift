@@ -22,32 +22,50 @@ public enum Loopback {
 
     /// True when 127.0.0.1:`port` can be bound now (nothing listens on it or holds it).
     private static func canBind(port: Int) -> Bool {
+        onNewSocket(port: port) { bind($0, $1, $2) }
+    }
+
+    /// Waits up to 30 s (a loaded or sanitized run starts brokers slowly) until something accepts on `port`.
+    public static func waitForListener(port: Int) throws(ChildProcessError) {
+        for _ in 0..<1500 {
+            if accepts(port: port) { return }
+            usleep(20_000)
+        }
+        throw ChildProcessError("nothing listens on port \(port)")
+    }
+
+    /// Waits up to `timeout` until something accepts on `port`, without blocking a thread (for async tests).
+    public static func waitUntilListening(
+        port: Int,
+        within timeout: Duration = .seconds(30)
+    ) async throws(ChildProcessError) {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if accepts(port: port) { return }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        throw ChildProcessError("nothing listening on 127.0.0.1:\(port) after \(timeout)")
+    }
+
+    /// True when a connection to 127.0.0.1:`port` is accepted now.
+    private static func accepts(port: Int) -> Bool {
+        onNewSocket(port: port) { connect($0, $1, $2) }
+    }
+
+    /// Whether `call` (bind or connect) succeeds on a new TCP socket with 127.0.0.1:`port`; the socket is closed.
+    private static func onNewSocket(
+        port: Int,
+        _ call: (Int32, UnsafePointer<sockaddr>, socklen_t) -> Int32
+    ) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }
         var address = loopback(port: port)
         return withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+                call(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
             }
         }
-    }
-
-    /// Waits up to 30 s (a loaded or sanitized run starts brokers slowly) until something accepts on `port`.
-    public static func waitForListener(port: Int) throws(ChildProcessError) {
-        for _ in 0..<1500 {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var address = loopback(port: port)
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
-            close(fd)
-            if connected == 0 { return }
-            usleep(20_000)
-        }
-        throw ChildProcessError("nothing listens on port \(port)")
     }
 
     /// 127.0.0.1:`port` as a socket address.

@@ -212,8 +212,7 @@ enum SerialChecks {
 
     /// `duration` as whole milliseconds, for the lines that report timings.
     static func milliseconds(_ duration: Duration) -> String {
-        let (seconds, attoseconds) = duration.components
-        return "\(seconds * 1000 + attoseconds / 1_000_000_000_000_000) ms"
+        "\(duration.wholeMilliseconds) ms"
     }
 
     /// `poll(2)` revents as flag names.

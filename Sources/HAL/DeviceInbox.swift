@@ -1,9 +1,9 @@
-import HAL
 import Locking
 
 /// The single queue a driver's loop reads: edges, bytes and commands go in from any task, and the loop takes
 /// them one at a time, or learns that its next deadline came first. One consumer keeps a driver's state
-/// single-threaded and its tests deterministic under a `ManualClock`.
+/// single-threaded and its tests deterministic under a `ManualClock`. Simulated hardware hands its edge events
+/// to the awaiting code through one too (with no deadline).
 public final class DeviceInbox<Input: Sendable>: Sendable {
     /// What `next(until:)` returns.
     public enum Delivery: Sendable {

@@ -2,44 +2,6 @@ import Events
 import Glibc
 import TestSupport
 
-/// A real mosquitto on a free loopback port, configured in `scratch`; stopped by `stop()`.
-final class Mosquitto: Sendable {
-    static let path = "/usr/sbin/mosquitto"
-    static let subscriberPath = "/usr/bin/mosquitto_sub"
-    static let publisherPath = "/usr/bin/mosquitto_pub"
-    static var isInstalled: Bool {
-        [path, subscriberPath, publisherPath].allSatisfy(Package.isExecutable)
-    }
-
-    let port: Int
-    let child: ChildProcess
-
-    /// Writes `mosquitto.conf` into `scratch` and starts the broker (`user root`: the tests may run as root).
-    init(in scratch: Scratch) async throws {
-        port = try Loopback.freePort()
-        let lines = [
-            "user root",
-            "log_dest none",
-            "persistence false",
-            "max_queued_messages 0",
-            "listener \(port) 127.0.0.1",
-            "allow_anonymous true",
-        ]
-        let config = try scratch.write("mosquitto.conf", lines.joined(separator: "\n") + "\n")
-        child = try ChildProcess(Self.path, ["-c", config])
-        do {
-            try await Loopback.waitForListener(port: port)
-        } catch {
-            child.stop(signal: SIGKILL)
-            throw error
-        }
-    }
-
-    var url: String { "mqtt://127.0.0.1:\(port)" }
-
-    func stop() { child.stop() }
-}
-
 /// One message a subscriber received.
 struct ReceivedMessage: Sendable {
     var topic: String
@@ -62,13 +24,15 @@ final class Subscriber: Sendable {
         let arguments = ["-h", "127.0.0.1", "-p", "\(broker.port)", "-q", "1"]
         let status = try await ChildProcess.run(
             Mosquitto.publisherPath,
-            arguments + ["-t", probe, "-r", "-m", "probe"]
+            arguments + ["-t", probe, "-r", "-m", "probe"],
+            timeout: .seconds(30)
         )
         guard status == 0 else { throw HarnessError("mosquitto_pub exited \(status)") }
         child = try ChildProcess(
             Mosquitto.subscriberPath,
             arguments + ["-v"] + filters.flatMap { ["-t", $0] },
-            standardOutput: output
+            outputPath: output,
+            truncating: true
         )
         let subscribed = await eventually(within: .seconds(30)) { [self] in
             messages().first { $0.topic == probe }
