@@ -62,8 +62,12 @@ final class Floorlinkd: Sendable {
         throw HarnessError("floorlinkd did not answer on \(socket) within \(timeout); stderr:\n\(standardError)")
     }
 
-    /// SIGTERM, then SIGKILL after `grace`: for `defer`.
-    func stop(grace: Duration = .seconds(5)) { child.stop(grace: grace) }
+    /// SIGTERM, then SIGKILL after `grace`, reaped by a thread of its own: for `defer`, which cannot await.
+    func stop(grace: Duration = .seconds(5)) { child.stopInBackground(grace: grace) }
+
+    /// SIGTERM, then SIGKILL after `grace`, waiting for the exit without holding a thread: before a second daemon
+    /// opens the same data directory.
+    func stopAndWait(grace: Duration = .seconds(5)) async { await child.stopAndWait(grace: grace) }
 
     /// Runs `floorlinkd ARGUMENTS` to completion: its exit status, stdout and stderr.
     static func run(

@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 import Locking
 
@@ -78,6 +79,30 @@ public final class ChildProcess: Sendable {
         while isRunning, ContinuousClock.now < deadline { usleep(5_000) }
         if isRunning { kill(pid, SIGKILL) }
         return wait()
+    }
+
+    /// Sends `signal` and returns at once; a thread of its own (never a cooperative one) waits up to `grace`,
+    /// SIGKILLs if need be and reaps. For `defer` blocks in async tests: a blocking wait there holds one of the
+    /// few cooperative threads for as long as the child takes to stop (a daemon draining its uplinks: seconds) and
+    /// starves the tests running alongside.
+    public func stopInBackground(signal: Int32 = SIGTERM, grace: Duration = .seconds(5)) {
+        guard isRunning else { return }
+        kill(pid, signal)
+        Thread.detachNewThread { [self] in
+            _ = stop(signal: signal, grace: grace)
+        }
+    }
+
+    /// Sends `signal` and waits, without holding a thread, until the child exits (SIGKILL after `grace`).
+    @discardableResult
+    public func stopAndWait(signal: Int32 = SIGTERM, grace: Duration = .seconds(5)) async -> Int32 {
+        if let status = exitStatus { return status }
+        kill(pid, signal)
+        if let status = await waitForExit(timeout: grace) { return status }
+        kill(pid, SIGKILL)
+        while true {
+            if let status = await waitForExit(timeout: .seconds(1)) { return status }
+        }
     }
 
     /// Runs `path` to completion and returns its exit status.

@@ -109,7 +109,9 @@ struct MQTTBrokerACLTests {
             }
         )
         #expect(await upstreamInbox.messages.filter { $0.payload == "forged" }.isEmpty)
-        #expect(await commands.count == 1, "a forged command reached dock-03")
+        // (The loop above may have delivered c1 more than once on a loaded machine: look for the forgery itself.)
+        let received = await commands.payloads(on: "command")
+        #expect(!received.contains("forged"), "a forged command reached dock-03: \(received)")
 
         // dock-04 subscribed to dock-03's commands too, but reads only its own.
         let toDock03 = try await upstream.publish(

