@@ -60,8 +60,11 @@ struct OversizedCommandEndToEndTests {
         #expect(refusals.count == 2 && refusals.allSatisfy { $0.contains("warning") }, "\(refusals)")
         #expect(refusals.last?.contains("payload of \(64 << 20) bytes, skipped unread") == true)
         // Never buffered whole: the daemon's peak resident memory grew by far less than the 64 MiB command.
+        // (Not under AddressSanitizer: its quarantine keeps freed memory resident on purpose.)
         let growth = try peakMemory(daemon) - peakBefore
-        #expect(growth < 16 << 20, "peak resident memory grew by \(growth >> 10) KiB")
+        if getenv("FLOORLINK_SANITIZER").map({ String(cString: $0) }) != "address" {
+            #expect(growth < 16 << 20, "peak resident memory grew by \(growth >> 10) KiB")
+        }
         #expect(answers[2]["error"]?.stringValue == "malformed")
 
         // Scans keep reaching the broker on the same connection (before the fix none did: the session was jammed).
