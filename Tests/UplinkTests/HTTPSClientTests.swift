@@ -40,9 +40,9 @@ struct HTTPSClientTests {
 
     @Test("a certificate from the configured CA naming the host: both requests answered over one TLS connection")
     func goodCertificate() async throws {
-        let pki = try TestCertificates.make()
+        let pki = try await TestCertificates.make()
         defer { pki.remove() }
-        let server = try HTTPSTestServer(
+        let server = try await HTTPSTestServer(
             certificate: pki.serverCertificate,
             key: pki.serverKey,
             mode: .ok,
@@ -62,9 +62,9 @@ struct HTTPSClientTests {
 
     @Test("a kept-alive connection the server closed while idle is replaced: the next request is answered")
     func reconnectsAfterIdleClose() async throws {
-        let pki = try TestCertificates.make()
+        let pki = try await TestCertificates.make()
         defer { pki.remove() }
-        let server = try HTTPSTestServer(
+        let server = try await HTTPSTestServer(
             certificate: pki.serverCertificate,
             key: pki.serverKey,
             mode: .dropidle,
@@ -83,10 +83,10 @@ struct HTTPSClientTests {
 
     @Test("a certificate for another host name is refused, naming the host, the subject and the reason")
     func wrongHostName() async throws {
-        let pki = try TestCertificates.make()
+        let pki = try await TestCertificates.make()
         defer { pki.remove() }
-        let elsewhere = try pki.elsewhereCertificate()
-        let server = try HTTPSTestServer(
+        let elsewhere = try await pki.elsewhereCertificate()
+        let server = try await HTTPSTestServer(
             certificate: elsewhere.certificate,
             key: elsewhere.key,
             mode: .ok,
@@ -111,10 +111,10 @@ struct HTTPSClientTests {
 
     @Test("the webhook logs a receiver certificate for another host once, as TLS verification failed")
     func webhookLogsRejectionOnce() async throws {
-        let pki = try TestCertificates.make()
+        let pki = try await TestCertificates.make()
         defer { pki.remove() }
-        let elsewhere = try pki.elsewhereCertificate()
-        let server = try HTTPSTestServer(
+        let elsewhere = try await pki.elsewhereCertificate()
+        let server = try await HTTPSTestServer(
             certificate: elsewhere.certificate,
             key: elsewhere.key,
             mode: .ok,
@@ -147,9 +147,9 @@ struct HTTPSClientTests {
 
     @Test("a certificate from a CA the client does not trust is refused")
     func unknownCA() async throws {
-        let pki = try TestCertificates.make()
+        let pki = try await TestCertificates.make()
         defer { pki.remove() }
-        let server = try HTTPSTestServer(
+        let server = try await HTTPSTestServer(
             certificate: pki.serverCertificate,
             key: pki.serverKey,
             mode: .ok,
@@ -174,9 +174,9 @@ struct HTTPSClientTests {
 
     @Test("a server that never answers: the request ends with a read timeout, not a hang")
     func slowServer() async throws {
-        let pki = try TestCertificates.make()
+        let pki = try await TestCertificates.make()
         defer { pki.remove() }
-        let server = try HTTPSTestServer(
+        let server = try await HTTPSTestServer(
             certificate: pki.serverCertificate,
             key: pki.serverKey,
             mode: .slow,
@@ -199,9 +199,9 @@ struct HTTPSClientTests {
 
     @Test("a server that closes mid-response: a clear error, and the webhook delivers on its retry")
     func closesMidResponse() async throws {
-        let pki = try TestCertificates.make()
+        let pki = try await TestCertificates.make()
         defer { pki.remove() }
-        let server = try HTTPSTestServer(
+        let server = try await HTTPSTestServer(
             certificate: pki.serverCertificate,
             key: pki.serverKey,
             mode: .midclose,
@@ -217,7 +217,7 @@ struct HTTPSClientTests {
         // The next connection gets a full answer: the webhook's first attempt is cut the same way by a fresh
         // server, and its retry delivers.
         server.stop()
-        let fresh = try HTTPSTestServer(
+        let fresh = try await HTTPSTestServer(
             certificate: pki.serverCertificate,
             key: pki.serverKey,
             mode: .midclose,

@@ -27,7 +27,7 @@ final class HTTPSTestServer: Sendable {
     private let child: ChildProcess
 
     /// Starts the server with `certificate`/`key` and waits until it listens.
-    init(certificate: String, key: String, mode: Mode, directory: String) throws {
+    init(certificate: String, key: String, mode: Mode, directory: String) async throws {
         guard let python = Self.pythonPath else { throw HarnessError("python3 is not installed") }
         port = try Loopback.freePort()
         let script = "\(directory)/https-server-\(port).py"
@@ -40,7 +40,7 @@ final class HTTPSTestServer: Sendable {
             errorPath: "\(directory)/https-server-\(port).err"
         )
         do {
-            try Loopback.waitForListener(port: port)
+            try await Loopback.waitUntilListening(port: port)
         } catch {
             child.stop()
             throw error
@@ -113,7 +113,7 @@ final class HTTPSTestServer: Sendable {
 
 extension TestCertificates {
     /// A server certificate from the test CA that names only `elsewhere.example`: right CA, wrong host.
-    func elsewhereCertificate() throws -> (certificate: String, key: String) {
+    func elsewhereCertificate() async throws -> (certificate: String, key: String) {
         let openssl = Self.opensslPath
         let name = "\(directory)/elsewhere"
         try "subjectAltName=DNS:elsewhere.example\nbasicConstraints=CA:FALSE\n".write(
@@ -132,7 +132,7 @@ extension TestCertificates {
             ],
         ]
         for arguments in steps {
-            let status = try ChildProcess.run(openssl, arguments)
+            let status = try await ChildProcess.run(openssl, arguments, timeout: .seconds(60))
             guard status == 0 else { throw HarnessError("openssl \(arguments[0]) exited with \(status)") }
         }
         return ("\(name).crt", "\(name).key")

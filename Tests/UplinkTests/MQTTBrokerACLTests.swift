@@ -21,9 +21,10 @@ struct MQTTBrokerACLTests {
         let passwords = "\(directory)/passwd"
         for (index, (user, password)) in users.enumerated() {
             let create = index == 0 ? ["-c"] : []
-            let status = try ChildProcess.run(
+            let status = try await ChildProcess.run(
                 "/usr/bin/mosquitto_passwd",
-                ["-b"] + create + [passwords, user, password]
+                ["-b"] + create + [passwords, user, password],
+                timeout: .seconds(60)
             )
             guard status == 0 else { throw HarnessError("mosquitto_passwd exited \(status)") }
         }

@@ -123,7 +123,7 @@ struct MQTTOversizedCommandTests {
         // Sent by another client until it arrives (the subscription may not be in place on the first try).
         let delivered = await TestSupport.eventually {
             let arguments = ["-h", "127.0.0.1", "-p", "\(broker.port)", "-q", "2", "-t", "exactly/once", "-m", "m"]
-            _ = try? ChildProcess.run("/usr/bin/mosquitto_pub", arguments)
+            _ = try? await ChildProcess.run("/usr/bin/mosquitto_pub", arguments, timeout: .seconds(60))
             return await inbox.count > 0
         }
         let lastError = await client.lastError

@@ -48,7 +48,7 @@ struct MQTTTLSTests {
 
     @Test("the server certificate verifies against the CA file and names localhost: events flow")
     func serverVerified() async throws {
-        let pki = try TestCertificates.make()
+        let pki = try await TestCertificates.make()
         defer { pki.remove() }
         let broker = try await Self.broker(pki, requireCertificate: false)
         defer { broker.remove() }
@@ -65,7 +65,7 @@ struct MQTTTLSTests {
 
     @Test("the log says connected with the TLS version; a host mismatch is logged once as TLS verification failed")
     func logged() async throws {
-        let pki = try TestCertificates.make()
+        let pki = try await TestCertificates.make()
         defer { pki.remove() }
         let broker = try await Self.broker(pki, requireCertificate: false)
         defer { broker.remove() }
@@ -107,7 +107,7 @@ struct MQTTTLSTests {
 
     @Test("mutual TLS: the broker requires a client certificate, and gets one")
     func mutual() async throws {
-        let pki = try TestCertificates.make()
+        let pki = try await TestCertificates.make()
         defer { pki.remove() }
         let broker = try await Self.broker(pki, requireCertificate: true)
         defer { broker.remove() }
@@ -126,7 +126,7 @@ struct MQTTTLSTests {
 
     @Test("a server certificate from another CA is refused with the verify reason")
     func wrongCA() async throws {
-        let pki = try TestCertificates.make()
+        let pki = try await TestCertificates.make()
         defer { pki.remove() }
         let broker = try await Self.broker(pki, requireCertificate: false)
         defer { broker.remove() }
@@ -149,7 +149,7 @@ struct MQTTTLSTests {
 
     @Test("a certificate that does not name the host dialled is refused (127.0.0.1 vs DNS:localhost)")
     func hostMismatch() async throws {
-        let pki = try TestCertificates.make()
+        let pki = try await TestCertificates.make()
         defer { pki.remove() }
         let broker = try await Self.broker(pki, requireCertificate: false)
         defer { broker.remove() }
@@ -170,7 +170,7 @@ struct MQTTTLSTests {
 
     @Test("without a client certificate a broker that requires one never accepts the connection")
     func missingClientCertificate() async throws {
-        let pki = try TestCertificates.make()
+        let pki = try await TestCertificates.make()
         defer { pki.remove() }
         let broker = try await Self.broker(pki, requireCertificate: true)
         defer { broker.remove() }

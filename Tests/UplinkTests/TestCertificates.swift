@@ -16,19 +16,20 @@ struct TestCertificates: Sendable {
     var otherCACertificate: String { "\(directory)/other-ca.crt" }
 
     /// Creates the files in a new temporary directory.
-    static func make() throws -> TestCertificates {
+    /// (openssl runs as a child awaited without holding a cooperative thread: the clients under test need them.)
+    static func make() async throws -> TestCertificates {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("floorlink-pki-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let certificates = TestCertificates(directory: directory)
-        try certificates.selfSigned("ca", subject: "/CN=Floorlink Test CA")
-        try certificates.selfSigned("other-ca", subject: "/CN=Somebody Else CA")
-        try certificates.signed(
+        try await certificates.selfSigned("ca", subject: "/CN=Floorlink Test CA")
+        try await certificates.selfSigned("other-ca", subject: "/CN=Somebody Else CA")
+        try await certificates.signed(
             "server",
             subject: "/CN=localhost",
             extensions: "subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n"
         )
-        try certificates.signed(
+        try await certificates.signed(
             "client",
             subject: "/CN=dock-03",
             extensions: "extendedKeyUsage=clientAuth\nbasicConstraints=CA:FALSE\n"
@@ -40,8 +41,8 @@ struct TestCertificates: Sendable {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    private func selfSigned(_ name: String, subject: String) throws {
-        try openssl([
+    private func selfSigned(_ name: String, subject: String) async throws {
+        try await openssl([
             "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
             "-keyout", "\(directory)/\(name).key", "-out", "\(directory)/\(name).crt", "-days", "2",
             "-subj", subject, "-addext", "basicConstraints=critical,CA:TRUE",
@@ -49,20 +50,20 @@ struct TestCertificates: Sendable {
         ])
     }
 
-    private func signed(_ name: String, subject: String, extensions: String) throws {
+    private func signed(_ name: String, subject: String, extensions: String) async throws {
         try extensions.write(toFile: "\(directory)/\(name).ext", atomically: true, encoding: .utf8)
-        try openssl([
+        try await openssl([
             "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
             "-keyout", "\(directory)/\(name).key", "-out", "\(directory)/\(name).csr", "-subj", subject,
         ])
-        try openssl([
+        try await openssl([
             "x509", "-req", "-in", "\(directory)/\(name).csr", "-CA", caCertificate, "-CAkey", "\(directory)/ca.key",
             "-CAcreateserial", "-out", "\(directory)/\(name).crt", "-days", "2", "-extfile", "\(directory)/\(name).ext",
         ])
     }
 
-    private func openssl(_ arguments: [String]) throws {
-        let status = try ChildProcess.run(Self.opensslPath, arguments)
+    private func openssl(_ arguments: [String]) async throws {
+        let status = try await ChildProcess.run(Self.opensslPath, arguments, timeout: .seconds(60))
         guard status == 0 else { throw HarnessError("openssl \(arguments.prefix(2)) exited with \(status)") }
     }
 }
