@@ -29,7 +29,7 @@ struct MQTTClientProtocolTests {
         }
         // Exactly one resend per reconnect; a slow machine may have reconnected more than once.
         try #require(publishes.count >= 2)
-        // A first send on the first connection is not DUP. (On a loaded machine the keep-alive of 1 s may end that
+        // A first send on the first connection is not DUP. (On a loaded machine the keep-alive may end that
         // connection before the broker reads the PUBLISH; then the first one it sees is already a resend.)
         if publishes[0].0 == 0 { #expect(!publishes[0].1.dup) }
         #expect(publishes[1].0 > publishes[0].0 && publishes[1].1.dup, "the resend came on a later connection")
