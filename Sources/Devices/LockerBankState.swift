@@ -245,12 +245,7 @@ public struct LockerBankState: Sendable {
         expiresAt: ClockInstant? = nil,
         at now: ClockInstant
     ) throws(LockerError) {
-        advance(to: now)
-        guard let position = doorIndex[door] else { throw .unknownDoor(door) }
-        guard !order.isEmpty else { throw .emptyOrder }
-        if let existing = doors[position].assignment {
-            throw .doorAlreadyAssigned(door: door, order: existing.order)
-        }
+        let position = try freeDoor(door, for: order, at: now)
         try checkLength(of: pickupCode)
         let expiry = expiresAt ?? now + configuration.codeTTL
         guard expiry > now else { throw .expiryInPast }
@@ -275,16 +270,23 @@ public struct LockerBankState: Sendable {
         expiresAt: ClockInstant? = nil,
         at now: ClockInstant
     ) throws(LockerError) {
+        let position = try freeDoor(door, for: order, at: now)
+        let digest = try PickupCodeDigest(text: pickupCodeDigest)
+        let expiry = expiresAt ?? now + configuration.codeTTL
+        guard expiry > now else { throw .expiryInPast }
+        doors[position].assignment = Assignment(order: order, code: digest, expiresAt: expiry)
+    }
+
+    /// The position of `door`, once time is advanced to `now`, when it exists, `order` is named and the door holds
+    /// no order yet: what both ways of assigning check first.
+    private mutating func freeDoor(_ door: String, for order: String, at now: ClockInstant) throws(LockerError) -> Int {
         advance(to: now)
         guard let position = doorIndex[door] else { throw .unknownDoor(door) }
         guard !order.isEmpty else { throw .emptyOrder }
         if let existing = doors[position].assignment {
             throw .doorAlreadyAssigned(door: door, order: existing.order)
         }
-        let digest = try PickupCodeDigest(text: pickupCodeDigest)
-        let expiry = expiresAt ?? now + configuration.codeTTL
-        guard expiry > now else { throw .expiryInPast }
-        doors[position].assignment = Assignment(order: order, code: digest, expiresAt: expiry)
+        return position
     }
 
     /// Frees `door` from its order (cancelled, or handled by staff); its pickup code stops working.
