@@ -21,18 +21,23 @@ mirror=""
 for file in /etc/apt/sources.list.d/*.sources; do
     [ -f "$file" ] || continue
     mirror=$(awk '
-        /^[ \t]*$/ { if (uris != "" && plain) { print uris; exit } uris = ""; plain = 0; next }
+        found != "" { next }
+        /^[ \t]*$/ { if (uris != "" && plain) found = uris; uris = ""; plain = 0; next }
         /^URIs:/ { uris = $2 }
         /^Suites:/ { for (i = 2; i <= NF; i++) if ($i !~ /-/) plain = 1 }
-        END { if (uris != "" && plain) print uris }
-    ' "$file" | head -n 1)
+        END { if (found == "" && uris != "" && plain) found = uris; print found }
+    ' "$file")
     [ -n "$mirror" ] && break
 done
 if [ -z "$mirror" ]; then
     for file in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
         [ -f "$file" ] || continue
-        mirror=$(awk '$1 == "deb" && $3 !~ /-/ { for (i = 2; i <= NF; i++) if ($i !~ /^\[/ && $i !~ /\]$/) { print $i; exit } }' \
-            "$file" | head -n 1)
+        mirror=$(awk '
+            found == "" && $1 == "deb" && $3 !~ /-/ {
+                for (i = 2; i <= NF; i++) if ($i !~ /^\[/ && $i !~ /\]$/) { found = $i; break }
+            }
+            END { print found }
+        ' "$file")
         [ -n "$mirror" ] && break
     done
 fi
