@@ -42,13 +42,13 @@ struct LockerCrashTests {
             let errors = directory + "/stderr.txt"
             let child = try ChildProcess(probe, [state, "run", "\(round)"], outputPath: output, errorPath: errors)
             try await Task.sleep(for: .milliseconds(5 + Int(random.next() % 400)))
-            let status = child.stop(signal: SIGKILL)
+            let status = await child.stopAndWait(signal: SIGKILL)
             #expect(status == 128 + SIGKILL, "round \(round): the probe exited by itself (status \(status))")
             let acknowledged = try Self.lines(output)
 
             let check = directory + "/verify-\(round).txt"
             let verifier = try ChildProcess(probe, [state, "verify"], outputPath: check, errorPath: errors)
-            #expect(verifier.wait() == 0, "round \(round): the bank did not restart from its state file")
+            #expect(await verifier.waitForExit() == 0, "round \(round): the bank did not restart from its state file")
             let found = try Self.lines(check)
             #expect(found.last == ["done"], "round \(round): verify did not finish: \(found.suffix(3))")
             let stored = Dictionary(

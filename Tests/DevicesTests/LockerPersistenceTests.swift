@@ -3,6 +3,7 @@ import Events
 import Foundation
 import HAL
 import HALSimulated
+import TestSupport
 import Testing
 
 /// A fresh scratch directory for one test's state files.
@@ -51,20 +52,21 @@ struct PickupCodeDigestTests {
         "the README's example is what `openssl kdf` computes for 483920 with that salt and iteration count",
         .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl"), "needs /usr/bin/openssl")
     )
-    func readmeExampleMatchesOpenSSL() throws {
+    func readmeExampleMatchesOpenSSL() async throws {
         let fields = try readmeDigestExample().split(separator: "$").map(String.init)
         try #require(fields.count == 4)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        process.arguments = [
-            "kdf", "-keylen", "32", "-kdfopt", "digest:SHA256", "-kdfopt", "pass:483920", "-kdfopt",
-            "hexsalt:\(fields[2])", "-kdfopt", "iter:\(fields[1])", "PBKDF2",
-        ]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let bytes = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let output = scratchDirectory() + ".out"
+        defer { unlink(output) }
+        let openssl = try ChildProcess(
+            "/usr/bin/openssl",
+            [
+                "kdf", "-keylen", "32", "-kdfopt", "digest:SHA256", "-kdfopt", "pass:483920", "-kdfopt",
+                "hexsalt:\(fields[2])", "-kdfopt", "iter:\(fields[1])", "PBKDF2",
+            ],
+            outputPath: output
+        )
+        #expect(await openssl.waitForExit(timeout: .seconds(60)) == 0)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: output))
         let hex = String(decoding: bytes, as: UTF8.self).filter { $0.isHexDigit }.lowercased()
         #expect(hex == fields[3])
     }

@@ -1,3 +1,4 @@
+import Dispatch
 import Events
 import Glibc
 import Service
@@ -30,15 +31,11 @@ struct ControlSocketLimitTests {
 
         // The 2,000 connections come on top of what the tests running alongside use.
         try Self.raiseOwnFileLimit(to: 2_000 + 8_192, atLeast: 2_200)
-        var idle: [Int32] = []
-        defer { for fd in idle { close(fd) } }
-        for index in 0..<2_000 {
-            do {
-                idle.append(try Self.connectBlocking(socket))
-            } catch {
-                Issue.record("connection \(index): \(error); daemon stderr:\n\(daemon.standardError)")
-                return
-            }
+        let opened = await Self.connectIdleClients(2_000, to: socket)
+        defer { for fd in opened.descriptors { close(fd) } }
+        if let error = opened.error {
+            Issue.record("connection \(opened.descriptors.count): \(error); daemon stderr:\n\(daemon.standardError)")
+            return
         }
         #expect(daemon.child.isRunning, "stderr:\n\(daemon.standardError)")
 
@@ -62,6 +59,23 @@ struct ControlSocketLimitTests {
         daemon.child.send(SIGTERM)
         let status = await daemon.child.waitForExit(timeout: .seconds(30))
         #expect(status == 0, "stderr:\n\(daemon.standardError)")
+    }
+
+    /// Opens `count` idle connections to `path` with blocking connects on a Dispatch thread (while the daemon's
+    /// backlog is full a connect waits for it to accept: seconds under a sanitizer, which must not hold one of the
+    /// cooperative threads the tests alongside run on); the descriptors opened, and the error that stopped it.
+    static func connectIdleClients(_ count: Int, to path: String) async -> (descriptors: [Int32], error: Error?) {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                var descriptors: [Int32] = []
+                do {
+                    for _ in 0..<count { descriptors.append(try connectBlocking(path)) }
+                    continuation.resume(returning: (descriptors, nil))
+                } catch {
+                    continuation.resume(returning: (descriptors, error))
+                }
+            }
+        }
     }
 
     /// A plain blocking connect: while the daemon's backlog is full it waits for the daemon to accept.

@@ -63,7 +63,7 @@ final class Floorlinkd: Sendable {
     }
 
     /// SIGTERM, then SIGKILL after `grace`, reaped by a thread of its own: for `defer`, which cannot await.
-    func stop(grace: Duration = .seconds(5)) { child.stopInBackground(grace: grace) }
+    func stop(grace: Duration = .seconds(5)) { child.stop(grace: grace) }
 
     /// SIGTERM, then SIGKILL after `grace`, waiting for the exit without holding a thread: before a second daemon
     /// opens the same data directory.

@@ -18,7 +18,7 @@ struct OversizedCommandEndToEndTests {
         let scratch = try Scratch()
         defer { scratch.remove() }
         let broker = try await Mosquitto(directory: scratch.directory)
-        defer { broker.stop() }
+        defer { broker.remove() }
         // Not `floorlink/#`: the subscriber must not receive (and write to its file) the 64 MiB command itself.
         let subscriber = try await Subscriber(
             broker: broker,

@@ -73,5 +73,5 @@ final class Subscriber: Sendable {
         }?.json
     }
 
-    func stop() { child.stopInBackground() }
+    func stop() { child.stop() }
 }

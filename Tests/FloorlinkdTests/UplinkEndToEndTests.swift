@@ -15,7 +15,7 @@ struct UplinkEndToEndTests {
         let scratch = try Scratch()
         defer { scratch.remove() }
         let broker = try await Mosquitto(directory: scratch.directory)
-        defer { broker.stop() }
+        defer { broker.remove() }
         let subscriber = try await Subscriber(broker: broker, scratch: scratch)
         defer { subscriber.stop() }
         let config = try scratch.write("site.json", json: try Sites.demo(scratch, mqtt: broker.url))
@@ -63,7 +63,7 @@ struct UplinkEndToEndTests {
         let scratch = try Scratch()
         defer { scratch.remove() }
         let broker = try await Mosquitto(directory: scratch.directory)
-        defer { broker.stop() }
+        defer { broker.remove() }
         let pty = try await PseudoTerminalPair(directory: scratch.directory)
         defer { pty.stop() }
         let subscriber = try await Subscriber(broker: broker, scratch: scratch)
@@ -97,7 +97,7 @@ struct UplinkEndToEndTests {
         let scratch = try Scratch()
         defer { scratch.remove() }
         let broker = try await Mosquitto(directory: scratch.directory)
-        defer { broker.stop() }
+        defer { broker.remove() }
         let subscriber = try await Subscriber(broker: broker, scratch: scratch)
         defer { subscriber.stop() }
         // A scanner that is not plugged in: it is retried, and it must not hold up the shutdown.

@@ -51,7 +51,11 @@ struct LinuxSerialTests {
         let port = try await LinuxSerialBackend().open(path: pair.portPath, configuration: SerialConfiguration())
         defer { port.close() }
         // flock(1) is what a second Floorlink process meets: the lock is held.
-        let status = try ChildProcess.run("/usr/bin/flock", ["--nonblock", "--exclusive", pair.portPath, "true"])
+        let status = try await ChildProcess.run(
+            "/usr/bin/flock",
+            ["--nonblock", "--exclusive", pair.portPath, "true"],
+            timeout: .seconds(30)
+        )
         #expect(status == 1)
     }
 

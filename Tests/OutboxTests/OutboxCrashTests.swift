@@ -35,7 +35,7 @@ struct OutboxCrashTests {
                 errorPath: directory.path + "/stderr.txt"
             )
             try await Task.sleep(for: .milliseconds(40 + Int(random.next() % 160)))
-            let status = child.stop(signal: SIGKILL)
+            let status = await child.stopAndWait(signal: SIGKILL)
             #expect(status == 128 + SIGKILL, "round \(round): the probe exited by itself (status \(status))")
             let seqs = try Self.acknowledgedSeqs(output)
             acknowledged.formUnion(seqs)

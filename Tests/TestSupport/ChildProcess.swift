@@ -3,8 +3,8 @@ import Glibc
 import Locking
 
 /// A child process started with `posix_spawn` and reaped with `waitpid` (Foundation's `Process.waitUntilExit()`
-/// can hang off the main thread on Linux); the async waits poll without blocking, so they never hold a cooperative
-/// thread.
+/// can hang off the main thread on Linux). Nothing here blocks the caller: waits poll with `Task.sleep`, and
+/// `stop` hands the wait to a thread of its own, so no test ever holds a cooperative thread on a child.
 public final class ChildProcess: Sendable {
     public let pid: pid_t
     public let path: String
@@ -45,12 +45,11 @@ public final class ChildProcess: Sendable {
 
     public var isRunning: Bool { exitStatus == nil }
 
-    /// Waits (blocking) for the child to exit and returns its exit status.
+    /// Waits, without holding a thread, until the child exits; its exit status.
     @discardableResult
-    public func wait() -> Int32 {
+    public func waitForExit() async -> Int32 {
         while true {
-            if let status = exitStatus { return status }
-            usleep(2_000)
+            if let status = await waitForExit(timeout: .seconds(1)) { return status }
         }
     }
 
@@ -59,7 +58,7 @@ public final class ChildProcess: Sendable {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if let status = exitStatus { return status }
-            try? await Task.sleep(for: .milliseconds(20))
+            try? await Task.sleep(for: .milliseconds(10))
         }
         return exitStatus
     }
@@ -69,27 +68,26 @@ public final class ChildProcess: Sendable {
         if isRunning { kill(pid, signal) }
     }
 
-    /// Sends `signal`, waits up to `grace` for the exit, then SIGKILLs; returns the exit status. For `defer` blocks,
-    /// which cannot await, so the wait is a short blocking poll.
-    @discardableResult
-    public func stop(signal: Int32 = SIGTERM, grace: Duration = .seconds(5)) -> Int32 {
-        if let status = exitStatus { return status }
-        kill(pid, signal)
-        let deadline = ContinuousClock.now + grace
-        while isRunning, ContinuousClock.now < deadline { usleep(5_000) }
-        if isRunning { kill(pid, SIGKILL) }
-        return wait()
-    }
-
     /// Sends `signal` and returns at once; a thread of its own (never a cooperative one) waits up to `grace`,
-    /// SIGKILLs if need be and reaps. For `defer` blocks in async tests: a blocking wait there holds one of the
-    /// few cooperative threads for as long as the child takes to stop (a daemon draining its uplinks: seconds) and
-    /// starves the tests running alongside.
-    public func stopInBackground(signal: Int32 = SIGTERM, grace: Duration = .seconds(5)) {
-        guard isRunning else { return }
+    /// SIGKILLs if need be, reaps, then runs `afterExit`. For `defer` blocks, which cannot await: a blocking wait
+    /// there would hold one of the few cooperative threads (two on a 2-core machine) for as long as the child
+    /// takes to stop, and the tests running alongside (whose MQTT and HTTP clients run on those threads) starve.
+    public func stop(
+        signal: Int32 = SIGTERM,
+        grace: Duration = .seconds(5),
+        afterExit: (@Sendable () -> Void)? = nil
+    ) {
+        guard isRunning else {
+            afterExit?()
+            return
+        }
         kill(pid, signal)
         Thread.detachNewThread { [self] in
-            _ = stop(signal: signal, grace: grace)
+            let deadline = ContinuousClock.now + grace
+            while isRunning, ContinuousClock.now < deadline { usleep(5_000) }
+            if isRunning { kill(pid, SIGKILL) }
+            while isRunning { usleep(5_000) }
+            afterExit?()
         }
     }
 
@@ -100,14 +98,7 @@ public final class ChildProcess: Sendable {
         kill(pid, signal)
         if let status = await waitForExit(timeout: grace) { return status }
         kill(pid, SIGKILL)
-        while true {
-            if let status = await waitForExit(timeout: .seconds(1)) { return status }
-        }
-    }
-
-    /// Runs `path` to completion and returns its exit status.
-    public static func run(_ path: String, _ arguments: [String]) throws -> Int32 {
-        try ChildProcess(path, arguments).wait()
+        return await waitForExit()
     }
 
     /// Runs `path` to completion (at most `timeout`, then SIGKILL and an error) and returns its exit status.

@@ -25,15 +25,6 @@ public enum Loopback {
         onNewSocket(port: port) { bind($0, $1, $2) }
     }
 
-    /// Waits up to 30 s (a loaded or sanitized run starts brokers slowly) until something accepts on `port`.
-    public static func waitForListener(port: Int) throws(ChildProcessError) {
-        for _ in 0..<1500 {
-            if accepts(port: port) { return }
-            usleep(20_000)
-        }
-        throw ChildProcessError("nothing listens on port \(port)")
-    }
-
     /// Waits up to `timeout` until something accepts on `port`, without blocking a thread (for async tests).
     public static func waitUntilListening(
         port: Int,

@@ -3,7 +3,7 @@ import Glibc
 import Locking
 
 /// A real mosquitto on a free loopback port, configured in a directory of its own (made here, or one the caller
-/// owns); stopped by `stop()`, stopped and its own directory deleted by `remove()`. Every test and benchmark that
+/// owns); stopped by `await stop()`, stopped and its own directory deleted by `remove()`. Every test and benchmark that
 /// needs a broker starts this one.
 public final class Mosquitto: Sendable {
     public static let path = "/usr/sbin/mosquitto"
@@ -69,27 +69,41 @@ public final class Mosquitto: Sendable {
         do {
             try await Loopback.waitUntilListening(port: port)
         } catch {
-            stop(signal: SIGKILL)
+            await stop(signal: SIGKILL)
             throw error
         }
     }
 
-    /// Stops the broker with `signal` (SIGTERM: it saves persistent state) and waits for it to exit.
-    public func stop(signal: Int32 = SIGTERM) {
-        let process = child.withLock { child in
-            defer { child = nil }
-            return child
-        }
-        process?.stop(signal: signal)
+    /// Stops the broker with `signal` (SIGTERM: it saves persistent state) and waits, without holding a thread,
+    /// for it to exit: before a restart on the same port and directory.
+    public func stop(signal: Int32 = SIGTERM) async {
+        await takeChild()?.stopAndWait(signal: signal)
     }
 
-    /// Stops the broker and deletes its directory when it made it (else only its config).
+    /// Stops the broker without waiting (a thread of its own reaps it) and then deletes its directory when it made
+    /// it (else only its config). For `defer`, which cannot await.
     public func remove() {
-        stop()
-        if ownsDirectory {
-            try? FileManager.default.removeItem(atPath: directory)
+        let directory = directory
+        let ownsDirectory = ownsDirectory
+        let configPath = configPath
+        let removeFiles: @Sendable () -> Void = {
+            if ownsDirectory {
+                try? FileManager.default.removeItem(atPath: directory)
+            } else {
+                unlink(configPath)
+            }
+        }
+        if let child = takeChild() {
+            child.stop(afterExit: removeFiles)
         } else {
-            unlink(configPath)
+            removeFiles()
+        }
+    }
+
+    private func takeChild() -> ChildProcess? {
+        child.withLock { child in
+            defer { child = nil }
+            return child
         }
     }
 }

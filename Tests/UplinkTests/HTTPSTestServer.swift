@@ -52,7 +52,7 @@ final class HTTPSTestServer: Sendable {
         ((try? String(contentsOfFile: requestLog, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
     }
 
-    /// Stops the server and waits for it to exit.
+    /// Kills the server; a thread of its own reaps it.
     func stop() {
         child.stop(signal: SIGKILL)
     }

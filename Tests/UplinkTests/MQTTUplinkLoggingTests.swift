@@ -24,7 +24,7 @@ struct MQTTUplinkLoggingTests {
         #expect(await TestSupport.eventually { await uplink.client.connectionCount == 1 })
         let atStart = logs.entries.count
 
-        broker.stop()
+        await broker.stop()
         // Several refused retries (each logged at debug level only) before the broker comes back.
         #expect(
             await TestSupport.eventually { logs.entries.filter { $0.message == "still cannot connect" }.count >= 3 }

@@ -160,7 +160,7 @@ struct MQTTUplinkTests {
         await log.append(count: 10_000)
 
         #expect(await TestSupport.eventually { await inbox.eventSeqs().count >= 2_000 })
-        broker.stop()
+        await broker.stop()
         #expect(await TestSupport.eventually { await uplink.client.state != .connected })
         try await broker.start()
 
