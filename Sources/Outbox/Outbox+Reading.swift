@@ -66,7 +66,11 @@ extension Outbox {
                 case .end:
                     break scanning
                 case .record(let offset, let payload):
-                    guard let recordSeq = LogRecovery.sequenceNumber(of: payload) else {
+                    // The rule recovery applies: a seq below the segment's first or not after the previous
+                    // record's is damage that kept a valid checksum, never an event to hand out of order.
+                    guard let recordSeq = LogRecovery.sequenceNumber(of: payload), recordSeq >= segment.firstSeq,
+                        previousSeq.map({ recordSeq > $0 }) ?? true
+                    else {
                         openDamage = (offset, RecordFormat.headerBytes + payload.count)
                         continue
                     }
@@ -84,7 +88,10 @@ extension Outbox {
                     previousSeq = recordSeq
                     segments[index].noteRecord(seq: recordSeq, offset: offset)
                     guard recordSeq >= target else { continue }
-                    if let json = try? JSONValue(parsing: payload), let event = try? Event(json: json) {
+                    // The event must carry the seq its record was filed under (a second `seq` member is damage).
+                    if let json = try? JSONValue(parsing: payload), let event = try? Event(json: json),
+                        event.seq == recordSeq
+                    {
                         events.append(event)
                     } else {
                         damages.append((segment, offset, 1, RecordFormat.headerBytes + payload.count))

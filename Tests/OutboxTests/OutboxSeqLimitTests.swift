@@ -115,6 +115,58 @@ struct OutboxSeqOrderTests {
         #expect(events.last == appended)
         await outbox.close()
     }
+
+    /// Reading applies recovery's rule: an older segment is read as it is found (recovery scans only the last),
+    /// and a reader that handed out seq 101 after 102 moved a cursor backwards. Found by `Tests/Fuzz/FuzzOutbox`
+    /// (`seq 8446744073709551614 read after 9223372036854775806`).
+    @Test(
+        "events are read in ascending seq order whatever order checksummed records have in a segment",
+        arguments: [[100, 5], [100, 102, 101], [100, 101, 101, 103], [105, 100, 106]]
+    )
+    func outOfOrderRecordsAreNeverRead(seqs: [UInt64]) async throws {
+        let directory = try TemporaryDirectory()
+        let older = seqs.flatMap { OutboxSeqLimitTests.record(seq: $0) }
+        try OutboxSeqLimitTests.prepare(
+            directory.path,
+            [
+                (Segment.fileName(firstSeq: 100), older),
+                (Segment.fileName(firstSeq: 200), OutboxSeqLimitTests.record(seq: 200)),
+            ]
+        )
+        let outbox = try await OutboxFixture.open(directory.path)
+        let events = try await OutboxFixture.readAll(outbox).filter { $0.type == .scan }
+        await outbox.close()
+        var expected: [UInt64] = []
+        for seq in seqs where seq >= 100 && seq > (expected.last ?? 0) { expected.append(seq) }
+        #expect(events.map(\.seq) == expected + [200])
+    }
+
+    /// A record filed under one seq (the first `"seq":` member, which recovery reads without parsing) whose event
+    /// says another (here a nested `"seq":101` ahead of the event's own 5) is damage: it is counted, and never
+    /// read as an event out of order.
+    @Test("a record whose decoded seq differs from the seq it was filed under is damage")
+    func recordFiledUnderAnotherSeqIsDamage() async throws {
+        let directory = try TemporaryDirectory()
+        let payload = String(decoding: OutboxSeqLimitTests.record(seq: 5).dropFirst(8), as: UTF8.self)
+        try #require(payload.hasPrefix(#"{"v":1,"#))
+        let forged = Array((#"{"v":1,"x":{"seq":101},"# + payload.dropFirst(7)).utf8)
+        let segment =
+            OutboxSeqLimitTests.record(seq: 100) + RecordFormat.encode(payload: forged)
+            + OutboxSeqLimitTests.record(seq: 102)
+        try OutboxSeqLimitTests.prepare(
+            directory.path,
+            [
+                (Segment.fileName(firstSeq: 100), segment),
+                (Segment.fileName(firstSeq: 200), OutboxSeqLimitTests.record(seq: 200)),
+            ]
+        )
+        let outbox = try await OutboxFixture.open(directory.path)
+        let events = try await OutboxFixture.readAll(outbox)
+        let status = await outbox.status
+        await outbox.close()
+        #expect(events.filter { $0.type == .scan }.map(\.seq) == [100, 102, 200])
+        #expect(status.droppedRecords == 1)
+    }
 }
 
 /// The records lost in a damaged range are estimated from the seq gap around it, which damage can make close to
