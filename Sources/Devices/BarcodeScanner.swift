@@ -86,6 +86,11 @@ public struct BarcodeScanner: Sendable {
 
     /// Reads scans until the task is cancelled, reconnecting whenever the scanner goes away. After every open
     /// the first read must pass `Configuration.firstFrameCheck`, or it is a `partial-frame` fault.
+    ///
+    /// Every frame of one read is handed on without waiting for the disk, so a burst shares one group commit;
+    /// the beeps follow once each frame's outcome is known, and only then is the port read again. What was taken
+    /// from the port but is not yet durable is therefore never more than one read: a kill -9 can lose at most
+    /// that, while bytes left in the kernel's tty buffer wait for the next open.
     public func run() async {
         var framer = ScannerFramer(configuration: configuration.framing)
         await link.run { (port) async throws(HALError) in
@@ -94,29 +99,47 @@ public struct BarcodeScanner: Sendable {
                 let timeout = framer.deadline.map { max(.zero, $0 - clock.now) } ?? Self.idleReadTimeout
                 let outputs: [ScannerFramer.Output]
                 do throws(HALError) {
-                    let bytes = try await port.read(maxBytes: 4096, timeout: timeout)
+                    let bytes = try await port.read(maxBytes: Self.readBytes, timeout: timeout)
                     outputs = framer.append(bytes, at: clock.now)
                 } catch {
                     guard case .timedOut = error else { throw error }
                     outputs = framer.expire(at: clock.now)
                 }
+                var answers: [PendingAnswer] = []
                 for output in outputs {
-                    try await handle(output, port: port)
+                    answers.append(await take(output))
+                }
+                for answer in answers {
+                    if let command = await answer.command() { try await port.write(command) }
                 }
             }
         }
     }
 
-    private func handle(_ output: ScannerFramer.Output, port: any SerialPort) async throws(HALError) {
+    /// The most one read takes from the port: about 200 typical scans, the tty layer's own buffer size.
+    static let readBytes = 4096
+
+    /// The beep a frame will get, once its outcome is known.
+    private struct PendingAnswer {
+        let outcome: PendingScanOutcome
+        let good: [UInt8]?
+        let bad: [UInt8]?
+
+        func command() async -> [UInt8]? {
+            await outcome.outcome() == .accepted ? good : bad
+        }
+    }
+
+    private func take(_ output: ScannerFramer.Output) async -> PendingAnswer {
+        let good = configuration.goodReadCommand
+        let bad = configuration.badReadCommand
         switch output {
         case .frame(let bytes):
             let scan = Scan(device: configuration.id, bytes: bytes, aimPrefix: configuration.aimPrefix, time: clock.now)
-            let outcome = await handler.handle(scan)
-            let answer = outcome == .accepted ? configuration.goodReadCommand : configuration.badReadCommand
-            if let answer { try await port.write(answer) }
+            return PendingAnswer(outcome: await handler.submit(scan), good: good, bad: bad)
         case .fault(let fault):
-            await events.emit(.deviceFault, device: configuration.id, data: fault.eventData)
-            if let bad = configuration.badReadCommand { try await port.write(bad) }
+            _ = await events.submit(.deviceFault, device: configuration.id, data: fault.eventData)
+            return PendingAnswer(outcome: .settled(.rejected), good: good, bad: bad)
         }
     }
 }

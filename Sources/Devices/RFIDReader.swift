@@ -121,10 +121,14 @@ public struct RFIDReader<FrameProtocol: RFIDProtocol>: Sendable {
         return []
     }
 
+    /// Hands on every read without waiting for the disk (one group commit covers them), then waits until they
+    /// are durable before the port is read again: kill -9 loses at most what one read took.
     private func report(_ reads: [TagRead]) async {
+        var receipts: [EventReceipt] = []
         for read in reads {
-            await events.emit(.tagRead, device: configuration.id, data: Self.eventData(for: read))
+            receipts.append(await events.submit(.tagRead, device: configuration.id, data: Self.eventData(for: read)))
         }
+        for receipt in receipts { _ = await receipt.stored() }
     }
 
     /// The `tag.read` event's `data`: epc (hex), uri (pure identity when decodable), rssi, antenna, count.

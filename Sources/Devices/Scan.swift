@@ -78,9 +78,45 @@ public enum ScanOutcome: Sendable, Hashable {
     case notStored
 }
 
+/// A scan's outcome, known at once (a local handler) or once its event is stored (a published scan): the
+/// scanner takes its next frame before it asks, and beeps after.
+public struct PendingScanOutcome: Sendable {
+    private let resolve: @Sendable () async -> ScanOutcome
+
+    /// An outcome already known.
+    public static func settled(_ outcome: ScanOutcome) -> PendingScanOutcome {
+        PendingScanOutcome { outcome }
+    }
+
+    /// `outcome` once `receipt` says the event is stored, `notStored` when it could not be.
+    public init(receipt: EventReceipt, ifStored outcome: ScanOutcome) {
+        resolve = { await receipt.stored() ? outcome : .notStored }
+    }
+
+    private init(_ resolve: @escaping @Sendable () async -> ScanOutcome) {
+        self.resolve = resolve
+    }
+
+    /// Waits for the outcome.
+    public func outcome() async -> ScanOutcome {
+        await resolve()
+    }
+}
+
 /// Where a scanner's reads go: published as `scan` events, or (for a locker's code reader) kept local.
 public protocol ScanHandler: Sendable {
+    /// Takes the scan and returns its outcome once known.
     func handle(_ scan: Scan) async -> ScanOutcome
+
+    /// Takes the scan and returns as soon as the next one can be taken; the outcome may still be pending.
+    func submit(_ scan: Scan) async -> PendingScanOutcome
+}
+
+extension ScanHandler {
+    /// For handlers whose outcome is known when they return.
+    public func submit(_ scan: Scan) async -> PendingScanOutcome {
+        .settled(await handle(scan))
+    }
 }
 
 /// Publishes every scan as a `scan` event; a scan whose GS1 data does not validate is still published, with
@@ -93,7 +129,15 @@ public struct PublishingScanHandler: ScanHandler {
     }
 
     public func handle(_ scan: Scan) async -> ScanOutcome {
-        guard await events.emit(.scan, device: scan.device, data: scan.eventData) else { return .notStored }
-        return scan.decoded.gs1Error == nil && scan.isValidUTF8 ? .accepted : .rejected
+        await submit(scan).outcome()
+    }
+
+    /// Writes the `scan` event and returns before its sync: the outcome resolves once the event is durable.
+    public func submit(_ scan: Scan) async -> PendingScanOutcome {
+        let receipt = await events.submit(.scan, device: scan.device, data: scan.eventData)
+        return PendingScanOutcome(
+            receipt: receipt,
+            ifStored: scan.decoded.gs1Error == nil && scan.isValidUTF8 ? .accepted : .rejected
+        )
     }
 }

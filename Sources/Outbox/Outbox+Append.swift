@@ -6,14 +6,24 @@ extension Outbox {
     /// under the fsync policy. Throws `OutboxError.full` when the quota is used up, and the write or sync error
     /// when the disk failed (the segment is then abandoned and an `outbox.fault` event reports it).
     public func append(_ type: EventType, device: String, data: JSONValue) async throws(OutboxError) -> Event {
-        drainReports()
-        let event = try write(type, device: device, data: data, isReport: false)
-        raiseQuotaLevel()
-        let result = await withCheckedContinuation { continuation in
-            attachWaiter(continuation, seq: event.seq)
-        }
-        try result.get()
+        let (event, ticket) = try enqueue(type, device: device, data: data)
+        try await ticket.wait()
         return event
+    }
+
+    /// Stamps and writes an event now and returns it with its durability ticket, without waiting for the sync:
+    /// the group commit that covers it runs while the caller goes on. Readers, subscribers and uplinks see the
+    /// event only once the ticket resolves. Throws at once what `append` throws before its sync.
+    public func enqueue(
+        _ type: EventType,
+        device: String,
+        data: JSONValue
+    ) throws(OutboxError) -> (event: Event, ticket: DurabilityTicket) {
+        drainReports()
+        let ticket = DurabilityTicket()
+        let event = try write(type, device: device, data: data, ticket: ticket)
+        raiseQuotaLevel()
+        return (event, ticket)
     }
 
     /// Queues one of the outbox's own events and writes it (and any queued before it) now if possible.
@@ -29,32 +39,24 @@ extension Outbox {
         drainingReports = true
         defer { drainingReports = false }
         while let report = pendingReports.first {
-            guard (try? write(report.type, device: Self.reportDevice, data: report.data, isReport: true)) != nil else {
+            guard (try? write(report.type, device: Self.reportDevice, data: report.data, ticket: nil)) != nil else {
                 return
             }
             pendingReports.removeFirst()
         }
     }
 
-    private func attachWaiter(_ waiter: CheckedContinuation<Result<Void, OutboxError>, Never>, seq: UInt64) {
-        if let index = pending.lastIndex(where: { $0.event.seq == seq }) {
-            pending[index].waiter = waiter
-        } else if durableSeq >= seq {
-            waiter.resume(returning: .success(()))
-        } else {
-            waiter.resume(returning: .failure(.closed(path: outboxPath)))
-        }
-    }
-
-    /// Stamps, encodes and writes one event to the active segment and queues it for the next sync.
+    /// Stamps, encodes and writes one event to the active segment and queues it for the next sync. `ticket` is
+    /// nil for the outbox's own reports.
     private func write(
         _ type: EventType,
         device: String,
         data: JSONValue,
-        isReport: Bool
+        ticket: DurabilityTicket?
     ) throws(OutboxError)
         -> Event
     {
+        let isReport = ticket == nil
         guard !closed else { throw OutboxError.closed(path: outboxPath) }
         guard nextSeq <= RecordFormat.maximumSeq else { throw OutboxError.seqExhausted(lastSeq: nextSeq - 1) }
         let time = EventTime.now()
@@ -98,7 +100,7 @@ extension Outbox {
                 event: event,
                 segmentFirstSeq: segments[index].firstSeq,
                 recordBytes: record.count,
-                waiter: nil
+                ticket: ticket
             )
         )
         pendingBytes += record.count

@@ -126,16 +126,18 @@ extension Outbox {
             publish(batch)
         }
         closeRetiredSegments()
-        if flushDue && !pending.isEmpty { startFlush() }
+        // Someone waiting for idle (close) wants what was written meanwhile (e.g. the fault report) synced now,
+        // not at the end of the group-commit window.
+        if (flushDue || !idleWaiters.isEmpty) && !pending.isEmpty { startFlush() }
         notifyIfIdle()
     }
 
-    /// Resumes the appenders of `batch`, hands the events to subscribers and wakes waiting readers.
+    /// Resolves the tickets of `batch`, hands the events to subscribers and wakes waiting readers.
     private func publish(_ batch: [PendingAppend]) {
         guard let last = batch.last else { return }
         durableSeq = max(durableSeq, last.event.seq)
         for entry in batch {
-            entry.waiter?.resume(returning: .success(()))
+            entry.ticket?.resolve(.success(()))
             for subscriber in subscribers.values { subscriber.yield(entry.event) }
         }
         let waiting = readers
@@ -144,7 +146,7 @@ extension Outbox {
     }
 
     /// A failed sync is fatal for its segment (the kernel may already have dropped the dirty pages, so syncing
-    /// again proves nothing): every record not yet durable there and after it is given up, their appenders get
+    /// again proves nothing): every record not yet durable there and after it is given up, their tickets get
     /// the error, the segment is cut back to its synced size, and appending continues in a new segment that
     /// reuses the lost seqs, starting with an `outbox.fault` event.
     private func abandonAfterSyncFailure(request: SyncRequest, error: OutboxError, batch: [PendingAppend]) {
@@ -179,7 +181,7 @@ extension Outbox {
         nextSeq = firstLost
         needsNewSegment = true
         for entry in lost {
-            entry.waiter?.resume(returning: .failure(error))
+            entry.ticket?.resolve(.failure(error))
         }
         var data = faultData(reason: "fsync-failed", segment: failed, error: error)
         if case .object(var members) = data {

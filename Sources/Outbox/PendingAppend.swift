@@ -1,10 +1,9 @@
 import Events
 
-/// A written record waiting for its sync, and the appender to resume after it (none for the outbox's own
-/// reports).
+/// A written record waiting for its sync, and the ticket its appender holds (none for the outbox's own reports).
 struct PendingAppend {
     var event: Event
     var segmentFirstSeq: UInt64
     var recordBytes: Int
-    var waiter: CheckedContinuation<Result<Void, OutboxError>, Never>?
+    var ticket: DurabilityTicket?
 }

@@ -2,8 +2,8 @@ import Events
 import Locking
 import Outbox
 
-/// The `EventSink` every driver reports to: stamps and stores each event in the outbox (durable before it
-/// returns), keeps per-device state and counters for `floorctl status`, and logs what a technician should see.
+/// The `EventSink` every driver reports to: stamps and stores each event in the outbox (`emit` returns once it
+/// is durable, `submit` at once with a receipt), keeps per-device state and counters for `floorctl status`, and logs what a technician should see.
 /// An event the outbox refuses (disk quota full) is counted and logged loudly, never dropped silently.
 public final class EventHub: EventSink {
     /// What the hub knows about one device from its events.
@@ -24,24 +24,54 @@ public final class EventHub: EventSink {
         self.logger = logger
     }
 
-    /// Stores the event in the outbox; false (counted and logged at error) when the outbox refused it.
+    /// Stores the event in the outbox and waits until it is durable; false (counted and logged at error) when
+    /// the outbox refused or lost it.
     @discardableResult
     public func emit(_ type: EventType, device: String, data: JSONValue) async -> Bool {
+        guard let ticket = await enqueue(type, device: device, data: data) else { return false }
+        return await waitUntilStored(ticket, type, device: device)
+    }
+
+    /// Writes the event to the outbox and returns before its sync; the receipt answers once the group commit
+    /// covering it has run. A refusal or a lost sync is counted and logged at error once, whether or not anyone
+    /// waits on the receipt.
+    public func submit(_ type: EventType, device: String, data: JSONValue) async -> EventReceipt {
+        guard let ticket = await enqueue(type, device: device, data: data) else { return .settled(false) }
+        let outcome = Task { await waitUntilStored(ticket, type, device: device) }
+        return EventReceipt { await outcome.value }
+    }
+
+    /// Writes the event and records it, or counts and logs the refusal (nil).
+    private func enqueue(_ type: EventType, device: String, data: JSONValue) async -> DurabilityTicket? {
         do throws(OutboxError) {
-            let event = try await outbox.append(type, device: device, data: data)
+            let (event, ticket) = try await outbox.enqueue(type, device: device, data: data)
             record(event)
+            return ticket
+        } catch {
+            refused(type, device: device, error: error)
+            return nil
+        }
+    }
+
+    private func waitUntilStored(_ ticket: DurabilityTicket, _ type: EventType, device: String) async -> Bool {
+        do throws(OutboxError) {
+            try await ticket.wait()
             return true
         } catch {
-            let count = refusals.withLock { count -> Int in
-                count += 1
-                return count
-            }
-            logger.error(
-                "event refused by the outbox",
-                ["type": type.rawValue, "device": device, "error": error.description, "refused": "\(count)"]
-            )
+            refused(type, device: device, error: error)
             return false
         }
+    }
+
+    private func refused(_ type: EventType, device: String, error: OutboxError) {
+        let count = refusals.withLock { count -> Int in
+            count += 1
+            return count
+        }
+        logger.error(
+            "event refused by the outbox",
+            ["type": type.rawValue, "device": device, "error": error.description, "refused": "\(count)"]
+        )
     }
 
     private func record(_ event: Event) {

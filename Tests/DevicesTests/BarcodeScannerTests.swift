@@ -203,6 +203,30 @@ struct BarcodeScannerTests {
         #expect(rig.device.takeWritten() == (bad ?? []))
     }
 
+    @Test(
+        "every frame of a read is handed on before the first is durable, and each beep follows its own outcome",
+        arguments: [[true, true, true], [true, false, true], [false, false, false]]
+    )
+    func beepsWaitForTheirOwnEventWithoutHoldingTheNextFrame(stored: [Bool]) async throws {
+        let good: [UInt8] = [0x16, 0x47]
+        let bad: [UInt8] = [0x15]
+        let rig = Rig(good: good, bad: bad)
+        await rig.events.holdReceipts()
+        let task = rig.start()
+        defer { task.cancel() }
+        _ = await rig.events.next()
+        rig.device.feed("]C0PARCEL-A\r\n]C0PARCEL-B\r\n]C0PARCEL-C\r\n")
+        for text in ["]C0PARCEL-A", "]C0PARCEL-B", "]C0PARCEL-C"] {
+            #expect(await rig.events.next(.scan).data["text"] == .string(text))
+        }
+        // All three were taken while none is durable, and nothing has beeped yet.
+        #expect(await rig.events.heldCount == 3)
+        #expect(rig.device.takeWritten() == [])
+        await rig.events.release(stored)
+        await rig.clock.waitForSleepers(1)
+        #expect(rig.device.takeWritten() == stored.flatMap { $0 ? good : bad })
+    }
+
     @Test("unplugging the scanner reports disconnected; plugging it back reconnects after the backoff")
     func unplugAndReplug() async throws {
         let rig = Rig()

@@ -61,6 +61,32 @@ struct EventHubTests {
         await outbox.close()
     }
 
+    @Test("submit returns once the event is written, before its sync; its receipt answers once it is durable")
+    func submitReturnsBeforeTheSync() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "fl-hub-\(UUID().uuidString.prefix(8))"
+        ).path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // A group-commit window no test waits out: the only sync is the one `close` runs.
+        let outbox = try await Outbox.open(
+            directory: directory,
+            site: "ams-1",
+            controller: "dock-03",
+            uplinks: ["mqtt"],
+            policy: .groupCommit(maxDelay: .seconds(3600))
+        )
+        let hub = EventHub(outbox: outbox, logger: Logger(label: "hub", handler: MemoryLogHandler()))
+        let receipts = [
+            await hub.submit(.scan, device: "scanner-1", data: ["text": "]C0A"]),
+            await hub.submit(.scan, device: "scanner-1", data: ["text": "]C0B"]),
+        ]
+        #expect(await outbox.status.lastSeq == 0)
+        #expect(hub.state(of: "scanner-1").events == 2)
+        await outbox.close()
+        for receipt in receipts { #expect(await receipt.stored()) }
+        #expect(hub.refusedCount == 0)
+    }
+
     @Test("with the outbox at its quota a scanner answers a read with the bad-read beep, never the good one")
     func fullOutboxBeepsBad() async throws {
         let (outbox, directory) = try await Self.fullOutbox()
