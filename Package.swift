@@ -105,7 +105,12 @@ let package = Package(
         .executableTarget(name: "floorlink-bench", dependencies: ["Devices", "GS1", "HAL"], swiftSettings: strict),
 
         // Test helpers shared by the test targets (child processes with a clean signal mask).
-        .target(name: "TestSupport", dependencies: ["Locking"], path: "Tests/TestSupport", swiftSettings: strict),
+        .target(
+            name: "TestSupport",
+            dependencies: ["Locking", "CLinuxIO", "Events", "Outbox"],
+            path: "Tests/TestSupport",
+            swiftSettings: strict
+        ),
 
         // A gpio-sim chip made through configfs: the GPIO contract tests and the VM tests drive the kernel with it.
         .target(name: "GPIOSimSupport", path: "Tests/GPIOSimSupport", swiftSettings: strict),
@@ -170,7 +175,7 @@ let package = Package(
         // Daemon figures (startup, RSS, CPU, scan-to-subscriber latency), printed: run with -c release.
         .executableTarget(
             name: "daemon-bench",
-            dependencies: ["Service", "Events", "Uplink", "Locking", "TestSupport"],
+            dependencies: ["Service", "Devices", "Events", "Uplink", "Locking", "TestSupport"],
             path: "Tests/DaemonBench",
             swiftSettings: strict
         ),

@@ -26,4 +26,10 @@ static inline int floorlink_epoll_ctl(int epfd, int op, int fd, unsigned int eve
 /// _GNU_SOURCE, which Swift's Glibc module is built without; the symbol is in every glibc since 2.10.)
 extern int accept4(int fd, struct sockaddr *address, socklen_t *length, int flags);
 static inline int floorlink_accept_cloexec(int fd) { return accept4(fd, 0, 0, SOCK_CLOEXEC | SOCK_NONBLOCK); }
+
+/// Pseudo-terminal allocation (declared only under _XOPEN_SOURCE; in every glibc): the tests' kernel ptys.
+extern int posix_openpt(int flags);
+extern int grantpt(int fd);
+extern int unlockpt(int fd);
+extern char *ptsname(int fd);
 #endif

@@ -116,8 +116,10 @@ public struct BarcodeScanner: Sendable {
         }
     }
 
-    /// The most one read takes from the port: about 200 typical scans, the tty layer's own buffer size.
-    static let readBytes = 4096
+    /// The most one read takes from the port, and so the most a kill -9 can lose: 25–70 reads of 15–40 bytes,
+    /// handed on in a few milliseconds and stored by one group commit. A burst beyond it waits in the kernel's tty
+    /// buffer (4 KiB and more), where it is safe, for the next read.
+    public static let readBytes = 1024
 
     /// The beep a frame will get, once its outcome is known.
     private struct PendingAnswer {

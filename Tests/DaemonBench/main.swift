@@ -9,6 +9,8 @@ import Uplink
 // latency, shutdown time. Prints figures; asserts nothing.
 // Usage: swift build -c release --product floorlinkd && swift run -c release daemon-bench [RATE] [SECONDS]
 //        (defaults: 100 scans/s for 10 s; floorlinkd is taken from the directory daemon-bench runs from)
+//        daemon-bench --kill [RUNS] [READS]: RUNS times (20), READS reads (500) written to a kernel pty at once and
+//        floorlinkd killed with SIGKILL at a random point; prints the reads lost (taken from the port, never stored).
 
 /// What the subscriber has seen: arrival times of numbered scans, and whether the scanner is connected.
 final class Arrivals: Sendable {
@@ -67,13 +69,19 @@ func format(_ value: Double, _ digits: Int = 1) -> String {
     return digits == 0 ? String(Int(rounded)) : String(rounded)
 }
 
-func run(rate: Int, seconds: Int) async throws {
+/// The floorlinkd built beside this benchmark.
+func builtFloorlinkd() throws -> String {
     guard let executable = resolvedLink("/proc/self/exe") else { throw BenchError("cannot find /proc/self/exe") }
     let binDirectory = String(executable[..<(executable.lastIndex(of: "/") ?? executable.endIndex)])
     let floorlinkd = "\(binDirectory)/floorlinkd"
     guard access(floorlinkd, X_OK) == 0 else {
         throw BenchError("no \(floorlinkd): build it first (swift build -c release --product floorlinkd)")
     }
+    return floorlinkd
+}
+
+func run(rate: Int, seconds: Int) async throws {
+    let floorlinkd = try builtFloorlinkd()
     var template = Array("/tmp/daemon-bench-XXXXXX".utf8CString)
     guard let made = mkdtemp(&template) else { throw BenchError("mkdtemp failed") }
     let directory = String(cString: made)
@@ -189,6 +197,20 @@ func run(rate: Int, seconds: Int) async throws {
     figure("scan-to-subscriber latency, load", summary(loaded))
     figure("scan-to-subscriber latency, 1 by 1", summary(unloaded))
 
+    // A burst: 1,000 reads written to the port at once, timed until the last reaches the subscriber.
+    let burst = 2_000_000..<2_001_000
+    let burstStart = ProcessStats.monotonicNanoseconds
+    try pty.send(burst.flatMap(scanBytes))
+    let burstDone = await waitUntil(seconds: 30) { arrivals.count(in: burst) == burst.count }
+    let lastArrival = burst.compactMap { arrivals.arrival($0) }.max() ?? burstStart
+    let burstSeconds = Double(lastArrival - burstStart) / 1e9
+    figure(
+        "burst of \(burst.count) reads to the subscriber",
+        burstDone
+            ? "\(format(Double(burst.count) / burstSeconds, 0)) scans/s (\(format(burstSeconds * 1000)) ms, none lost)"
+            : "\(arrivals.count(in: burst)) of \(burst.count) arrived within 30 s"
+    )
+
     let (status, took) = daemon.stop()
     stopped = true
     figure("SIGTERM to exit", "\(format(milliseconds(took))) ms (status \(status))")
@@ -220,7 +242,14 @@ func resolvedLink(_ path: String) -> String? {
 
 let arguments = CommandLine.arguments.dropFirst().compactMap { Int($0) }
 do {
-    try await run(rate: max(1, arguments.first ?? 100), seconds: max(1, arguments.dropFirst().first ?? 10))
+    if CommandLine.arguments.dropFirst().first == "--kill" {
+        try await measureKillLoss(
+            runs: max(1, arguments.first ?? 20),
+            reads: max(1, arguments.dropFirst().first ?? 500)
+        )
+    } else {
+        try await run(rate: max(1, arguments.first ?? 100), seconds: max(1, arguments.dropFirst().first ?? 10))
+    }
 } catch {
     print("daemon-bench: \(error)")
     exit(1)
