@@ -8,19 +8,56 @@ extension Outbox {
         return cursor
     }
 
-    /// Records that `uplink` delivered everything through `seq`, durably (temp file, fsync, rename, fsync of the
-    /// directory) before returning; then removes segments every uplink is past. A lower `seq` than the cursor
-    /// changes nothing.
+    /// How long an acknowledged cursor may live only in memory. A crash within it makes that uplink send up to
+    /// this much again (delivery is at-least-once; consumers deduplicate on `id`); in return a steady flow writes
+    /// each cursor file (temp file, two fsyncs, rename) once per interval instead of once per event.
+    static let cursorStoreInterval: Duration = .seconds(1)
+
+    /// Records that `uplink` delivered everything through `seq`. The cursor file is written at once when that
+    /// lets a segment go (so a full outbox frees room without delay) or the last write is an interval old, else
+    /// within `cursorStoreInterval`, and always by `close`. A lower `seq` than the cursor changes nothing. Throws
+    /// a cursor write's failure, or the one a deferred write met since the last call.
     public func acknowledge(_ uplink: String, through seq: UInt64) async throws(OutboxError) {
         guard !closed else { throw OutboxError.closed(path: outboxPath) }
         guard let current = cursors[uplink] else { throw OutboxError.unknownUplink(uplink) }
         guard seq <= durableSeq else {
             throw OutboxError.cursorBeyondEnd(uplink: uplink, seq: seq, lastSeq: durableSeq)
         }
-        let requested = max(seq, requestedCursors[uplink] ?? current)
-        guard requested > current else { return }
-        requestedCursors[uplink] = requested
-        let path = LogRecovery.cursorPath(outboxPath: outboxPath, uplink: uplink)
+        if let failure = deferredCursorFailure {
+            deferredCursorFailure = nil
+            throw failure
+        }
+        guard seq > current else { return }
+        cursors[uplink] = seq
+        let due = lastCursorStore.map { ContinuousClock.now - $0 >= Self.cursorStoreInterval } ?? true
+        if due || deliveredSegmentCount(slowest: cursors.values.min() ?? 0) > 0 {
+            try await storeCursors()
+        } else if cursorStoreTimer == nil {
+            let delay = Self.cursorStoreInterval - (lastCursorStore.map { ContinuousClock.now - $0 } ?? .zero)
+            cursorStoreTimer = Task {
+                try? await Task.sleep(for: delay)
+                await self.cursorTimerFired()
+            }
+        }
+    }
+
+    private func cursorTimerFired() async {
+        guard cursorStoreTimer != nil, !closed else { return }
+        cursorStoreTimer = nil
+        do throws(OutboxError) {
+            try await storeCursors()
+        } catch {
+            deferredCursorFailure = error
+        }
+    }
+
+    /// Writes every cursor that moved since it was last stored, then removes segments all uplinks are past.
+    func storeCursors() async throws(OutboxError) {
+        cursorStoreTimer?.cancel()
+        cursorStoreTimer = nil
+        lastCursorStore = ContinuousClock.now
+        let moved = cursors.filter { storedCursors[$0.key] != $0.value }.sorted { $0.key < $1.key }
+        guard !moved.isEmpty else { return }
         let directoryDescriptor = self.directoryDescriptor
         let directoryPath = outboxPath
         acknowledgementsInFlight += 1
@@ -28,15 +65,19 @@ extension Outbox {
             acknowledgementsInFlight -= 1
             notifyIfIdle()
         }
-        try await io.run { () throws(OutboxError) in
-            try Self.writeCursor(
-                requested,
-                path: path,
-                directoryDescriptor: directoryDescriptor,
-                directoryPath: directoryPath
-            )
+        for (uplink, value) in moved {
+            let path = LogRecovery.cursorPath(outboxPath: outboxPath, uplink: uplink)
+            // The I/O queue is serial and cursors only grow, so the last write of a file is its highest value.
+            try await io.run { () throws(OutboxError) in
+                try Self.writeCursor(
+                    value,
+                    path: path,
+                    directoryDescriptor: directoryDescriptor,
+                    directoryPath: directoryPath
+                )
+            }
+            storedCursors[uplink] = max(storedCursors[uplink] ?? 0, value)
         }
-        if requested > cursors[uplink] ?? 0 { cursors[uplink] = requested }
         removeDeliveredSegments()
     }
 
@@ -61,10 +102,21 @@ extension Outbox {
         try FileSystem.sync(directoryDescriptor, path: directoryPath)
     }
 
-    /// Removes the oldest segments whose every record all uplinks have acknowledged; never the active one.
+    /// How many of the oldest segments hold only records every uplink is past at `slowest`; never the active one.
+    private func deliveredSegmentCount(slowest: UInt64) -> Int {
+        guard !uplinks.isEmpty else { return 0 }
+        var count = 0
+        while count + 1 < segments.count, segments[count].descriptor == nil, segments[count + 1].firstSeq <= slowest + 1
+        {
+            count += 1
+        }
+        return count
+    }
+
+    /// Removes the oldest segments whose every record all uplinks have acknowledged in a stored cursor file.
     private func removeDeliveredSegments() {
-        guard !uplinks.isEmpty, let slowest = cursors.values.min() else { return }
-        while segments.count > 1, segments[0].descriptor == nil, segments[1].firstSeq <= slowest + 1 {
+        let slowest = storedCursors.values.min() ?? 0
+        for _ in 0..<deliveredSegmentCount(slowest: slowest) {
             guard (try? FileSystem.remove(segments[0].path)) != nil else { break }
             usedBytes -= segments[0].size
             segments.removeFirst()

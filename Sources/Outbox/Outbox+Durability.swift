@@ -136,6 +136,7 @@ extension Outbox {
     private func publish(_ batch: [PendingAppend]) {
         guard let last = batch.last else { return }
         durableSeq = max(durableSeq, last.event.seq)
+        rememberRecent(batch.map(\.event))
         for entry in batch {
             entry.ticket?.resolve(.success(()))
             for subscriber in subscribers.values { subscriber.yield(entry.event) }
@@ -191,5 +192,15 @@ extension Outbox {
         }
         lowerQuotaLevel()
         appendReport(.outboxFault, data: data)
+    }
+
+    /// Keeps the newest durable events for tail readers; a gap in seqs (never expected) starts the window over.
+    private func rememberRecent(_ events: [Event]) {
+        guard let first = events.first else { return }
+        if let last = recentEvents.last, first.seq != last.seq + 1 { recentEvents.removeAll() }
+        recentEvents += events
+        if recentEvents.count > Self.recentEventsCapacity {
+            recentEvents.removeFirst(recentEvents.count - Self.recentEventsCapacity)
+        }
     }
 }

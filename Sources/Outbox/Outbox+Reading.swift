@@ -10,11 +10,20 @@ extension Outbox {
             try Task.checkCancellation()
             guard !closed else { throw OutboxError.closed(path: outboxPath) }
             if durableSeq > seq {
+                if let recent = recentEvents(after: seq, limit: limit) { return recent }
                 let found = try readEvents(after: seq, limit: limit, reportDamage: true)
                 if !found.isEmpty { return found }
             }
             await waitForDurableAppend()
         }
+    }
+
+    /// Events after `seq` from the in-memory tail, when it holds the next one.
+    private func recentEvents(after seq: UInt64, limit: Int) -> [Event]? {
+        guard let first = recentEvents.first, let last = recentEvents.last, seq >= first.seq - 1, seq < last.seq
+        else { return nil }
+        let start = Int(seq + 1 - first.seq)
+        return Array(recentEvents[start..<min(recentEvents.count, start + limit)])
     }
 
     private func waitForDurableAppend() async {

@@ -30,9 +30,13 @@ public actor Outbox: EventLog {
     var nextSeq: UInt64
     /// Readers and subscribers see events up to here: everything at or below it is on disk.
     var durableSeq: UInt64
+    /// Each uplink's acknowledged seq (in memory; written to its file within `cursorStoreInterval`).
     var cursors: [String: UInt64]
-    /// The highest cursor each uplink has asked to persist (its write may still be running).
-    var requestedCursors: [String: UInt64] = [:]
+    /// The cursors as last written to their files (segments are removed only behind these).
+    var storedCursors: [String: UInt64]
+    var lastCursorStore: ContinuousClock.Instant?
+    var cursorStoreTimer: Task<Void, Never>?
+    var deferredCursorFailure: OutboxError?
     var acknowledgementsInFlight = 0
     var usedBytes: Int
     /// The last segment was abandoned after a failure; the next append opens a new one.
@@ -49,6 +53,10 @@ public actor Outbox: EventLog {
     var idleWaiters: [CheckedContinuation<Void, Never>] = []
 
     var readers: [Int: CheckedContinuation<Void, Never>] = [:]
+    /// The newest durable events, contiguous by seq: uplinks following the tail read them from here instead of
+    /// scanning a segment from its nearest checkpoint for every event.
+    var recentEvents: [Event] = []
+    static let recentEventsCapacity = 128
     var subscribers: [Int: AsyncStream<Event>.Continuation] = [:]
     var nextWaiterID = 0
 
@@ -102,6 +110,7 @@ public actor Outbox: EventLog {
         nextSeq = recovered.nextSeq
         durableSeq = recovered.nextSeq - 1
         cursors = recovered.cursors
+        storedCursors = recovered.cursors
         usedBytes = recovered.segments.reduce(0) { $0 + $1.size }
         quotaLevel = QuotaLevel(usedBytes: usedBytes, quotaBytes: quotaBytes)
         recoveredRecords = recovered.recoveredRecords
@@ -247,6 +256,7 @@ public actor Outbox: EventLog {
     public func close() async {
         guard !closed else { return }
         closed = true
+        try? await storeCursors()
         await waitUntilIdle()
         for index in segments.indices {
             if let descriptor = segments[index].descriptor { FileSystem.closeFile(descriptor) }

@@ -35,6 +35,32 @@ struct OutboxCursorTests {
         await outbox.close()
     }
 
+    /// A steady flow of acknowledgements writes each cursor file once per `cursorStoreInterval`, not once per
+    /// event: the first is written at once, the next ones within the interval, and `close` writes the last.
+    @Test("acknowledgements within the store interval share one cursor write, made within the interval")
+    func cursorWritesAreCoalesced() async throws {
+        let directory = try TemporaryDirectory()
+        let outbox = try await OutboxFixture.open(directory.path, uplinks: ["mqtt"])
+        for number in 0..<10 {
+            _ = try await outbox.append(.scan, device: "scanner-1", data: OutboxFixture.scanData(number))
+        }
+        let path = directory.path + "/outbox/cursor-mqtt"
+        func stored() -> String? { (try? OutboxFixture.readFile(path)).map { String(decoding: $0, as: UTF8.self) } }
+        try await outbox.acknowledge("mqtt", through: 1)
+        #expect(stored() == "1\n")
+        for seq in 2...6 { try await outbox.acknowledge("mqtt", through: UInt64(seq)) }
+        #expect(try await outbox.cursor(for: "mqtt") == 6)
+        #expect(await outbox.status.depth == 4)
+        // Written by the timer, with no further acknowledgement to prompt it.
+        let deadline = ContinuousClock.now + .seconds(30)
+        while stored() != "6\n" && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(stored() == "6\n")
+
+        try await outbox.acknowledge("mqtt", through: 9)
+        await outbox.close()
+        #expect(stored() == "9\n")
+    }
+
     /// A damaged cursor file (a power cut on a filesystem without ordered metadata, a stray edit) used to stop the
     /// daemon from starting; now that uplink restarts from the oldest record still held, the others keep theirs,
     /// and an `outbox.recovered` event says so.

@@ -72,6 +72,9 @@ struct OutboxTicketTests {
         #expect(stored.last == next.event)
         #expect(stored[1].data["lostRecords"] == 2)
         #expect(!stored.contains(lost[0].event) && !stored.contains(lost[1].event))
+        // Tail readers get the same from the in-memory window of recent durable events.
+        #expect(try await outbox.events(after: 0, limit: 10) == stored)
+        #expect(try await outbox.events(after: kept.event.seq, limit: 1) == [stored[1]])
         await outbox.close()
     }
 

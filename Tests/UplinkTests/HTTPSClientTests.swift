@@ -241,8 +241,8 @@ struct HTTPSClientTests {
         await run.value
         let status = await uplink.status
         #expect(status.state == .connected)
-        #expect(status.failures == 1)
-        #expect(fresh.requests.filter { $0.hasPrefix("POST") }.count == 2)
+        #expect(status.failures == 1, "the webhook's log:\n\(lines.all.joined(separator: "\n"))")
+        #expect(fresh.requests.filter { $0.hasPrefix("POST") }.count == 2, "requests: \(fresh.requests)")
         #expect(lines.all.contains { $0.contains("closed the connection in the middle of the response") })
     }
 }
