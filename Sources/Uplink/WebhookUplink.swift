@@ -1,4 +1,5 @@
 import Events
+import HAL
 import IOEngine
 import Logging
 
@@ -23,6 +24,7 @@ public actor WebhookUplink {
     private let backoff: WebhookBackoff
     private let requestTimeout: Duration
     private let now: @Sendable () -> EventTime
+    private let clock: any HAL.Clock
     private let logger: Logger
     /// The failure last logged at warning level, so a retry that fails the same way is logged at debug only.
     private var loggedProblem: String?
@@ -33,7 +35,8 @@ public actor WebhookUplink {
     /// A webhook uplink reading `log` under the cursor `name`; nothing is sent until `run()`. `tls` verifies an
     /// `https://` receiver (nil: the system trust store); `requestTimeout` bounds each wait for the receiver.
     /// `logger` receives each state change once: a failure (with the HTTP status that holds a batch and the next
-    /// retry delay) when it starts or changes, and the recovery.
+    /// retry delay) when it starts or changes, and the recovery. `now` stamps lag figures; `clock` times the
+    /// waits between attempts (a `ManualClock` in tests).
     public init(
         url: HTTPURL,
         secret: [UInt8]?,
@@ -43,7 +46,8 @@ public actor WebhookUplink {
         backoff: WebhookBackoff = WebhookBackoff(),
         requestTimeout: Duration = .seconds(30),
         tls: TLSContext? = nil,
-        clock now: @escaping @Sendable () -> EventTime = { EventTime.now() },
+        now: @escaping @Sendable () -> EventTime = { EventTime.now() },
+        clock: any HAL.Clock = SystemClock(),
         logger: Logger = Logger(label: "webhook", handler: DiscardingLogHandler())
     ) {
         self.url = url
@@ -54,6 +58,7 @@ public actor WebhookUplink {
         self.backoff = backoff
         self.requestTimeout = requestTimeout
         self.now = now
+        self.clock = clock
         self.logger = logger
         client = HTTPClient(
             configuration: HTTPClient.Configuration(
@@ -141,7 +146,7 @@ public actor WebhookUplink {
                 fail(code: code, problem: problem, delay: delay)
             }
             do {
-                try await Task.sleep(for: delay)
+                try await clock.sleep(for: delay)
             } catch {
                 return false
             }
@@ -249,7 +254,7 @@ public actor WebhookUplink {
                     logger.debug("still cannot \(what)", metadata)
                 }
                 do {
-                    try await Task.sleep(for: delay)
+                    try await clock.sleep(for: delay)
                 } catch {
                     return nil
                 }

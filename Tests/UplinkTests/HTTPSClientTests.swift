@@ -128,7 +128,7 @@ struct HTTPSClientTests {
             log: WebhookEventLog(events: WebhookFixtures.events(1...1)),
             backoff: WebhookUplinkTests.fast,
             tls: try TLSContext(TLSConfiguration(caFile: pki.caCertificate)),
-            clock: { WebhookFixtures.now },
+            now: { WebhookFixtures.now },
             logger: Logger(label: "webhook", level: .debug, handler: logs)
         )
         let run = Task { await uplink.run() }
@@ -232,7 +232,7 @@ struct HTTPSClientTests {
             log: log,
             backoff: WebhookUplinkTests.fast,
             tls: try TLSContext(TLSConfiguration(caFile: pki.caCertificate)),
-            clock: { WebhookFixtures.now },
+            now: { WebhookFixtures.now },
             logger: lines.logger
         )
         let run = Task { await uplink.run() }

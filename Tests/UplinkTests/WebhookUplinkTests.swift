@@ -1,5 +1,7 @@
 import Events
 import Foundation
+import HAL
+import HALSimulated
 import Logging
 import Testing
 
@@ -22,7 +24,7 @@ struct WebhookUplinkTests {
             log: log,
             batchSize: batchSize,
             backoff: Self.fast,
-            clock: { WebhookFixtures.now }
+            now: { WebhookFixtures.now }
         )
     }
 
@@ -141,7 +143,7 @@ struct WebhookUplinkTests {
             secret: nil,
             log: log,
             backoff: Self.fast,
-            clock: { WebhookFixtures.now },
+            now: { WebhookFixtures.now },
             logger: Logger(label: "webhook", level: .debug, handler: logs)
         )
         let run = Task { await uplink.run() }
@@ -159,21 +161,32 @@ struct WebhookUplinkTests {
         #expect(await uplink.status.lastError == nil)
     }
 
-    @Test("429 with Retry-After: 1 waits at least a second before the retry")
+    @Test("429 with Retry-After: 1 waits a second by the uplink's clock before the retry")
     func honoursRetryAfter() async throws {
         let server = try WebhookTestServer(replies: [.init(status: 429, headers: ["Retry-After: 1"])])
         let log = WebhookEventLog(events: WebhookFixtures.events(1...1))
-        let uplink = uplink(server, log)
+        let clock = ManualClock()
+        let uplink = WebhookUplink(
+            url: server.url,
+            secret: WebhookFixtures.secret,
+            log: log,
+            backoff: Self.fast,
+            now: { WebhookFixtures.now },
+            clock: clock
+        )
         let run = Task { await uplink.run() }
+        #expect(await server.waitForRequests(1))
+        await clock.waitForSleepers(1)
+        #expect(clock.nextDeadline == clock.now + .seconds(1))
+        #expect(server.requests.count == 1)
+        clock.advance(by: .seconds(1))
         let delivered = await log.waitForCursor("webhook", 1)
         let statusNow = await uplink.status
         #expect(delivered, "status \(statusNow) requests \(server.requests.count)")
         run.cancel()
         await run.value
         await server.stop()
-        let requests = server.requests
-        try #require(requests.count == 2)
-        #expect(requests[1].received - requests[0].received >= .seconds(1))
+        #expect(server.requests.count == 2)
     }
 
     @Test("400 is not retried quickly; status reports it and the answer's first 200 bytes")
@@ -182,17 +195,22 @@ struct WebhookUplinkTests {
         let server = try WebhookTestServer(replies: [.init(status: 400, body: answer)])
         let log = WebhookEventLog(events: WebhookFixtures.events(1...2))
         let lines = LogRecorder()
+        let clock = ManualClock()
         let uplink = WebhookUplink(
             url: server.url,
             secret: nil,
             log: log,
             backoff: Self.fast,
-            clock: { WebhookFixtures.now },
+            now: { WebhookFixtures.now },
+            clock: clock,
             logger: lines.logger
         )
         let run = Task { await uplink.run() }
         #expect(await server.waitForRequests(1))
-        try await Task.sleep(for: .milliseconds(1200))
+        // The uplink waits the rejected-batch interval (60 s here), not the fast backoff's 20–100 ms.
+        await clock.waitForSleepers(1)
+        #expect(clock.nextDeadline == clock.now + Self.fast.rejectedRetryInterval)
+        clock.advance(by: Self.fast.rejectedRetryInterval - .seconds(1))
         let status = await uplink.status
         run.cancel()
         await run.value
@@ -215,12 +233,10 @@ struct WebhookUplinkTests {
             .init(status: 301, headers: ["Location: https://elsewhere.example/floor-events"])
         ])
         let log = WebhookEventLog(events: WebhookFixtures.events(1...1))
-        let uplink = uplink(server, log)
+        let clock = ManualClock()
+        let uplink = WebhookUplink(url: server.url, secret: nil, log: log, backoff: Self.fast, clock: clock)
         let run = Task { await uplink.run() }
-        let deadline = ContinuousClock.now + .seconds(30)
-        while await uplink.status.failures < 1, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(10))
-        }
+        await clock.waitForSleepers(1)  // held after the refused redirect
         let status = await uplink.status
         run.cancel()
         await run.value
@@ -239,19 +255,20 @@ struct WebhookUplinkTests {
         let url = probe.url
         await probe.stop()
         let log = WebhookEventLog(events: WebhookFixtures.events(1...2))
-        let uplink = WebhookUplink(url: url, secret: WebhookFixtures.secret, log: log, backoff: Self.fast)
+        let clock = ManualClock()
+        let uplink = WebhookUplink(url: url, secret: WebhookFixtures.secret, log: log, backoff: Self.fast, clock: clock)
         let run = Task { await uplink.run() }
-        // Wait for the second refused attempt rather than a fixed time: a loaded CI machine is slower.
-        let deadline = ContinuousClock.now + .seconds(30)
-        while await uplink.status.failures < 2, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        // Two refused attempts, each followed by a backoff wait on the uplink's clock.
+        await clock.waitForSleepers(1)
+        clock.advance(to: try #require(clock.nextDeadline))
+        await clock.waitForSleepers(1)
         let down = await uplink.status
         #expect(down.state == .failing)
         #expect(down.lastHTTPStatus == nil)
         #expect(down.lastError != nil)
         #expect(down.failures >= 2)
         let server = try WebhookTestServer(port: port)
+        clock.advance(to: try #require(clock.nextDeadline))
         #expect(await log.waitForCursor("webhook", 2))
         run.cancel()
         await run.value
