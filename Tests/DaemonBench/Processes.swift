@@ -21,7 +21,7 @@ struct Child {
         // The benchmark itself may run under systemd: its notify settings must not reach the daemon.
         for name in ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"] { variables[name] = nil }
         variables.merge(environment) { $1 }
-        do throws(ChildProcessError) {
+        do throws(HarnessError) {
             pid = try Spawn.start(path, arguments, environment: variables) { actions in
                 posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
                 posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)

@@ -65,8 +65,8 @@ enum FloorctlProcess {
             guard let equals = entry.firstIndex(of: "=") else { continue }
             variables[String(entry[..<equals])] = String(entry[entry.index(after: equals)...])
         }
-        let spawned: Result<pid_t, ChildProcessError>
-        do throws(ChildProcessError) {
+        let spawned: Result<pid_t, HarnessError>
+        do throws(HarnessError) {
             spawned = .success(
                 try Spawn.start(path, arguments, environment: variables) { actions in
                     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)

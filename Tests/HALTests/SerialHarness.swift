@@ -135,11 +135,6 @@ final class PseudoTerminalPair: @unchecked Sendable {
     }
 }
 
-struct HarnessError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}
-
 /// The peer end: a plain file descriptor on the other pseudo-terminal.
 final class PseudoTerminalPeer: SerialPeer, @unchecked Sendable {
     // @unchecked: `fd` changes only in replug, which a test calls while nothing else touches the peer.

@@ -106,12 +106,8 @@ public final class ChildProcess: Sendable {
         let child = try ChildProcess(path, arguments)
         if let status = await child.waitForExit(timeout: timeout) { return status }
         child.stop(signal: SIGKILL)
-        throw ChildProcessError("\(path) did not finish within \(timeout)")
+        throw HarnessError("\(path) did not finish within \(timeout)")
     }
 }
 
 /// A child process that could not be started.
-public struct ChildProcessError: Error, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
-}

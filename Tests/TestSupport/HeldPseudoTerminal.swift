@@ -12,16 +12,16 @@ public final class HeldPseudoTerminal: Sendable {
 
     public init() throws {
         let master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC)
-        guard master >= 0 else { throw ChildProcessError("posix_openpt failed: errno \(errno)") }
+        guard master >= 0 else { throw HarnessError("posix_openpt failed: errno \(errno)") }
         guard grantpt(master) == 0, unlockpt(master) == 0, let name = ptsname(master) else {
             Glibc.close(master)
-            throw ChildProcessError("cannot unlock the pseudo-terminal: errno \(errno)")
+            throw HarnessError("cannot unlock the pseudo-terminal: errno \(errno)")
         }
         let path = String(cString: name)
         let slave = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)
         guard slave >= 0 else {
             Glibc.close(master)
-            throw ChildProcessError("cannot open \(path): errno \(errno)")
+            throw HarnessError("cannot open \(path): errno \(errno)")
         }
         // Raw from the start, so nothing is echoed or line-edited before the program configures the port itself.
         var settings = termios()
@@ -44,7 +44,7 @@ public final class HeldPseudoTerminal: Sendable {
             } else if count < 0 && errno == EINTR {
                 continue
             } else {
-                throw ChildProcessError("the pseudo-terminal took \(sent) of \(bytes.count) bytes: errno \(errno)")
+                throw HarnessError("the pseudo-terminal took \(sent) of \(bytes.count) bytes: errno \(errno)")
             }
         }
     }

@@ -9,12 +9,12 @@ public enum Loopback {
     /// source port can never take a broker's port; a per-process counter (seeded by the pid) keeps two
     /// tests running in parallel from being given the same one, which once let a test talk to another
     /// test's broker.
-    public static func freePort() throws(ChildProcessError) -> Int {
+    public static func freePort() throws(HarnessError) -> Int {
         for _ in 0..<portRange.count {
             let port = portRange.lowerBound + nextPortOffset.add(1, ordering: .relaxed).oldValue % portRange.count
             if canBind(port: port) { return port }
         }
-        throw ChildProcessError("no free port in \(portRange.lowerBound)–\(portRange.upperBound - 1)")
+        throw HarnessError("no free port in \(portRange.lowerBound)–\(portRange.upperBound - 1)")
     }
 
     private static let portRange = 20000..<32768
@@ -29,13 +29,13 @@ public enum Loopback {
     public static func waitUntilListening(
         port: Int,
         within timeout: Duration = .seconds(30)
-    ) async throws(ChildProcessError) {
+    ) async throws(HarnessError) {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if accepts(port: port) { return }
             try? await Task.sleep(for: .milliseconds(20))
         }
-        throw ChildProcessError("nothing listening on 127.0.0.1:\(port) after \(timeout)")
+        throw HarnessError("nothing listening on 127.0.0.1:\(port) after \(timeout)")
     }
 
     /// True when a connection to 127.0.0.1:`port` is accepted now.

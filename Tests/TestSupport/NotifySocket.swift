@@ -7,14 +7,14 @@ public final class NotifySocket: Sendable {
     private let fd: Int32
 
     /// Binds a new socket at `path` (which must not exist and must fit `sun_path`).
-    public init(path: String) throws(ChildProcessError) {
+    public init(path: String) throws(HarnessError) {
         self.path = path
         let fd = socket(
             AF_UNIX,
             Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue),
             0
         )
-        guard fd >= 0 else { throw ChildProcessError("socket: errno \(errno)") }
+        guard fd >= 0 else { throw HarnessError("socket: errno \(errno)") }
         let bound: Int32
         do {
             bound = try UnixSocketAddress.with(path) { address, length in bind(fd, address, length) }
@@ -25,7 +25,7 @@ public final class NotifySocket: Sendable {
         guard bound == 0 else {
             let code = errno
             Glibc.close(fd)
-            throw ChildProcessError("bind \(path): errno \(code)")
+            throw HarnessError("bind \(path): errno \(code)")
         }
         self.fd = fd
     }

@@ -24,14 +24,14 @@ public final class PseudoTerminalPair: Sendable {
         while access(portPath, F_OK) != 0 || access(peerPath, F_OK) != 0 {
             guard ContinuousClock.now < deadline else {
                 child.stop(signal: SIGKILL)
-                throw ChildProcessError("socat did not create \(portPath) within 30 s")
+                throw HarnessError("socat did not create \(portPath) within 30 s")
             }
             try await Task.sleep(for: .milliseconds(10))
         }
         let fd = open(peerPath, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else {
             child.stop(signal: SIGKILL)
-            throw ChildProcessError("cannot open \(peerPath): errno \(errno)")
+            throw HarnessError("cannot open \(peerPath): errno \(errno)")
         }
         var settings = termios()
         tcgetattr(fd, &settings)
@@ -41,7 +41,7 @@ public final class PseudoTerminalPair: Sendable {
     }
 
     /// Writes `bytes` as the device would send them, waiting while the terminal's buffer is full.
-    public func send(_ bytes: [UInt8]) throws(ChildProcessError) {
+    public func send(_ bytes: [UInt8]) throws(HarnessError) {
         var offset = 0
         while offset < bytes.count {
             let written = bytes[offset...].withUnsafeBytes { write(peer, $0.baseAddress, $0.count) }
@@ -50,7 +50,7 @@ public final class PseudoTerminalPair: Sendable {
             } else if written < 0, errno == EAGAIN || errno == EINTR {
                 usleep(200)
             } else {
-                throw ChildProcessError("write to \(peerPath) failed: errno \(errno)")
+                throw HarnessError("write to \(peerPath) failed: errno \(errno)")
             }
         }
     }

@@ -11,7 +11,7 @@ public enum Spawn {
         _ arguments: [String],
         environment: [String: String]? = nil,
         configure: (inout posix_spawn_file_actions_t) -> Void = { _ in }
-    ) throws(ChildProcessError) -> pid_t {
+    ) throws(HarnessError) -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -34,7 +34,7 @@ public enum Spawn {
         }
         var pid: pid_t = 0
         let result = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
-        guard result == 0 else { throw ChildProcessError("cannot start \(path): errno \(result)") }
+        guard result == 0 else { throw HarnessError("cannot start \(path): errno \(result)") }
         return pid
     }
 

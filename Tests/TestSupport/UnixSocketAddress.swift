@@ -6,12 +6,12 @@ public enum UnixSocketAddress {
     public static func with<Result>(
         _ path: String,
         _ body: (UnsafePointer<sockaddr>, socklen_t) -> Result
-    ) throws(ChildProcessError) -> Result {
+    ) throws(HarnessError) -> Result {
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         let bytes = Array(path.utf8)
         guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
-            throw ChildProcessError(
+            throw HarnessError(
                 "socket path longer than \(MemoryLayout.size(ofValue: address.sun_path) - 1) bytes: \(path)"
             )
         }

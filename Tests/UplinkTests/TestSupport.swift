@@ -1,3 +1,4 @@
+import TestSupport
 import Uplink
 
 /// Shared helpers for the MQTT tests.
