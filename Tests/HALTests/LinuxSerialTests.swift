@@ -25,14 +25,13 @@ struct LinuxSerialTests {
         .enabled(if: PseudoTerminalPair.isAvailable, "needs socat for a pseudo-terminal pair")
     )
     func symlinkIsResolved() async throws {
-        let pair = PseudoTerminalPair()
-        try await pair.start()
-        defer { pair.remove() }
-        let link = pair.directory.appendingPathComponent("by-id-link").path
-        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: pair.portPath)
+        let terminal = try await PluggablePseudoTerminal()
+        defer { terminal.remove() }
+        let link = terminal.directory + "/by-id-link"
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: terminal.portPath)
         let port = try await LinuxSerialBackend().open(path: link, configuration: SerialConfiguration(baud: 115200))
         defer { port.close() }
-        let peer = try PseudoTerminalPeer(pair: pair)
+        let peer = PseudoTerminalPeer(terminal: terminal)
         try await peer.send(Array("ok".utf8))
         var received: [UInt8] = []
         while received.count < 2 { received += try await port.read(maxBytes: 2, timeout: .seconds(30)) }
@@ -45,15 +44,14 @@ struct LinuxSerialTests {
         .enabled(if: PseudoTerminalPair.isAvailable, "needs socat for a pseudo-terminal pair")
     )
     func busyAcrossProcesses() async throws {
-        let pair = PseudoTerminalPair()
-        try await pair.start()
-        defer { pair.remove() }
-        let port = try await LinuxSerialBackend().open(path: pair.portPath, configuration: SerialConfiguration())
+        let terminal = try await PluggablePseudoTerminal()
+        defer { terminal.remove() }
+        let port = try await LinuxSerialBackend().open(path: terminal.portPath, configuration: SerialConfiguration())
         defer { port.close() }
         // flock(1) is what a second Floorlink process meets: the lock is held.
         let status = try await ChildProcess.run(
             "/usr/bin/flock",
-            ["--nonblock", "--exclusive", pair.portPath, "true"],
+            ["--nonblock", "--exclusive", terminal.portPath, "true"],
             timeout: .seconds(30)
         )
         #expect(status == 1)
@@ -64,14 +62,13 @@ struct LinuxSerialTests {
         .enabled(if: PseudoTerminalPair.isAvailable, "needs socat for a pseudo-terminal pair")
     )
     func enumeration() async throws {
-        let pair = PseudoTerminalPair()
-        try await pair.start()
-        defer { pair.remove() }
+        let terminal = try await PluggablePseudoTerminal()
+        defer { terminal.remove() }
         let ports = try LinuxSerialBackend().ports()
         // The pty is open and usable (the other tests read from one) but is no reader: it must not be offered.
-        let resolved = try #require(realpath(pair.portPath, nil))
+        let resolved = try #require(realpath(terminal.portPath, nil))
         defer { free(resolved) }
-        #expect(!ports.contains { $0.path == pair.portPath || $0.path == String(cString: resolved) })
+        #expect(!ports.contains { $0.path == terminal.portPath || $0.path == String(cString: resolved) })
         for port in ports {
             #expect(port.path.hasPrefix("/dev/"), "\(port.path)")
             #expect(access(port.path, F_OK) == 0, "listed \(port.path), which does not exist")

@@ -87,85 +87,63 @@ struct SimulatedPeer: SerialPeer {
 
 // MARK: Linux, over a socat pseudo-terminal pair
 
-/// Two linked pseudo-terminals made by `socat`: the port under test opens one, the peer the other.
-final class PseudoTerminalPair: @unchecked Sendable {
-    // @unchecked: `child` is only touched from start/stop/remove, which a test calls in sequence.
-    static let socatPath = ["/usr/bin/socat", "/bin/socat"].first { FileManager.default.isExecutableFile(atPath: $0) }
-    static var isAvailable: Bool { socatPath != nil }
+/// TestSupport's socat pseudo-terminal pair in a directory of its own, which can be unplugged (socat stopped,
+/// its links gone) and plugged back at the same paths.
+final class PluggablePseudoTerminal: @unchecked Sendable {
+    // @unchecked: `pair` changes only in unplug/replug/remove, which a test calls in sequence.
+    let directory: String
+    private(set) var pair: PseudoTerminalPair?
 
-    let directory: URL
-    let portPath: String
-    let peerPath: String
-    private var child: ChildProcess?
+    var portPath: String { directory + "/port" }
 
-    init() {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("floorlink-pty-\(UUID().uuidString)")
-        portPath = directory.appendingPathComponent("port").path
-        peerPath = directory.appendingPathComponent("peer").path
+    init() async throws {
+        directory =
+            FileManager.default.temporaryDirectory.appendingPathComponent("floorlink-pty-\(UUID().uuidString)")
+            .path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        pair = try await PseudoTerminalPair(directory: directory, name: "port")
     }
 
-    func start() async throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        child = try ChildProcess(
-            Self.socatPath ?? "/usr/bin/socat",
-            ["pty,raw,echo=0,link=\(portPath)", "pty,raw,echo=0,link=\(peerPath)"]
-        )
-        for _ in 0..<500 {
-            if FileManager.default.fileExists(atPath: portPath), FileManager.default.fileExists(atPath: peerPath) {
-                return
-            }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        throw HarnessError("socat did not create \(portPath) within 5 s")
-    }
-
-    func stop() async {
-        guard let child else { return }
-        child.stop()
-        self.child = nil
+    /// Stops socat and waits until its links are gone, so a replug can make them again.
+    func unplug() async {
+        pair?.stop()
+        pair = nil
         for _ in 0..<500 where FileManager.default.fileExists(atPath: portPath) {
             try? await Task.sleep(for: .milliseconds(10))
         }
     }
 
+    func replug() async throws {
+        pair = try await PseudoTerminalPair(directory: directory, name: "port")
+    }
+
     func remove() {
-        child?.stop()
-        child = nil
-        try? FileManager.default.removeItem(at: directory)
+        pair?.stop()
+        pair = nil
+        try? FileManager.default.removeItem(atPath: directory)
     }
 }
 
-/// The peer end: a plain file descriptor on the other pseudo-terminal.
-final class PseudoTerminalPeer: SerialPeer, @unchecked Sendable {
-    // @unchecked: `fd` changes only in replug, which a test calls while nothing else touches the peer.
-    let pair: PseudoTerminalPair
-    private var fd: Int32 = -1
+/// The peer end: the pair's other pseudo-terminal, raw and non-blocking.
+final class PseudoTerminalPeer: SerialPeer, Sendable {
+    let terminal: PluggablePseudoTerminal
 
-    init(pair: PseudoTerminalPair) throws {
-        self.pair = pair
-        try openPeer()
-    }
-
-    private func openPeer() throws {
-        fd = open(pair.peerPath, O_RDWR | O_NOCTTY | O_NONBLOCK)
-        guard fd >= 0 else { throw HarnessError("cannot open \(pair.peerPath): errno \(errno)") }
-        var settings = termios()
-        tcgetattr(fd, &settings)
-        cfmakeraw(&settings)
-        tcsetattr(fd, TCSANOW, &settings)
+    init(terminal: PluggablePseudoTerminal) {
+        self.terminal = terminal
     }
 
     func send(_ bytes: [UInt8]) async throws {
-        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        guard written == bytes.count else { throw HarnessError("peer write returned \(written)") }
+        guard let pair = terminal.pair else { throw HarnessError("the peer is unplugged") }
+        try pair.send(bytes)
     }
 
     func receive(count: Int) async throws -> [UInt8] {
+        guard let pair = terminal.pair else { throw HarnessError("the peer is unplugged") }
         var received: [UInt8] = []
         let deadline = ContinuousClock.now + .seconds(5)
         while received.count < count {
             var buffer = [UInt8](repeating: 0, count: 4096)
-            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            let n = buffer.withUnsafeMutableBytes { read(pair.peer, $0.baseAddress, $0.count) }
             if n > 0 {
                 received += buffer.prefix(n)
             } else {
@@ -178,34 +156,24 @@ final class PseudoTerminalPeer: SerialPeer, @unchecked Sendable {
         return received
     }
 
-    func unplug() async throws {
-        close(fd)
-        fd = -1
-        await pair.stop()
-    }
+    func unplug() async throws { await terminal.unplug() }
 
-    func replug() async throws {
-        try await pair.start()
-        try openPeer()
-    }
+    func replug() async throws { try await terminal.replug() }
 
     func letTimePass(_ duration: Duration) async {}
-
-    deinit { if fd >= 0 { close(fd) } }
 }
 
 struct PseudoTerminalHarness: SerialHarness {
-    let pair: PseudoTerminalPair
+    let terminal: PluggablePseudoTerminal
     let pseudoPeer: PseudoTerminalPeer
 
     static func make() async throws -> PseudoTerminalHarness {
-        let pair = PseudoTerminalPair()
-        try await pair.start()
-        return PseudoTerminalHarness(pair: pair, pseudoPeer: try PseudoTerminalPeer(pair: pair))
+        let terminal = try await PluggablePseudoTerminal()
+        return PseudoTerminalHarness(terminal: terminal, pseudoPeer: PseudoTerminalPeer(terminal: terminal))
     }
 
     var backend: any SerialBackend { LinuxSerialBackend() }
-    var path: String { pair.portPath }
+    var path: String { terminal.portPath }
     var peer: any SerialPeer { pseudoPeer }
-    func tearDown() { pair.remove() }
+    func tearDown() { terminal.remove() }
 }
