@@ -56,7 +56,7 @@ struct DemoSimulator: Sendable {
         (try? await clock.sleep(for: duration)) != nil
     }
 
-    private var scanners: [ScannerSettings] {
+    private var scanners: [BarcodeScanner.Configuration] {
         let codeReaders = Set(
             configuration.devices.compactMap { device -> String? in
                 if case .lockerBank(let bank) = device { return bank.codeReader }

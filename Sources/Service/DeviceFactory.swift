@@ -50,16 +50,7 @@ struct DeviceFactory: Sendable {
                 )
             }
             let scanner = BarcodeScanner(
-                configuration: .init(
-                    id: settings.id,
-                    port: settings.port,
-                    serial: settings.serial,
-                    framing: settings.framing,
-                    aimPrefix: settings.aimPrefix,
-                    goodReadCommand: settings.goodReadCommand,
-                    badReadCommand: settings.badReadCommand,
-                    quietGap: settings.quietGap
-                ),
+                configuration: settings,
                 backend: serial,
                 clock: clock,
                 events: hub,

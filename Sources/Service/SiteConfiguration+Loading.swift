@@ -166,7 +166,10 @@ struct SiteConfigurationLoader {
         )
     }
 
-    private func loadScanner(_ object: inout ConfigObject, id: String) throws(ConfigError) -> ScannerSettings {
+    private func loadScanner(
+        _ object: inout ConfigObject,
+        id: String
+    ) throws(ConfigError) -> BarcodeScanner.Configuration {
         let port = try object.string("port")
         let serial = try loadSerial(&object, defaultBaud: 9600)
         let terminator = try object.optionalString("terminator") ?? "\r\n"
@@ -187,7 +190,7 @@ struct SiteConfigurationLoader {
             throw object.error("terminator", error.description)
         }
         let defaultQuietGap = Int(BarcodeScanner.Configuration.defaultQuietGap / .milliseconds(1))
-        return ScannerSettings(
+        return BarcodeScanner.Configuration(
             id: id,
             port: port,
             serial: serial,

@@ -32,7 +32,7 @@ public struct SiteConfiguration: Sendable {
 
 /// One configured device.
 public enum DeviceConfiguration: Sendable {
-    case barcodeScanner(ScannerSettings)
+    case barcodeScanner(BarcodeScanner.Configuration)
     case rfidReader(RFIDSettings)
     case lockerBank(LockerBankSettings)
     case pickToLight(PickToLightSettings)
@@ -55,18 +55,6 @@ public enum DeviceConfiguration: Sendable {
         case .pickToLight: return "pick-to-light"
         }
     }
-}
-
-public struct ScannerSettings: Sendable {
-    public var id: String
-    public var port: String
-    public var serial: SerialConfiguration
-    public var framing: ScannerFramer.Configuration
-    public var aimPrefix: Bool
-    public var goodReadCommand: [UInt8]?
-    public var badReadCommand: [UInt8]?
-    /// `quietGapMs`: the silence before the first read after an open, where no prefix or AIM marks its start.
-    public var quietGap: Duration = BarcodeScanner.Configuration.defaultQuietGap
 }
 
 public struct RFIDSettings: Sendable {
