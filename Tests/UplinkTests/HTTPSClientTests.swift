@@ -42,12 +42,7 @@ struct HTTPSClientTests {
     func goodCertificate() async throws {
         let pki = try await TestCertificates.make()
         defer { pki.remove() }
-        let server = try await HTTPSTestServer(
-            certificate: pki.serverCertificate,
-            key: pki.serverKey,
-            mode: .ok,
-            directory: pki.directory
-        )
+        let server = try await HTTPSTestServer(pki: pki, mode: .ok)
         defer { server.stop() }
         let client = try Self.client(caFile: pki.caCertificate)
         let url = try HTTPURL(parsing: "https://localhost:\(server.port)/floor-events")
@@ -64,12 +59,7 @@ struct HTTPSClientTests {
     func reconnectsAfterIdleClose() async throws {
         let pki = try await TestCertificates.make()
         defer { pki.remove() }
-        let server = try await HTTPSTestServer(
-            certificate: pki.serverCertificate,
-            key: pki.serverKey,
-            mode: .dropidle,
-            directory: pki.directory
-        )
+        let server = try await HTTPSTestServer(pki: pki, mode: .dropidle)
         defer { server.stop() }
         let client = try Self.client(caFile: pki.caCertificate)
         let url = try HTTPURL(parsing: "https://localhost:\(server.port)/floor-events")
@@ -86,12 +76,7 @@ struct HTTPSClientTests {
         let pki = try await TestCertificates.make()
         defer { pki.remove() }
         let elsewhere = try await pki.elsewhereCertificate()
-        let server = try await HTTPSTestServer(
-            certificate: elsewhere.certificate,
-            key: elsewhere.key,
-            mode: .ok,
-            directory: pki.directory
-        )
+        let server = try await HTTPSTestServer(pki: pki, mode: .ok, identity: elsewhere)
         defer { server.stop() }
         let client = try Self.client(caFile: pki.caCertificate)
         let url = try HTTPURL(parsing: "https://localhost:\(server.port)/floor-events")
@@ -114,12 +99,7 @@ struct HTTPSClientTests {
         let pki = try await TestCertificates.make()
         defer { pki.remove() }
         let elsewhere = try await pki.elsewhereCertificate()
-        let server = try await HTTPSTestServer(
-            certificate: elsewhere.certificate,
-            key: elsewhere.key,
-            mode: .ok,
-            directory: pki.directory
-        )
+        let server = try await HTTPSTestServer(pki: pki, mode: .ok, identity: elsewhere)
         defer { server.stop() }
         let logs = MemoryLogHandler()
         let uplink = WebhookUplink(
@@ -149,12 +129,7 @@ struct HTTPSClientTests {
     func unknownCA() async throws {
         let pki = try await TestCertificates.make()
         defer { pki.remove() }
-        let server = try await HTTPSTestServer(
-            certificate: pki.serverCertificate,
-            key: pki.serverKey,
-            mode: .ok,
-            directory: pki.directory
-        )
+        let server = try await HTTPSTestServer(pki: pki, mode: .ok)
         defer { server.stop() }
         let client = try Self.client(caFile: pki.otherCACertificate)
         let url = try HTTPURL(parsing: "https://localhost:\(server.port)/floor-events")
@@ -176,12 +151,7 @@ struct HTTPSClientTests {
     func slowServer() async throws {
         let pki = try await TestCertificates.make()
         defer { pki.remove() }
-        let server = try await HTTPSTestServer(
-            certificate: pki.serverCertificate,
-            key: pki.serverKey,
-            mode: .slow,
-            directory: pki.directory
-        )
+        let server = try await HTTPSTestServer(pki: pki, mode: .slow)
         defer { server.stop() }
         let client = try Self.client(caFile: pki.caCertificate, readTimeout: .milliseconds(300))
         let url = try HTTPURL(parsing: "https://localhost:\(server.port)/floor-events")
@@ -201,12 +171,7 @@ struct HTTPSClientTests {
     func closesMidResponse() async throws {
         let pki = try await TestCertificates.make()
         defer { pki.remove() }
-        let server = try await HTTPSTestServer(
-            certificate: pki.serverCertificate,
-            key: pki.serverKey,
-            mode: .midclose,
-            directory: pki.directory
-        )
+        let server = try await HTTPSTestServer(pki: pki, mode: .midclose)
         defer { server.stop() }
         let url = try HTTPURL(parsing: "https://localhost:\(server.port)/floor-events")
         let client = try Self.client(caFile: pki.caCertificate)
@@ -217,12 +182,7 @@ struct HTTPSClientTests {
         // The next connection gets a full answer: the webhook's first attempt is cut the same way by a fresh
         // server, and its retry delivers.
         server.stop()
-        let fresh = try await HTTPSTestServer(
-            certificate: pki.serverCertificate,
-            key: pki.serverKey,
-            mode: .midclose,
-            directory: pki.directory
-        )
+        let fresh = try await HTTPSTestServer(pki: pki, mode: .midclose)
         defer { fresh.stop() }
         let log = WebhookEventLog(events: WebhookFixtures.events(1...2))
         let lines = LogRecorder()

@@ -26,6 +26,21 @@ final class HTTPSTestServer: Sendable {
     let requestLog: String
     private let child: ChildProcess
 
+    /// Starts the server in `pki`'s directory with its `localhost` certificate, or with `identity` (another
+    /// certificate and key) where given.
+    convenience init(
+        pki: TestCertificates,
+        mode: Mode,
+        identity: (certificate: String, key: String)? = nil
+    ) async throws {
+        try await self.init(
+            certificate: identity?.certificate ?? pki.serverCertificate,
+            key: identity?.key ?? pki.serverKey,
+            mode: mode,
+            directory: pki.directory
+        )
+    }
+
     /// Starts the server with `certificate`/`key` and waits until it listens.
     init(certificate: String, key: String, mode: Mode, directory: String) async throws {
         guard let python = Self.pythonPath else { throw HarnessError("python3 is not installed") }
