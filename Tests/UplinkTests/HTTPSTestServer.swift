@@ -86,6 +86,9 @@ final class HTTPSTestServer: Sendable {
                 pass
 
             def setup(self):
+                # The TLS handshake runs here, in this connection's thread: done in the accept loop (the default),
+                # one slow or refused handshake held every other connection, and a loaded run saw resets.
+                self.request.do_handshake()
                 super().setup()
                 print("CONNECT", flush=True)
 
@@ -114,6 +117,7 @@ final class HTTPSTestServer: Sendable {
 
         class Server(http.server.ThreadingHTTPServer):
             daemon_threads = True
+            request_queue_size = 128
 
             def handle_error(self, request, address):
                 pass
@@ -121,7 +125,7 @@ final class HTTPSTestServer: Sendable {
         server = Server(("127.0.0.1", port), Handler)
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(certificate, key)
-        server.socket = context.wrap_socket(server.socket, server_side=True)
+        server.socket = context.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
         server.serve_forever()
         """#
 }
