@@ -218,9 +218,8 @@ enum LogRecovery {
                 try FileSystem.syncData(descriptor, path: path)
                 return scan
             case .record(let offset, let payload):
-                // A seq below the segment's first or not after the previous record's (damage that kept a valid
-                // checksum) is damage too: counting on from it would put later appends where readers never look.
-                guard let seq = sequenceNumber(of: payload), seq >= firstSeq, lastSeq.map({ seq > $0 }) ?? true else {
+                // Counting on from an out-of-order seq would put later appends where readers never look.
+                guard let seq = orderedSequenceNumber(of: payload, segmentFirstSeq: firstSeq, after: lastSeq) else {
                     openDamage = (offset, RecordFormat.headerBytes + payload.count)
                     continue
                 }
@@ -248,6 +247,19 @@ enum LogRecovery {
                 }
             }
         }
+    }
+
+    /// The seq of a record that may stand where it does: at or above its segment's first seq and after the
+    /// previous valid record's. Anything else is damage that kept a valid checksum; recovery and reading both
+    /// apply this rule, so neither counts on from it nor hands it out of order.
+    static func orderedSequenceNumber(
+        of payload: ArraySlice<UInt8>,
+        segmentFirstSeq: UInt64,
+        after previous: UInt64?
+    ) -> UInt64? {
+        guard let seq = sequenceNumber(of: payload), seq >= segmentFirstSeq, previous.map({ seq > $0 }) ?? true
+        else { return nil }
+        return seq
     }
 
     /// The seq of a record, read from its payload prefix or, failing that, by decoding the event.

@@ -75,10 +75,12 @@ extension Outbox {
                 case .end:
                     break scanning
                 case .record(let offset, let payload):
-                    // The rule recovery applies: a seq below the segment's first or not after the previous
-                    // record's is damage that kept a valid checksum, never an event to hand out of order.
-                    guard let recordSeq = LogRecovery.sequenceNumber(of: payload), recordSeq >= segment.firstSeq,
-                        previousSeq.map({ recordSeq > $0 }) ?? true
+                    guard
+                        let recordSeq = LogRecovery.orderedSequenceNumber(
+                            of: payload,
+                            segmentFirstSeq: segment.firstSeq,
+                            after: previousSeq
+                        )
                     else {
                         openDamage = (offset, RecordFormat.headerBytes + payload.count)
                         continue
