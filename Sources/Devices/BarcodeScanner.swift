@@ -105,12 +105,14 @@ public struct BarcodeScanner: Sendable {
                     guard case .timedOut = error else { throw error }
                     outputs = framer.expire(at: clock.now)
                 }
-                var answers: [PendingAnswer] = []
+                var outcomes: [PendingScanOutcome] = []
                 for output in outputs {
-                    answers.append(await take(output))
+                    outcomes.append(await take(output))
                 }
-                for answer in answers {
-                    if let command = await answer.command() { try await port.write(command) }
+                for outcome in outcomes {
+                    let accepted = await outcome.outcome() == .accepted
+                    let answer = accepted ? configuration.goodReadCommand : configuration.badReadCommand
+                    if let answer { try await port.write(answer) }
                 }
             }
         }
@@ -122,27 +124,15 @@ public struct BarcodeScanner: Sendable {
     /// of 500 buffered reads, at 256 bytes up to 17; a burst still reaches the subscriber at thousands a second.)
     public static let readBytes = 256
 
-    /// The beep a frame will get, once its outcome is known.
-    private struct PendingAnswer {
-        let outcome: PendingScanOutcome
-        let good: [UInt8]?
-        let bad: [UInt8]?
-
-        func command() async -> [UInt8]? {
-            await outcome.outcome() == .accepted ? good : bad
-        }
-    }
-
-    private func take(_ output: ScannerFramer.Output) async -> PendingAnswer {
-        let good = configuration.goodReadCommand
-        let bad = configuration.badReadCommand
+    /// Hands a frame to the handler (a fault to the sink) and returns what decides its beep.
+    private func take(_ output: ScannerFramer.Output) async -> PendingScanOutcome {
         switch output {
         case .frame(let bytes):
             let scan = Scan(device: configuration.id, bytes: bytes, aimPrefix: configuration.aimPrefix, time: clock.now)
-            return PendingAnswer(outcome: await handler.submit(scan), good: good, bad: bad)
+            return await handler.submit(scan)
         case .fault(let fault):
             _ = await events.submit(.deviceFault, device: configuration.id, data: fault.eventData)
-            return PendingAnswer(outcome: .settled(.rejected), good: good, bad: bad)
+            return .settled(.rejected)
         }
     }
 }

@@ -3,7 +3,8 @@ import Locking
 import Outbox
 
 /// The `EventSink` every driver reports to: stamps and stores each event in the outbox (`emit` returns once it
-/// is durable, `submit` at once with a receipt), keeps per-device state and counters for `floorctl status`, and logs what a technician should see.
+/// is durable, `submit` at once with a receipt), keeps per-device state and counters for `floorctl status`, and
+/// logs what a technician should see.
 /// An event the outbox refuses (disk quota full) is counted and logged loudly, never dropped silently.
 public final class EventHub: EventSink {
     /// What the hub knows about one device from its events.
