@@ -8,12 +8,12 @@ import Testing
 @Suite("libgpiod loading")
 struct LibGPIODTests {
     /// The libgpiod files on this machine: the system's (1.6 on Debian 12, 2.x on Debian 13) and, where
-    /// Tests/VM/libgpiod2.sh has fetched it, Debian's libgpiod 2.x in its private prefix.
+    /// Tests/VM/libgpiod.sh has fetched it, Debian's other one in its private prefix.
     static var libraryFiles: [String] {
         var directories = ["/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib"]
         let cache = ProcessInfo.processInfo.environment["XDG_CACHE_HOME"] ?? (NSHomeDirectory() + "/.cache")
         let prefixes = (try? FileManager.default.contentsOfDirectory(atPath: cache + "/floorlink-vm")) ?? []
-        for prefix in prefixes where prefix.hasPrefix("libgpiod2-") {
+        for prefix in prefixes where prefix.hasPrefix("libgpiod") {
             directories += ["x86_64-linux-gnu", "aarch64-linux-gnu"].map {
                 "\(cache)/floorlink-vm/\(prefix)/usr/lib/\($0)"
             }
