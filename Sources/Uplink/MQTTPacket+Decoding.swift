@@ -1,3 +1,5 @@
+import Events
+
 extension MQTTPacket {
     /// Decodes one packet from its first byte and its body (the bytes after the remaining length).
     public static func decode(firstByte: UInt8, body: ArraySlice<UInt8>) throws(MQTTError) -> MQTTPacket {
@@ -14,7 +16,7 @@ extension MQTTPacket {
             let code = MQTTConnectReturnCode(rawValue: try reader.byte("return code"))
             try reader.expectEnd()
             guard acknowledgeFlags & 0xfe == 0 else {
-                throw .protocolViolation("CONNACK reserved flag bits set (0x\(hex(acknowledgeFlags)))")
+                throw .protocolViolation("CONNACK reserved flag bits set (0x\(Hex.padded(acknowledgeFlags)))")
             }
             let sessionPresent = acknowledgeFlags & 1 == 1
             guard code == .accepted || !sessionPresent else {
@@ -36,7 +38,7 @@ extension MQTTPacket {
             let codes = reader.rest()
             guard !codes.isEmpty else { throw .protocolViolation("SUBACK without return codes") }
             for code in codes where code > 2 && code != 0x80 {
-                throw .protocolViolation("SUBACK return code 0x\(hex(code)) is not 0, 1, 2 or 0x80")
+                throw .protocolViolation("SUBACK return code 0x\(Hex.padded(code)) is not 0, 1, 2 or 0x80")
             }
             return .suback(packetID: packetID, returnCodes: codes)
         case 10:
@@ -58,7 +60,7 @@ extension MQTTPacket {
         case 5, 6, 7:
             throw .protocolViolation("QoS 2 packet type \(type) received, but this client never uses QoS 2")
         default:
-            throw .protocolViolation("reserved packet type \(type) (first byte 0x\(hex(firstByte)))")
+            throw .protocolViolation("reserved packet type \(type) (first byte 0x\(Hex.padded(firstByte)))")
         }
     }
 
@@ -76,13 +78,15 @@ extension MQTTPacket {
         case 5, 6, 7:
             throw .protocolViolation("QoS 2 packet type \(type) received, but this client never uses QoS 2")
         default:
-            throw .protocolViolation("reserved packet type \(type) (first byte 0x\(hex(firstByte)))")
+            throw .protocolViolation("reserved packet type \(type) (first byte 0x\(Hex.padded(firstByte)))")
         }
     }
 
     private static func expectFlags(_ flags: UInt8, _ expected: UInt8, _ name: String) throws(MQTTError) {
         guard flags == expected else {
-            throw .protocolViolation("\(name) with fixed-header flags 0x\(hex(flags)), expected 0x\(hex(expected))")
+            throw .protocolViolation(
+                "\(name) with fixed-header flags 0x\(Hex.padded(flags)), expected 0x\(Hex.padded(expected))"
+            )
         }
     }
 
@@ -139,7 +143,7 @@ extension MQTTPacket {
             let filter = try reader.string("topic filter")
             let requested = try reader.byte("requested QoS")
             guard let qos = MQTTQoS(rawValue: requested) else {
-                throw .protocolViolation("SUBSCRIBE requested QoS byte 0x\(hex(requested))")
+                throw .protocolViolation("SUBSCRIBE requested QoS byte 0x\(Hex.padded(requested))")
             }
             subscriptions.append(MQTTSubscription(topicFilter: filter, qos: qos))
         }
@@ -186,10 +190,4 @@ extension MQTTPacket {
             password: password
         )
     }
-}
-
-/// Two hex digits.
-func hex(_ byte: UInt8) -> String {
-    let digits = String(byte, radix: 16)
-    return digits.count == 1 ? "0" + digits : digits
 }
