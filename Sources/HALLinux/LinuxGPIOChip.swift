@@ -6,7 +6,7 @@ import Locking
 
 /// An open gpiochip through libgpiod 1.6 (the v1 API; `LinuxGPIOV2Chip` is 2.x). libgpiod 1.6 objects are not thread-safe, so every call on the chip or its lines runs
 /// under the chip's lock; lines keep the chip alive, and `gpiod_chip_close` in `deinit` releases them all.
-final class LinuxGPIOChip: GPIOChip {
+final class LinuxGPIOChip: LinuxGPIOChipLines {
     /// The `gpiod_chip *`, used only under `lock`.
     struct Handle: @unchecked Sendable {
         // @unchecked: the pointer is only dereferenced by libgpiod calls made while holding `LinuxGPIOChip.lock`.
@@ -58,14 +58,6 @@ final class LinuxGPIOChip: GPIOChip {
 
     deinit {
         lock.withLock { gpiod.chip_close($0.pointer) }
-    }
-
-    func lines() throws(HALError) -> [GPIOLineInfo] {
-        var lines: [GPIOLineInfo] = []
-        for offset in 0..<info.lineCount {
-            lines.append(try lineInfo(offset: offset))
-        }
-        return lines
     }
 
     /// `gpiod_line_update` and the line's name, consumer, direction, active state and use.
@@ -183,10 +175,6 @@ final class LinuxGPIOChip: GPIOChip {
     private func line(_ offset: Int, in handle: Handle) -> OpaquePointer? {
         guard offset >= 0, offset < info.lineCount else { return nil }
         return gpiod.chip_get_line(handle.pointer, UInt32(offset))
-    }
-
-    private func lineNotFound(_ offset: Int) -> HALError {
-        .notFound(path: path, detail: "line \(offset), the chip has lines 0...\(info.lineCount - 1)")
     }
 }
 

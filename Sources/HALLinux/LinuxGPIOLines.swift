@@ -5,7 +5,7 @@ import IOEngine
 import Locking
 
 /// A requested input line; edges are read from its event descriptor once the `IOLoop` says it is readable.
-final class LinuxGPIOInputLine: GPIOInputLine {
+final class LinuxGPIOInputLine: GPIOInputLine, LinuxGPIOEdgeBatches {
     let offset: Int
     /// libgpiod 1.6 has no kernel debounce: drivers debounce in software.
     let debounce: Duration? = nil
@@ -43,31 +43,21 @@ final class LinuxGPIOInputLine: GPIOInputLine {
 
     var edges: GPIOEdgeEvents {
         GPIOEdgeEvents { [self] () async throws(HALError) -> GPIOEdgeEvent? in
-            try await nextEdge()
+            guard let eventFD else { return nil }
+            return try await nextEdge(on: eventFD, loop: loop)
         }
     }
 
-    /// Returns a buffered edge, or waits for the descriptor and reads up to 16 with
-    /// `gpiod_line_event_read_fd_multiple`. Nil once the line is released or the task cancelled.
-    private func nextEdge() async throws(HALError) -> GPIOEdgeEvent? {
-        guard let eventFD else { return nil }
-        while true {
-            let (released, buffered) = state.withLock { state -> (Bool, GPIOEdgeEvent?) in
-                if state.released { return (true, nil) }
-                return (false, state.buffered.isEmpty ? nil : state.buffered.removeFirst())
-            }
-            if released { return nil }
-            if let buffered { return buffered }
-            switch await loop.wait(for: .readable, on: eventFD, until: nil) {
-            case .ready: try readEvents(eventFD)
-            case .cancelled, .closed: return nil
-            case .timedOut: continue
-            case .failed(let error): throw error
-            }
+    func takeBufferedEdge() -> (released: Bool, edge: GPIOEdgeEvent?) {
+        state.withLock { state in
+            if state.released { return (true, nil) }
+            return (false, state.buffered.isEmpty ? nil : state.buffered.removeFirst())
         }
     }
 
-    private func readEvents(_ fd: Int32) throws(HALError) {
+    /// `gpiod_line_event_read_fd_multiple`, up to 16 events (the kernel's buffer for a v1 request).
+    func readEdgeBatch() throws(HALError) {
+        guard let fd = eventFD else { return }
         var events = [gpiod_line_event](repeating: gpiod_line_event(), count: 16)
         let count = state.withLock { state -> Int32 in
             if state.released { return 0 }

@@ -6,7 +6,7 @@ import Locking
 
 /// An open gpiochip through libgpiod 2.x (the v2 API; `LinuxGPIOChip` is 1.6). The chip object is not thread-safe,
 /// so chip calls run under `lock`; each requested line is its own `gpiod_line_request`, independent of the chip.
-final class LinuxGPIOV2Chip: GPIOChip {
+final class LinuxGPIOV2Chip: LinuxGPIOChipLines {
     /// The `gpiod_chip *`, used only under `lock`.
     struct Handle: @unchecked Sendable {
         // @unchecked: the pointer is only dereferenced by libgpiod calls made while holding `LinuxGPIOV2Chip.lock`.
@@ -94,14 +94,6 @@ final class LinuxGPIOV2Chip: GPIOChip {
 
     deinit {
         lock.withLock { gpiod.chip_close($0.pointer) }
-    }
-
-    func lines() throws(HALError) -> [GPIOLineInfo] {
-        var lines: [GPIOLineInfo] = []
-        for offset in 0..<info.lineCount {
-            lines.append(try lineInfo(offset: offset))
-        }
-        return lines
     }
 
     /// `gpiod_chip_get_line_info`: the line's name, consumer, direction, active state and use.
@@ -239,10 +231,6 @@ final class LinuxGPIOV2Chip: GPIOChip {
             return .failure(SystemCall.error("gpiod_chip_request_lines", path: linePath, errno: code, group: "gpio"))
         }
         return try result.get()
-    }
-
-    private func lineNotFound(_ offset: Int) -> HALError {
-        .notFound(path: path, detail: "line \(offset), the chip has lines 0...\(info.lineCount - 1)")
     }
 }
 

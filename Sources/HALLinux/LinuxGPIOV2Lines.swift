@@ -6,7 +6,7 @@ import Locking
 
 /// A requested input line through libgpiod 2.x: edges are read in batches into a `gpiod_edge_event_buffer` once the
 /// `IOLoop` says the request's descriptor is readable, with the kernel's sequence numbers and monotonic timestamps.
-final class LinuxGPIOV2InputLine: GPIOInputLine {
+final class LinuxGPIOV2InputLine: GPIOInputLine, LinuxGPIOEdgeBatches {
     let offset: Int
     let debounce: Duration?
     private let chip: LinuxGPIOV2Chip
@@ -65,32 +65,21 @@ final class LinuxGPIOV2InputLine: GPIOInputLine {
 
     var edges: GPIOEdgeEvents {
         GPIOEdgeEvents { [self] () async throws(HALError) -> GPIOEdgeEvent? in
-            try await nextEdge()
+            guard let eventFD else { return nil }
+            return try await nextEdge(on: eventFD, loop: loop)
         }
     }
 
-    /// Returns a buffered edge, or waits for the descriptor and reads what the kernel holds (up to its buffer size).
-    /// Nil once the line is released or the task cancelled.
-    private func nextEdge() async throws(HALError) -> GPIOEdgeEvent? {
-        guard let eventFD else { return nil }
-        while true {
-            let (released, buffered) = state.withLock { state -> (Bool, GPIOEdgeEvent?) in
-                if state.request == nil { return (true, nil) }
-                return (false, state.buffered.isEmpty ? nil : state.buffered.removeFirst())
-            }
-            if released { return nil }
-            if let buffered { return buffered }
-            switch await loop.wait(for: .readable, on: eventFD, until: nil) {
-            case .ready: try readEvents()
-            case .cancelled, .closed: return nil
-            case .timedOut: continue
-            case .failed(let error): throw error
-            }
+    func takeBufferedEdge() -> (released: Bool, edge: GPIOEdgeEvent?) {
+        state.withLock { state in
+            if state.request == nil { return (true, nil) }
+            return (false, state.buffered.isEmpty ? nil : state.buffered.removeFirst())
         }
     }
 
-    /// `gpiod_line_request_read_edge_events` into the buffer, then each event's type, timestamp and line seqno.
-    private func readEvents() throws(HALError) {
+    /// `gpiod_line_request_read_edge_events` into the buffer (up to its size), then each event's type, timestamp and
+    /// line seqno.
+    func readEdgeBatch() throws(HALError) {
         let gpiod = chip.gpiod
         let outcome = state.withLock { state -> Result<Void, HALError> in
             guard let request = state.request else { return .success(()) }
