@@ -181,7 +181,9 @@ let package = Package(
         ),
         .testTarget(
             name: "ServiceTests",
-            dependencies: ["Service", "Events", "HAL", "Uplink", "Locking", "Outbox", "Devices", "HALSimulated"],
+            dependencies: [
+                "Service", "Events", "HAL", "Uplink", "Locking", "Outbox", "Devices", "HALSimulated", "TestSupport",
+            ],
             swiftSettings: strict
         ),
         .testTarget(name: "EventsTests", dependencies: ["Events"], swiftSettings: strict),

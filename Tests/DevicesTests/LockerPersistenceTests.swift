@@ -201,7 +201,7 @@ struct LockerStateFileTests {
         case .trailingBytes: bytes += [0x0A]
         case .wrongHeader: bytes[0] = UInt8(ascii: "X")
         }
-        try Data(bytes).write(to: URL(fileURLWithPath: file.path))
+        try TestFile.write(bytes, to: file.path)
         #expect {
             try file.load()
         } throws: { error in

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @Suite("floorctl decode and doctor")
@@ -81,7 +82,7 @@ struct DecodeAndDoctorTests {
         let text =
             #"{"site":"x","controller":"y","hardware":"linux","#
             + #""devices":[{"id":"scanner-1","kind":"barcode-scanner","port":"/dev/ttyACM97"}]}"#
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        try TestFile.write(text, to: path)
         defer { try? FileManager.default.removeItem(atPath: path) }
         let run = try await FloorctlProcess.run([
             "doctor", "--config", path, "--socket", "/tmp/floorctl-test-nobody-listens.sock",
@@ -110,7 +111,7 @@ struct DecodeAndDoctorTests {
         let text =
             #"{"site":"x","controller":"y","hardware":"linux","#
             + #""devices":[{"id":"s","kind":"barcode-scanner","port":5}]}"#
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        try TestFile.write(text, to: path)
         defer { try? FileManager.default.removeItem(atPath: path) }
         let run = try await FloorctlProcess.run([
             "doctor", "--config", path, "--socket", "/tmp/floorctl-test-nobody-listens.sock",
@@ -124,7 +125,7 @@ struct DecodeAndDoctorTests {
     func doctorNamesLibgpiod() async throws {
         let path = NSTemporaryDirectory() + "floorctl-gpiod-\(UUID().uuidString.prefix(8)).json"
         let text = #"{"site":"x","controller":"y","hardware":"linux","devices":[]}"#
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        try TestFile.write(text, to: path)
         defer { try? FileManager.default.removeItem(atPath: path) }
         let run = try await FloorctlProcess.run([
             "doctor", "--config", path, "--socket", "/tmp/floorctl-test-nobody-listens.sock",

@@ -21,7 +21,7 @@ final class Scratch: Sendable {
     @discardableResult
     func write(_ name: String, _ text: String) throws -> String {
         let file = path(name)
-        try text.write(toFile: file, atomically: true, encoding: .utf8)
+        try TestFile.write(text, to: file)
         return file
     }
 

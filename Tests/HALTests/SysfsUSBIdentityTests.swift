@@ -1,5 +1,6 @@
 import Foundation
 import HAL
+import TestSupport
 import Testing
 
 @testable import HALLinux
@@ -18,7 +19,7 @@ struct SysfsUSBIdentityTests {
             try files.createDirectory(at: directory, withIntermediateDirectories: true)
         }
         for (name, value) in [("idVendor", "0c2e\n"), ("idProduct", "0b6a\n"), ("serial", "19283746\n")] {
-            try value.write(to: usb.appendingPathComponent(name), atomically: true, encoding: .utf8)
+            try TestFile.write(value, to: usb.appendingPathComponent(name).path)
         }
         let char = root.appendingPathComponent("dev/char").path
         try files.createSymbolicLink(

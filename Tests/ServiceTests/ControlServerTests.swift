@@ -3,6 +3,7 @@ import Foundation
 import HAL
 import Locking
 import Service
+import TestSupport
 import Testing
 
 @Suite("Control socket")
@@ -147,7 +148,7 @@ struct ControlServerTests {
         _ = first  // a crash leaves the file behind: do not close
         let second = try UnixListener(path: path)
         second.close()
-        #expect(FileManager.default.createFile(atPath: path, contents: Data("keep me".utf8)))
+        try TestFile.write("keep me", to: path)
         defer { unlink(path) }
         #expect(throws: HALError.self) { try UnixListener(path: path) }
         #expect(FileManager.default.contents(atPath: path) == Data("keep me".utf8))

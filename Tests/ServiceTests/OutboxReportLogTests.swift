@@ -1,6 +1,7 @@
 import Events
 import Foundation
 import Outbox
+import TestSupport
 import Testing
 
 @testable import Service
@@ -15,7 +16,7 @@ struct OutboxReportLogTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try FileManager.default.createDirectory(atPath: directory + "/outbox", withIntermediateDirectories: true)
         // A damaged cursor file: recovered (outbox.recovered) instead of stopping start-up.
-        try Data("garbage".utf8).write(to: URL(fileURLWithPath: directory + "/outbox/cursor-mqtt"))
+        try TestFile.write("garbage", to: directory + "/outbox/cursor-mqtt")
         let logs = MemoryLogHandler()
         let logger = Logger(label: "outbox", level: .debug, handler: logs)
         let quota = 256 << 10

@@ -53,7 +53,7 @@ public final class Mosquitto: Sendable {
                 "listener \(self.port) 127.0.0.1",
                 "allow_anonymous true",
             ] + extraConfig
-        try (lines.joined(separator: "\n") + "\n").write(toFile: configPath, atomically: true, encoding: .utf8)
+        try TestFile.write(lines.joined(separator: "\n") + "\n", to: configPath)
         try await start()
     }
 

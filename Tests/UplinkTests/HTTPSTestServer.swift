@@ -47,7 +47,7 @@ final class HTTPSTestServer: Sendable {
         port = try Loopback.freePort()
         let script = "\(directory)/https-server-\(port).py"
         requestLog = "\(directory)/https-server-\(port).log"
-        try Self.script.write(toFile: script, atomically: true, encoding: .utf8)
+        try TestFile.write(Self.script, to: script)
         child = try ChildProcess(
             python,
             [script, String(port), certificate, key, mode.rawValue],

@@ -51,7 +51,7 @@ struct TestCertificates: Sendable {
     }
 
     private func signed(_ name: String, subject: String, extensions: String) async throws {
-        try extensions.write(toFile: "\(directory)/\(name).ext", atomically: true, encoding: .utf8)
+        try TestFile.write(extensions, to: "\(directory)/\(name).ext")
         try await openssl([
             "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
             "-keyout", "\(directory)/\(name).key", "-out", "\(directory)/\(name).csr", "-subj", subject,
