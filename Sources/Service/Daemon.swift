@@ -59,9 +59,10 @@ public enum Daemon {
         }
         let logger = Logger(label: "floorlinkd", level: level, handler: StandardErrorLogHandler())
         let path = configPath ?? defaultConfigPath()
+        let hal = HALSearchPath.forProcess(configPath: path)
         let configuration: SiteConfiguration
         do throws(ConfigError) {
-            configuration = try SiteConfiguration.load(path: path, boardDirectories: boardDirectories(for: path))
+            configuration = try SiteConfiguration.load(path: path, hal: hal)
             try configuration.checkStoredLockerOrders()
         } catch {
             writeError("floorlinkd: \(error)")
@@ -76,12 +77,13 @@ public enum Daemon {
             return 0
         }
         for finding in numbered { logger.warning(finding.problem, ["device": finding.device, "fix": finding.remedy]) }
-        return await run(configuration, path: path, logger: logger, environment: environment)
+        return await run(configuration, path: path, hal: hal, logger: logger, environment: environment)
     }
 
     static func run(
         _ first: SiteConfiguration,
         path: String,
+        hal: HALSearchPath,
         logger: Logger,
         environment: [String: String]
     ) async -> Int32 {
@@ -124,10 +126,7 @@ public enum Daemon {
                 for await number in signals.signals {
                     if number == SIGHUP {
                         do throws(ConfigError) {
-                            let reloaded = try SiteConfiguration.load(
-                                path: path,
-                                boardDirectories: boardDirectories(for: path)
-                            )
+                            let reloaded = try SiteConfiguration.load(path: path, hal: hal)
                             try reloaded.checkStoredLockerOrders()
                             logger.notice("SIGHUP: config is valid; reloading", ["config": path])
                             decision.withLock { $0 = reloaded }
@@ -178,17 +177,6 @@ public enum Daemon {
         if access(system, F_OK) == 0 { return system }
         let demo = "hal/sites/demo.json"
         return access(demo, F_OK) == 0 ? demo : system
-    }
-
-    /// Where board files are looked for: beside the config (a checkout's `hal/`), then the installed copies.
-    public static func boardDirectories(for configPath: String) -> [String] {
-        let directory =
-            configPath.contains("/")
-            ? String(configPath[..<(configPath.lastIndex(of: "/") ?? configPath.endIndex)]) : "."
-        return [
-            "\(directory)/../boards", "\(directory)/boards", "/etc/floorlink/hal/boards",
-            "/usr/share/floorlink/hal/boards", "hal/boards",
-        ]
     }
 
     static func usageError(_ message: String) -> Int32 {

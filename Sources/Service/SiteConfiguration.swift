@@ -28,6 +28,8 @@ public struct SiteConfiguration: Sendable {
     public var outboxQuotaBytes: Int
     /// Where the file came from, for messages.
     public var sourcePath: String
+    /// The board file the board pin names were resolved in (nil when no pin is named by board).
+    public var boardFile: String?
 }
 
 /// One configured device.

@@ -14,17 +14,11 @@ struct DoctorChecks: Sendable {
         var findings: [DoctorFinding] = []
         let configuration: SiteConfiguration?
         do throws(ConfigError) {
-            let loaded = try SiteConfiguration.load(
-                path: configPath,
-                boardDirectories: BoardFiles.directories(configPath: configPath)
-            )
+            let loaded = try SiteConfiguration.load(path: configPath, hal: .forProcess(configPath: configPath))
             configuration = loaded
-            findings.append(
-                .pass(
-                    "config",
-                    "\(configPath) is valid (\(loaded.site)/\(loaded.controller), \(loaded.devices.count) devices)"
-                )
-            )
+            let board = loaded.boardFile.map { "; board file \($0)" } ?? ""
+            let summary = "(\(loaded.site)/\(loaded.controller), \(loaded.devices.count) devices\(board))"
+            findings.append(.pass("config", "\(configPath) is valid \(summary)"))
         } catch {
             configuration = nil
             findings.append(
