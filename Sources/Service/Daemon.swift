@@ -64,6 +64,7 @@ public enum Daemon {
         do throws(ConfigError) {
             configuration = try SiteConfiguration.load(path: path, hal: hal)
             try configuration.checkStoredLockerOrders()
+            if !checkOnly { try configuration.checkNotExample() }
         } catch {
             writeError("floorlinkd: \(error)")
             return 78
@@ -74,6 +75,12 @@ public enum Daemon {
                 "\(path): OK (site \(configuration.site), controller \(configuration.controller), \(configuration.devices.count) devices)"
             )
             for finding in numbered { writeError("floorlinkd: warning: \(finding)") }
+            if configuration.example != nil {
+                writeError(
+                    "floorlinkd: warning: \(path) is an example config (\"example\" is set): valid, but floorlinkd "
+                        + "will not run it until that member is deleted"
+                )
+            }
             return 0
         }
         for finding in numbered { logger.warning(finding.problem, ["device": finding.device, "fix": finding.remedy]) }
@@ -128,6 +135,7 @@ public enum Daemon {
                         do throws(ConfigError) {
                             let reloaded = try SiteConfiguration.load(path: path, hal: hal)
                             try reloaded.checkStoredLockerOrders()
+                            try reloaded.checkNotExample()
                             logger.notice("SIGHUP: config is valid; reloading", ["config": path])
                             decision.withLock { $0 = reloaded }
                             notifier.notify("RELOADING=1\nSTATUS=reloading")

@@ -47,6 +47,7 @@ struct SiteConfigurationLoader {
 
     mutating func load(_ document: JSONValue) throws(ConfigError) -> SiteConfiguration {
         var root = try ConfigObject(document, file: file, path: "")
+        let example = try root.optionalString("example")
         let site = try root.string("site")
         let controller = try root.string("controller")
         let hardwareText = try root.string("hardware")
@@ -118,7 +119,8 @@ struct SiteConfigurationLoader {
             controlMaxConnections: controlMaxConnections,
             outboxQuotaBytes: outboxQuotaBytes,
             sourcePath: file,
-            boardFile: boardFile
+            boardFile: boardFile,
+            example: example
         )
     }
 

@@ -18,7 +18,19 @@ struct DoctorChecks: Sendable {
             configuration = loaded
             let board = loaded.boardFile.map { "; board file \($0)" } ?? ""
             let summary = "(\(loaded.site)/\(loaded.controller), \(loaded.devices.count) devices\(board))"
-            findings.append(.pass("config", "\(configPath) is valid \(summary)"))
+            if loaded.example == nil {
+                findings.append(.pass("config", "\(configPath) is valid \(summary)"))
+            } else {
+                findings.append(
+                    .fail(
+                        "config",
+                        "\(configPath) is valid \(summary) but is an example (\"example\" is set): floorlinkd "
+                            + "will not run it",
+                        hint: "describe this site's devices and uplinks in \(configPath), delete the \"example\" "
+                            + "member, then sudo systemctl restart floorlinkd"
+                    )
+                )
+            }
         } catch {
             configuration = nil
             findings.append(

@@ -116,4 +116,31 @@ struct BoardSearchTests {
             "\(run.standardOutput)"
         )
     }
+
+    @Test("doctor fails an example config and says how to make it this site's")
+    func doctorExample() async throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let config = scratch.directory + "/site.json"
+        let text =
+            #"{"example":"describe this site","site":"x","controller":"y","hardware":"simulated","#
+            + #""dataDir":"\#(scratch.directory)/data","devices":[]}"#
+        try text.write(toFile: config, atomically: true, encoding: .utf8)
+        let run = try await FloorctlProcess.run([
+            "doctor", "--config", config, "--socket", "/tmp/floorctl-test-nobody-listens.sock",
+        ])
+        #expect(run.status == 1)
+        let lines = run.standardOutput.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        let failure = try #require(lines.firstIndex { $0.hasPrefix("FAIL  config") }, "\(run.standardOutput)")
+        #expect(
+            lines[failure].hasSuffix(
+                "\(config) is valid (x/y, 0 devices) but is an example (\"example\" is set): floorlinkd will not run it"
+            ),
+            "\(run.standardOutput)"
+        )
+        #expect(
+            lines[failure + 1] == "fix: describe this site's devices and uplinks in \(config), delete the \"example\" "
+                + "member, then sudo systemctl restart floorlinkd"
+        )
+    }
 }

@@ -4,7 +4,7 @@ import Glibc
 import Testing
 
 /// The built `floorlinkd` finds board files beside its config and with itself (here: the checkout it was built in),
-/// whatever its working directory.
+/// whatever its working directory; an example config is checked but never run.
 @Suite("floorlinkd finds board files without the working directory", .timeLimit(.minutes(1)))
 struct BoardSearchEndToEndTests {
     /// A site on simulated hardware whose locker door names Raspberry Pi 5 pins, in `directory` (no `boards/`
@@ -114,5 +114,33 @@ struct BoardSearchEndToEndTests {
         )
         #expect(run.status == 78)
         #expect(run.error == Self.unknownBoardMessage(scratch))
+    }
+
+    @Test("an example config passes --check-config with a warning, and floorlinkd refuses to run it")
+    func exampleConfig() async throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let config = try Self.site(
+            scratch,
+            in: "site",
+            extra: [("example", "Shipped as an example: describe this site, then delete this member.")]
+        )
+        let check = try await Floorlinkd.run(["--config", config, "--check-config"], scratch: scratch)
+        #expect(check.status == 0, "stderr:\n\(check.error)")
+        #expect(check.output.hasPrefix("\(config): OK ("))
+        #expect(
+            check.error == "floorlinkd: warning: \(config) is an example config (\"example\" is set): valid, but "
+                + "floorlinkd will not run it until that member is deleted\n"
+        )
+
+        let run = try await Floorlinkd.run(["--config", config], scratch: scratch)
+        #expect(run.status == 78)
+        #expect(
+            run.error == "floorlinkd: site.json: example: this is an example config, which floorlinkd does not run: "
+                + "describe this site's devices and uplinks, delete the \"example\" member, check with floorlinkd "
+                + "--check-config, then start floorlinkd\n"
+        )
+        #expect(!scratch.exists("data"), "the data directory was created")
+        #expect(!scratch.exists("control.sock"), "the control socket was created")
     }
 }

@@ -258,5 +258,6 @@ struct HALSearchPathTests {
         try site.jsonText.write(toFile: tree.configPath, atomically: true, encoding: .utf8)
         let loaded = try SiteConfiguration.load(path: tree.configPath, hal: tree.search)
         #expect(loaded.boardFile == boards + "/raspberry-pi-5.json")
+        #expect(loaded.example == nil)
     }
 }

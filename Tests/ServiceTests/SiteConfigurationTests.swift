@@ -208,6 +208,12 @@ struct SiteConfigurationTests {
                 + "rfid-reader, locker-bank or pick-to-light"
         ),
         BadCase(
+            name: "example marker that is not text",
+            replace: #""site": "ams-1", "#,
+            with: #""example": true, "site": "ams-1", "#,
+            message: "site.json: example: expected a string, found a boolean"
+        ),
+        BadCase(
             name: "missing required key",
             replace: #""site": "ams-1", "#,
             with: "",
