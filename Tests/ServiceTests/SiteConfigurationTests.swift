@@ -111,6 +111,15 @@ struct SiteConfigurationTests {
         #expect(!site.devices.isEmpty)
     }
 
+    @Test("the Debian package's example /etc/floorlink/site.json loads, and is marked as an example")
+    func packageExample() throws {
+        let path = repositoryHAL + "/../Sources/floorlink-package/debian/site.json"
+        let example = try SiteConfiguration.load(path: path, hal: repositoryHALSearch)
+        #expect(example.hardware == .linux && example.dataDirectory == "/var/lib/floorlink")
+        #expect(example.controlSocket == "/run/floorlink/control.sock")
+        #expect(example.example?.contains("floorlinkd --check-config") == true)
+    }
+
     struct BadCase: Sendable, CustomTestStringConvertible {
         var name: String
         var replace: String
