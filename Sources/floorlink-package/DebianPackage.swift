@@ -75,7 +75,12 @@ struct DebianPackage {
         try tree.write(control, to: "DEBIAN/control")
 
         let output = "\(outputDirectory)/floorlink_\(version)_\(architecture).deb"
-        try Subprocess.run("dpkg-deb", ["--root-owner-group", "-Zxz", "--build", tree.root, output])
+        // Its "building package …" line would mix with the path printed on stdout.
+        try Subprocess.run(
+            "dpkg-deb",
+            ["--root-owner-group", "-Zxz", "--build", tree.root, output],
+            outputPath: "/dev/null"
+        )
         return output
     }
 
