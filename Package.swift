@@ -104,6 +104,15 @@ let package = Package(
         // Speed figures, printed (never asserted by a timed unit test).
         .executableTarget(name: "floorlink-bench", dependencies: ["Devices", "GS1", "HAL"], swiftSettings: strict),
 
+        // Builds floorlink_<version>_<arch>.deb with dpkg-deb from the static release build; debian/ holds the
+        // maintainer scripts, the example site.json, copyright and changelog (Tests/Package/run installs it).
+        .executableTarget(
+            name: "floorlink-package",
+            dependencies: ["Service"],
+            exclude: ["debian"],
+            swiftSettings: strict
+        ),
+
         // Test helpers shared by the test targets (child processes with a clean signal mask).
         .target(
             name: "TestSupport",

@@ -38,19 +38,6 @@ public struct BoardPinMap: Sendable {
         self.pins = pins
     }
 
-    /// Loads `<directory>/<board>.json` from the first directory that has it.
-    public static func load(board: String, searching directories: [String]) throws(ConfigError) -> BoardPinMap {
-        for directory in directories {
-            let path = "\(directory)/\(board).json"
-            if access(path, R_OK) == 0 { return try load(path: path) }
-        }
-        throw ConfigError(
-            file: "\(board).json",
-            path: "",
-            message: "no board file found in \(directories.joined(separator: ", "))"
-        )
-    }
-
     /// Parses one board file: `{"board": NAME, "chips": {KEY: {"label": L}}, "pins": {PIN: {"chip": KEY, "line": N}}}`.
     public static func load(path: String) throws(ConfigError) -> BoardPinMap {
         let file = String(path.split(separator: "/").last ?? Substring(path))

@@ -59,10 +59,12 @@ public enum Daemon {
         }
         let logger = Logger(label: "floorlinkd", level: level, handler: StandardErrorLogHandler())
         let path = configPath ?? defaultConfigPath()
+        let hal = HALSearchPath.forProcess(configPath: path)
         let configuration: SiteConfiguration
         do throws(ConfigError) {
-            configuration = try SiteConfiguration.load(path: path, boardDirectories: boardDirectories(for: path))
+            configuration = try SiteConfiguration.load(path: path, hal: hal)
             try configuration.checkStoredLockerOrders()
+            if !checkOnly { try configuration.checkNotExample() }
         } catch {
             writeError("floorlinkd: \(error)")
             return 78
@@ -73,15 +75,22 @@ public enum Daemon {
                 "\(path): OK (site \(configuration.site), controller \(configuration.controller), \(configuration.devices.count) devices)"
             )
             for finding in numbered { writeError("floorlinkd: warning: \(finding)") }
+            if configuration.example != nil {
+                writeError(
+                    "floorlinkd: warning: \(path) is an example config (\"example\" is set): valid, but floorlinkd "
+                        + "will not run it until that member is deleted"
+                )
+            }
             return 0
         }
         for finding in numbered { logger.warning(finding.problem, ["device": finding.device, "fix": finding.remedy]) }
-        return await run(configuration, path: path, logger: logger, environment: environment)
+        return await run(configuration, path: path, hal: hal, logger: logger, environment: environment)
     }
 
     static func run(
         _ first: SiteConfiguration,
         path: String,
+        hal: HALSearchPath,
         logger: Logger,
         environment: [String: String]
     ) async -> Int32 {
@@ -124,11 +133,9 @@ public enum Daemon {
                 for await number in signals.signals {
                     if number == SIGHUP {
                         do throws(ConfigError) {
-                            let reloaded = try SiteConfiguration.load(
-                                path: path,
-                                boardDirectories: boardDirectories(for: path)
-                            )
+                            let reloaded = try SiteConfiguration.load(path: path, hal: hal)
                             try reloaded.checkStoredLockerOrders()
+                            try reloaded.checkNotExample()
                             logger.notice("SIGHUP: config is valid; reloading", ["config": path])
                             decision.withLock { $0 = reloaded }
                             notifier.notify("RELOADING=1\nSTATUS=reloading")
@@ -178,17 +185,6 @@ public enum Daemon {
         if access(system, F_OK) == 0 { return system }
         let demo = "hal/sites/demo.json"
         return access(demo, F_OK) == 0 ? demo : system
-    }
-
-    /// Where board files are looked for: beside the config (a checkout's `hal/`), then the installed copies.
-    public static func boardDirectories(for configPath: String) -> [String] {
-        let directory =
-            configPath.contains("/")
-            ? String(configPath[..<(configPath.lastIndex(of: "/") ?? configPath.endIndex)]) : "."
-        return [
-            "\(directory)/../boards", "\(directory)/boards", "/etc/floorlink/hal/boards",
-            "/usr/share/floorlink/hal/boards", "hal/boards",
-        ]
     }
 
     static func usageError(_ message: String) -> Int32 {

@@ -5,11 +5,12 @@ import Uplink
 
 extension SiteConfiguration {
     /// Loads and validates `path` completely: unknown keys, types, ranges, cross references (a locker's
-    /// `codeReader`), pins on the board, pins used twice. The first problem is thrown with its JSON path.
-    public static func load(path: String, boardDirectories: [String]) throws(ConfigError) -> SiteConfiguration {
+    /// `codeReader`), pins on the board (its file found through `hal`), pins used twice. The first problem is
+    /// thrown with its JSON path.
+    public static func load(path: String, hal: HALSearchPath) throws(ConfigError) -> SiteConfiguration {
         let document = try ConfigFile.readJSON(path: path)
         let file = String(path.split(separator: "/").last ?? Substring(path))
-        var loader = SiteConfigurationLoader(file: file, boardDirectories: boardDirectories)
+        var loader = SiteConfigurationLoader(file: file, hal: hal)
         var configuration = try loader.load(document)
         configuration.sourcePath = path
         return configuration
@@ -19,11 +20,11 @@ extension SiteConfiguration {
     public static func parse(
         _ document: JSONValue,
         file: String,
-        boardDirectories: [String]
+        hal: HALSearchPath
     ) throws(ConfigError)
         -> SiteConfiguration
     {
-        var loader = SiteConfigurationLoader(file: file, boardDirectories: boardDirectories)
+        var loader = SiteConfigurationLoader(file: file, hal: hal)
         return try loader.load(document)
     }
 }
@@ -31,19 +32,22 @@ extension SiteConfiguration {
 /// The walk over a site config document.
 struct SiteConfigurationLoader {
     let file: String
-    let boardDirectories: [String]
+    let hal: HALSearchPath
     var boardMap: BoardPinMap?
+    /// Where `boardMap` was read from.
+    var boardFile: String?
     var boardName: String?
     /// Pins claimed so far, by chip and offset, with the path that claimed them.
     var claimedPins: [String: String] = [:]
 
-    init(file: String, boardDirectories: [String]) {
+    init(file: String, hal: HALSearchPath) {
         self.file = file
-        self.boardDirectories = boardDirectories
+        self.hal = hal
     }
 
     mutating func load(_ document: JSONValue) throws(ConfigError) -> SiteConfiguration {
         var root = try ConfigObject(document, file: file, path: "")
+        let example = try root.optionalString("example")
         let site = try root.string("site")
         let controller = try root.string("controller")
         let hardwareText = try root.string("hardware")
@@ -114,7 +118,9 @@ struct SiteConfigurationLoader {
             controlSocket: controlSocket,
             controlMaxConnections: controlMaxConnections,
             outboxQuotaBytes: outboxQuotaBytes,
-            sourcePath: file
+            sourcePath: file,
+            boardFile: boardFile,
+            example: example
         )
     }
 
@@ -354,7 +360,9 @@ struct SiteConfigurationLoader {
             }
             if boardMap == nil {
                 do throws(ConfigError) {
-                    boardMap = try BoardPinMap.load(board: boardName, searching: boardDirectories)
+                    let path = try hal.file(.board, named: boardName)
+                    boardMap = try BoardPinMap.load(path: path)
+                    boardFile = path
                 } catch {
                     throw ConfigError(file: file, path: "board", message: "unknown board \"\(boardName)\": \(error)")
                 }

@@ -28,6 +28,23 @@ public struct SiteConfiguration: Sendable {
     public var outboxQuotaBytes: Int
     /// Where the file came from, for messages.
     public var sourcePath: String
+    /// The board file the board pin names were resolved in (nil when no pin is named by board).
+    public var boardFile: String?
+    /// The `example` member's text: set in an example config, such as the one the Debian package installs as
+    /// `/etc/floorlink/site.json`. Such a config is validated like any other, but `floorlinkd` does not run it.
+    public var example: String?
+
+    /// Refuses an example config (`example` set): the daemon never runs one, so a freshly installed package does
+    /// not start on hardware that was never described.
+    public func checkNotExample() throws(ConfigError) {
+        guard example != nil else { return }
+        throw ConfigError(
+            file: String(sourcePath.split(separator: "/").last ?? Substring(sourcePath)),
+            path: "example",
+            message: "this is an example config, which floorlinkd does not run: describe this site's devices and "
+                + "uplinks, delete the \"example\" member, check with floorlinkd --check-config, then start floorlinkd"
+        )
+    }
 }
 
 /// One configured device.

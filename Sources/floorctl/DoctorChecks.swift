@@ -14,17 +14,23 @@ struct DoctorChecks: Sendable {
         var findings: [DoctorFinding] = []
         let configuration: SiteConfiguration?
         do throws(ConfigError) {
-            let loaded = try SiteConfiguration.load(
-                path: configPath,
-                boardDirectories: BoardFiles.directories(configPath: configPath)
-            )
+            let loaded = try SiteConfiguration.load(path: configPath, hal: .forProcess(configPath: configPath))
             configuration = loaded
-            findings.append(
-                .pass(
-                    "config",
-                    "\(configPath) is valid (\(loaded.site)/\(loaded.controller), \(loaded.devices.count) devices)"
+            let board = loaded.boardFile.map { "; board file \($0)" } ?? ""
+            let summary = "(\(loaded.site)/\(loaded.controller), \(loaded.devices.count) devices\(board))"
+            if loaded.example == nil {
+                findings.append(.pass("config", "\(configPath) is valid \(summary)"))
+            } else {
+                findings.append(
+                    .fail(
+                        "config",
+                        "\(configPath) is valid \(summary) but is an example (\"example\" is set): floorlinkd "
+                            + "will not run it",
+                        hint: "describe this site's devices and uplinks in \(configPath), delete the \"example\" "
+                            + "member, then sudo systemctl restart floorlinkd"
+                    )
                 )
-            )
+            }
         } catch {
             configuration = nil
             findings.append(

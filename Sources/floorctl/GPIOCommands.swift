@@ -24,7 +24,8 @@ enum GPIOCommands {
     )
     private static let boardOption = OptionSpec.option(
         "board",
-        "The board whose pin names to use (a file in hal/boards, e.g. raspberry-pi-5)."
+        "The board whose pin names to use: a name such as raspberry-pi-5 (looked up in the hal directories), or the "
+            + "path of a board file."
     )
 
     static var list: Command {
@@ -209,7 +210,9 @@ enum GPIOCommands {
         }
         let map: BoardPinMap
         do throws(ConfigError) {
-            map = try BoardPinMap.load(board: board, searching: BoardFiles.directories())
+            // The search the daemon makes for its default config, so a board file it finds is found here too.
+            let search = HALSearchPath.forProcess(configPath: DoctorCommand.defaultConfigPath)
+            map = try BoardPinMap.load(path: try search.file(.board, nameOrPath: board))
         } catch {
             throw CommandFailure(error.description)
         }

@@ -29,18 +29,20 @@ enum FloorctlProcess {
         return candidates.first { access($0, X_OK) == 0 } ?? candidates.last ?? "floorctl"
     }()
 
-    /// Runs `floorctl arguments` with `FLOORLINK_SOCKET` removed from the environment (plus `environment`), and
-    /// kills it after `timeout`.
+    /// Runs `floorctl arguments` with `FLOORLINK_SOCKET` removed from the environment (plus `environment`), in
+    /// `workingDirectory` when given (through `env --chdir`), and kills it after `timeout`.
     static func run(
         _ arguments: [String],
         environment: [String: String] = [:],
+        workingDirectory: String? = nil,
         timeout: Duration = .seconds(30)
     ) async throws -> FloorctlRun {
         var variables = ProcessInfo.processInfo.environment
         variables["FLOORLINK_SOCKET"] = nil
         variables.merge(environment) { $1 }
         let environmentLines = variables.map { "\($0.key)=\($0.value)" }
-        let path = executablePath
+        let path = workingDirectory == nil ? executablePath : "/usr/bin/env"
+        let arguments = workingDirectory.map { ["--chdir=\($0)", executablePath] + arguments } ?? arguments
         return try await withCheckedThrowingContinuation { continuation in
             let thread = Thread {
                 continuation.resume(

@@ -69,14 +69,16 @@ final class Floorlinkd: Sendable {
     /// opens the same data directory.
     func stopAndWait(grace: Duration = .seconds(5)) async { await child.stopAndWait(grace: grace) }
 
-    /// Runs `floorlinkd ARGUMENTS` to completion: its exit status, stdout and stderr.
+    /// Runs `floorlinkd ARGUMENTS` to completion, in `workingDirectory` when given (through `env --chdir`): its exit
+    /// status, stdout and stderr.
     static func run(
         _ arguments: [String],
-        scratch: Scratch
+        scratch: Scratch,
+        workingDirectory: String? = nil
     ) async throws -> (status: Int32, output: String, error: String) {
         let child = try ChildProcess(
-            path,
-            arguments,
+            workingDirectory == nil ? path : "/usr/bin/env",
+            workingDirectory.map { ["--chdir=\($0)", path] + arguments } ?? arguments,
             outputPath: scratch.path("run.stdout"),
             errorPath: scratch.path("run.stderr"),
             truncating: true

@@ -7,7 +7,9 @@ import Testing
 /// Signals, reloads and sd_notify, on a simulated site (no broker, no serial ports needed).
 @Suite("floorlinkd signals, reloads and sd_notify", .timeLimit(.minutes(1)))
 struct LifecycleTests {
-    @Test("SIGHUP reloads a valid changed config, and keeps running the old one when the new one is broken")
+    @Test(
+        "SIGHUP reloads a valid changed config, and keeps running the old one when the new one is broken or an example"
+    )
     func sighupReloads() async throws {
         let scratch = try Scratch()
         defer { scratch.remove() }
@@ -34,18 +36,27 @@ struct LifecycleTests {
         }
         #expect(renamed != nil, "not reloaded; stderr:\n\(daemon.standardError)")
 
-        // A broken config: refused with the reason on stderr, and the running site keeps answering.
-        try scratch.write("site.json", site.setting("sitte", "typo").jsonText)
-        daemon.child.send(SIGHUP)
-        let refusal = await eventually(within: .seconds(30)) { () -> String? in
-            let stderr = daemon.standardError
-            return stderr.contains("SIGHUP: config not reloaded") ? stderr : nil
+        // A broken config, then an example one: each refused with the reason on stderr, and the running site keeps
+        // answering.
+        let refused: [(JSONValue, String)] = [
+            (site.setting("sitte", "typo"), "site.json: sitte: unknown key"),
+            (site.setting("example", "describe this site"), "site.json: example: this is an example config"),
+        ]
+        for (count, (document, reason)) in refused.enumerated() {
+            try scratch.write("site.json", document.jsonText)
+            daemon.child.send(SIGHUP)
+            let refusal = await eventually(within: .seconds(30)) { () -> String? in
+                let lines = daemon.standardError.split(separator: "\n").filter {
+                    $0.contains("SIGHUP: config not reloaded")
+                }
+                return lines.count > count ? String(lines[count]) : nil
+            }
+            #expect(refusal?.contains(reason) == true, "stderr:\n\(daemon.standardError)")
+            #expect(daemon.child.isRunning)
+            let after = try await Control.request(socket, op: "status")
+            #expect(after["ok"] == true)
+            #expect(after["result"].map(Control.deviceIDs) == ["dock-scanner"])
         }
-        #expect(refusal?.contains("site.json: sitte: unknown key") == true, "stderr:\n\(daemon.standardError)")
-        #expect(daemon.child.isRunning)
-        let after = try await Control.request(socket, op: "status")
-        #expect(after["ok"] == true)
-        #expect(after["result"].map(Control.deviceIDs) == ["dock-scanner"])
 
         daemon.child.send(SIGTERM)
         let status = await daemon.child.waitForExit(timeout: .seconds(30))

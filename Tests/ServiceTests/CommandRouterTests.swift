@@ -22,7 +22,7 @@ struct CommandRouterTests {
         let configuration = try SiteConfiguration.parse(
             JSONValue(parsing: site),
             file: "site.json",
-            boardDirectories: [repositoryHAL + "/boards"]
+            hal: repositoryHALSearch
         )
         let command = try Command(parsing: Array(json.utf8))
         return await CommandRouter(registry: registry, configuration: configuration).execute(command)

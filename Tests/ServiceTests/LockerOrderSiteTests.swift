@@ -22,7 +22,7 @@ struct LockerOrderSiteTests {
             "devices": [["id": "lockers-A", "kind": "locker-bank", "doors": .array(doorList)]],
             "control": ["socket": .string(directory + "/control.sock")],
         ]
-        return try SiteConfiguration.parse(document, file: "site.json", boardDirectories: [repositoryHAL + "/boards"])
+        return try SiteConfiguration.parse(document, file: "site.json", hal: repositoryHALSearch)
     }
 
     /// A site running until `stop()`.

@@ -10,7 +10,11 @@ struct MQTTSettingsTests {
         let text =
             #"{"site": "s", "controller": "c", "hardware": "simulated", "devices": [], "uplinks": {"mqtt": {"#
             + #""url": "mqtts://broker.example:8883"\#(members)}}}"#
-        return try SiteConfiguration.parse(JSONValue(parsing: text), file: "site.json", boardDirectories: []).mqtt
+        return try SiteConfiguration.parse(
+            JSONValue(parsing: text),
+            file: "site.json",
+            hal: HALSearchPath(directories: [])
+        ).mqtt
     }
 
     @Test(

@@ -11,10 +11,11 @@ let repositoryHAL: String = {
     return components.joined(separator: "/") + "/hal"
 }()
 
+/// Board files from the repository's `hal/` only.
+let repositoryHALSearch = HALSearchPath(directories: [repositoryHAL])
+
 @Suite("Site configuration")
 struct SiteConfigurationTests {
-    static let boards = [repositoryHAL + "/boards"]
-
     /// A valid site to mutate: one of each device kind on a Raspberry Pi 5.
     static let valid = #"""
         {"site": "ams-1", "controller": "dock-03", "hardware": "linux", "board": "raspberry-pi-5",
@@ -37,7 +38,7 @@ struct SiteConfigurationTests {
         """#
 
     static func parse(_ text: String) throws -> SiteConfiguration {
-        try SiteConfiguration.parse(JSONValue(parsing: text), file: "site.json", boardDirectories: boards)
+        try SiteConfiguration.parse(JSONValue(parsing: text), file: "site.json", hal: repositoryHALSearch)
     }
 
     @Test("the INTERFACES example loads with every device, pin and default resolved")
@@ -105,9 +106,18 @@ struct SiteConfigurationTests {
 
     @Test("the demo site in hal/sites loads")
     func demoSite() throws {
-        let site = try SiteConfiguration.load(path: repositoryHAL + "/sites/demo.json", boardDirectories: Self.boards)
+        let site = try SiteConfiguration.load(path: repositoryHAL + "/sites/demo.json", hal: repositoryHALSearch)
         #expect(site.hardware == .simulated)
         #expect(!site.devices.isEmpty)
+    }
+
+    @Test("the Debian package's example /etc/floorlink/site.json loads, and is marked as an example")
+    func packageExample() throws {
+        let path = repositoryHAL + "/../Sources/floorlink-package/debian/site.json"
+        let example = try SiteConfiguration.load(path: path, hal: repositoryHALSearch)
+        #expect(example.hardware == .linux && example.dataDirectory == "/var/lib/floorlink")
+        #expect(example.controlSocket == "/run/floorlink/control.sock")
+        #expect(example.example?.contains("floorlinkd --check-config") == true)
     }
 
     struct BadCase: Sendable, CustomTestStringConvertible {
@@ -205,6 +215,12 @@ struct SiteConfigurationTests {
             with: #""kind": "rfid""#,
             message: #"site.json: devices[2].kind: unknown device kind "rfid", expected barcode-scanner, "#
                 + "rfid-reader, locker-bank or pick-to-light"
+        ),
+        BadCase(
+            name: "example marker that is not text",
+            replace: #""site": "ams-1", "#,
+            with: #""example": true, "site": "ams-1", "#,
+            message: "site.json: example: expected a string, found a boolean"
         ),
         BadCase(
             name: "missing required key",

@@ -17,7 +17,7 @@ struct SiteLifetimeTests {
             ],
             "control": ["socket": .string(directory + "/control.sock")],
         ]
-        return try SiteConfiguration.parse(document, file: "site.json", boardDirectories: [repositoryHAL + "/boards"])
+        return try SiteConfiguration.parse(document, file: "site.json", hal: repositoryHALSearch)
     }
 
     @Test("a site that ran and stopped is deallocated, with its devices", arguments: [false, true])

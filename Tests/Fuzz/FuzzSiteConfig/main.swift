@@ -4,11 +4,11 @@ import Events
 import FuzzSupport
 import Service
 
-/// `hal/boards` of this checkout, found from this file's path.
-private func boardDirectory() -> String {
+/// `hal` of this checkout, found from this file's path.
+private func halDirectory() -> String {
     var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
     parts.removeLast(4)  // Tests/Fuzz/FuzzSiteConfig/main.swift
-    return parts.joined(separator: "/") + "/hal/boards"
+    return parts.joined(separator: "/") + "/hal"
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -19,7 +19,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         let configuration = try SiteConfiguration.parse(
             document,
             file: "site.json",
-            boardDirectories: [boardDirectory()]
+            hal: HALSearchPath(directories: [halDirectory()])
         )
         for device in configuration.devices { _ = (device.id, device.kind) }
     } catch {
