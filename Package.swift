@@ -218,6 +218,18 @@ if Context.environment["FLOORLINK_FUZZ"] == "1" {
             swiftSettings: strict
         ),
         .executableTarget(
+            name: "FuzzCU16",
+            dependencies: ["FuzzSupport", "Devices"],
+            path: "Tests/Fuzz/FuzzCU16",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "FuzzModbusRTU",
+            dependencies: ["FuzzSupport", "Devices"],
+            path: "Tests/Fuzz/FuzzModbusRTU",
+            swiftSettings: strict
+        ),
+        .executableTarget(
             name: "FuzzElementString",
             dependencies: ["FuzzSupport", "GS1"],
             path: "Tests/Fuzz/FuzzElementString",
