@@ -52,10 +52,13 @@ public actor LockBus {
     private nonisolated let sessionStarts: DeviceInbox<Void>
     private nonisolated let subscribers = Locked(Subscribers())
     private var line: BusLine?
-    private var running = false
+    /// Sessions begun since the bus was made: none yet means the bus is still starting.
+    private var sessions = 0
     private var boards: [UInt8: Board] = [:]
     /// Locks this bus switched on, and when it will switch them off itself if nobody has (host-timed boards only).
     private var hardLimits: [Channel: ClockInstant] = [:]
+    /// Switch-offs asked for while the bus was down: sent first when it is back.
+    private var pendingOffs: Set<Channel> = []
 
     /// How long a bank starting up waits for the bus's port to open before it reads the doors.
     public static let startupWait: Duration = .seconds(2)
@@ -121,7 +124,7 @@ public actor LockBus {
         guard line != nil else {
             if energised { throw .disconnected(path: configuration.port) }
             if boardProtocol.lockRequest(address: board, channel: channel, energised: false) != nil {
-                hardLimits[Channel(board: board, channel: channel)] = clock.now
+                pendingOffs.insert(Channel(board: board, channel: channel))
             }
             return clock.now
         }
@@ -141,9 +144,9 @@ public actor LockBus {
     }
 
     /// Reads each of `boards` once, for a bank that is starting: waits up to `startupWait` for the port to open
-    /// when the bus is starting too. Boards that do not answer are left out (their faults are reported).
+    /// when the bus has not opened it yet. Boards that do not answer are left out (their faults are reported).
     public func readings(of boards: [UInt8]) async -> [BoardStatus] {
-        if line == nil && running {
+        if line == nil && sessions == 0 {
             _ = await sessionStarts.next(until: clock.now + Self.startupWait)
         }
         var statuses: [BoardStatus] = []
@@ -203,16 +206,15 @@ public actor LockBus {
 
     /// Keeps the port open and serves the bus until the task is cancelled.
     public func run() async {
-        running = true
         await link.run { @Sendable (port) async throws(HALError) in
             try await self.session(on: port)
         }
-        running = false
         failQueuedWork(with: .cancelled(path: configuration.port, operation: "bus transaction"))
     }
 
     private func session(on port: any SerialPort) async throws(HALError) {
         line = BusLine(port: port, boardProtocol: boardProtocol, serial: configuration.serial, clock: clock)
+        sessions += 1
         let now = clock.now
         for address in boards.keys {
             boards[address]?.nextPoll = now
@@ -239,6 +241,7 @@ public actor LockBus {
     }
 
     private var nextDeadline: ClockInstant? {
+        if !pendingOffs.isEmpty { return clock.now }
         let polls = boards.values.map(\.nextPoll)
         return (polls + Array(hardLimits.values)).min()
     }
@@ -265,9 +268,15 @@ public actor LockBus {
         }
     }
 
-    /// Switch-offs that are due come first, then the board whose poll is most overdue.
+    /// Switch-offs asked for while the bus was down come first, then those a hard limit makes due, then the board
+    /// whose poll is most overdue.
     private func runDueWork() async throws(HALError) {
         let now = clock.now
+        if let pending = pendingOffs.min(by: { ($0.board, $0.channel) < ($1.board, $1.channel) }) {
+            pendingOffs.remove(pending)
+            _ = try await lock(board: pending.board, channel: pending.channel, energised: false, limit: nil)
+            return
+        }
         if let due = hardLimits.filter({ $0.value <= now }).min(by: { $0.value < $1.value })?.key {
             try await switchOff(due)
             return

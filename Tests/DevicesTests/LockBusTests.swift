@@ -294,6 +294,24 @@ struct LockBusTests {
         await rig.stop()
     }
 
+    @Test("a switch-off asked for while the adapter is out is sent first when it is back, and is no fault")
+    func switchOffWhileDown() async throws {
+        let rig = BusRig(family: .modbus)
+        await rig.connected()
+        rig.device.unplug()
+        while await rig.events.next(.deviceDisconnected).device != "rs485-1" {}
+        _ = try await rig.bus.setLock(board: 1, channel: 3, energised: false)
+        rig.device.plug()
+        await rig.connected()
+        let off = ModbusRequest(unit: 1, .writeSingleCoil(address: 2, on: false)).bytes
+        while !rig.boards.requests.contains(where: { $0.bytes == off }) {
+            await rig.clock.waitForSleepers(1)
+            await Task.yield()
+        }
+        await rig.stop()
+        #expect(await rig.events.events.allSatisfy { $0.type != .deviceFault })
+    }
+
     @Test("probe shows the raw bits as the board sends them, before any polarity", arguments: BoardFamily.allCases)
     func probe(family: BoardFamily) async throws {
         let simulated: SimulatedLockBoardBus.BoardProtocol =
