@@ -14,7 +14,11 @@ extension DoctorChecks {
         socketPath: String
     ) async -> [DoctorFinding] {
         var findings: [DoctorFinding] = []
+        let present = configuration.buses.isEmpty ? [] : NumberedPortPath.presentPorts(configuration)
         for bus in configuration.buses {
+            if let numbered = NumberedPortPath.finding(device: bus.id, port: bus.port, ports: present) {
+                findings.append(.warn("bus \(bus.id)", numbered.problem, hint: numbered.remedy))
+            }
             if daemonRunning {
                 findings += await daemonBusFindings(bus, socketPath: socketPath)
             } else if configuration.hardware == .linux {
