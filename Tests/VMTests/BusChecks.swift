@@ -1,5 +1,6 @@
 import Devices
 import Events
+import Foundation
 import HAL
 import HALLinux
 
