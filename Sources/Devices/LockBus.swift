@@ -338,6 +338,16 @@ public actor LockBus {
         guard let request = boardProtocol.lockRequest(address: board, channel: channel, energised: energised) else {
             return .success(clock.now)
         }
+        // A command nobody answers (a CU16 unlock) cannot tell a dead board from a live one: the polls can.
+        if !request.expectsReply, boards[board]?.online == false {
+            let last = boards[board]?.lastFault.map { " (last: \($0))" } ?? ""
+            return .failure(
+                .badReply(
+                    path: "\(configuration.port) board \(board)",
+                    detail: "not answering its status polls\(last); the \(request) was not sent"
+                )
+            )
+        }
         switch try await attempts(request, board: board) {
         case .success(let outcome):
             let driven = outcome.instant

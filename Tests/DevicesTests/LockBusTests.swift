@@ -261,6 +261,21 @@ struct LockBusTests {
         await rig.stop()
     }
 
+    @Test("a CU16 unlock to a board that stopped answering is refused, not sent into the void")
+    func cu16UnlockToDeadBoard() async throws {
+        let rig = BusRig(family: .cu16)
+        await rig.connected()
+        rig.boards.setFault(board: 1, .noReply)
+        while await rig.next(from: "rs485-1/1").type != .deviceDisconnected {}
+        await #expect {
+            try await rig.bus.setLock(board: 1, channel: 2, energised: true)
+        } throws: { error in
+            (error as? HALError)?.description.contains("not answering its status polls") == true
+        }
+        #expect(rig.boards.requests.allSatisfy { $0.bytes[3] != 0x31 }, "no unlock went out")
+        await rig.stop()
+    }
+
     @Test("a host-timed lock nobody switches off is switched off by the bus at its limit, and reported")
     func hardLimit() async throws {
         let rig = BusRig(family: .modbus)
