@@ -309,6 +309,31 @@ struct LockBusTests {
         await rig.stop()
     }
 
+    @Test(
+        "Modbus boards read with input registers (04) or written with multiple coils (0F) work as the default map does",
+        arguments: [
+            ModbusBoardProtocol(sensorRead: .inputRegisters), ModbusBoardProtocol(lockWrite: .multipleCoils),
+            ModbusBoardProtocol(firstCoil: 100, firstInput: 200),
+        ]
+    )
+    func modbusMaps(_ host: ModbusBoardProtocol) async throws {
+        let simulated: SimulatedLockBoardBus.BoardProtocol = .modbusRTU(
+            firstCoil: host.firstCoil,
+            firstInput: host.firstInput
+        )
+        let rig = BusRig(family: .modbus, hostProtocol: host, simulated: simulated)
+        await rig.connected()
+        rig.boards.setDoor(board: 2, channel: 12, open: true)
+        let status = try await rig.bus.status(board: 2)
+        #expect(status.sensorBits.enumerated().filter(\.element).map(\.offset) == [11])
+        _ = try await rig.bus.setLock(board: 1, channel: 9, energised: true)
+        #expect(rig.boards.isLockReleased(board: 1, channel: 9))
+        _ = try await rig.bus.setLock(board: 1, channel: 9, energised: false)
+        #expect(!rig.boards.isLockReleased(board: 1, channel: 9))
+        await rig.stop()
+        #expect(await rig.events.events.allSatisfy { $0.type != .deviceFault })
+    }
+
     @Test("a switch-off asked for while the adapter is out is sent first when it is back, and is no fault")
     func switchOffWhileDown() async throws {
         let rig = BusRig(family: .modbus)
