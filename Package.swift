@@ -97,7 +97,7 @@ let package = Package(
         // The technician's CLI: hand-written argument parsing in swift-argument-parser's conventions.
         .executableTarget(
             name: "floorctl",
-            dependencies: ["Service", "GS1", "HAL", "HALLinux", "Events"],
+            dependencies: ["Service", "Devices", "GS1", "HAL", "HALLinux", "Events"],
             swiftSettings: strict
         ),
 
@@ -226,6 +226,18 @@ if Context.environment["FLOORLINK_FUZZ"] == "1" {
             name: "FuzzM100",
             dependencies: ["FuzzSupport", "Devices"],
             path: "Tests/Fuzz/FuzzM100",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "FuzzCU16",
+            dependencies: ["FuzzSupport", "Devices"],
+            path: "Tests/Fuzz/FuzzCU16",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "FuzzModbusRTU",
+            dependencies: ["FuzzSupport", "Devices"],
+            path: "Tests/Fuzz/FuzzModbusRTU",
             swiftSettings: strict
         ),
         .executableTarget(

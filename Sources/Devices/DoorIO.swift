@@ -34,11 +34,12 @@ public struct DoorSignal: Hashable, Sendable, CustomStringConvertible {
 /// RS-485 lock-controller board can both drive the same `LockerBank`.
 public protocol DoorIO: Sendable {
     /// Energises (releases) or de-energises (locks) the lock of `door`, and returns when the output was actually
-    /// driven, on the bank's clock: a lock pulse is timed from that moment, so a slow write never shortens it.
+    /// driven, on the bank's clock: a lock pulse is timed from that moment, so a slow write never shortens it. A
+    /// board on a bus answers in its own time, so this suspends until it has.
     @discardableResult
-    func setLock(door: String, energised: Bool) throws(HALError) -> ClockInstant
+    func setLock(door: String, energised: Bool) async throws(HALError) -> ClockInstant
     /// The current raw level of every sensor and occupancy input: the bank's initial state.
-    func currentLevels() throws(HALError) -> [DoorSignal]
+    func currentLevels() async throws(HALError) -> [DoorSignal]
     /// Starts forwarding raw level changes to `deliver`, from any task, in arrival order per input.
     func start(deliver: @escaping @Sendable (DoorSignal) -> Void) throws(HALError)
     /// Locks every door, stops forwarding and releases the hardware.

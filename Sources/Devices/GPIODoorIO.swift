@@ -111,7 +111,7 @@ public final class GPIODoorIO: DoorIO {
     /// Writes the lock output of `door` (logical high energises it) and returns the clock's time once the kernel
     /// has taken the write: the line is driven by then (gpio v1 stamps no output change itself).
     @discardableResult
-    public func setLock(door: String, energised: Bool) throws(HALError) -> ClockInstant {
+    public func setLock(door: String, energised: Bool) async throws(HALError) -> ClockInstant {
         guard let lock = locks[door] else {
             throw .notFound(path: "locker door \(door)", detail: "no lock output is wired for this door")
         }
@@ -120,7 +120,7 @@ public final class GPIODoorIO: DoorIO {
     }
 
     /// Reads every sensor and occupancy line now, stamped with the clock's time.
-    public func currentLevels() throws(HALError) -> [DoorSignal] {
+    public func currentLevels() async throws(HALError) -> [DoorSignal] {
         let now = clock.now
         var levels: [DoorSignal] = []
         for input in inputs {

@@ -126,7 +126,7 @@ public final class LockerBank: Sendable {
         var faults = 0
         var levels: [DoorSignal] = []
         do {
-            levels = try io.currentLevels()
+            levels = try await io.currentLevels()
         } catch {
             faults += 1
             await reportFault(error, count: faults)
@@ -282,10 +282,10 @@ public final class LockerBank: Sendable {
                 switch action {
                 case .energise(let door):
                     // A stamp from another timeline must not put the pulse's end in the future beyond now + pulse.
-                    let driven = try io.setLock(door: door, energised: true)
+                    let driven = try await io.setLock(door: door, energised: true)
                     state.lockDriven(door: door, at: min(driven, clock.now))
                 case .deenergise(let door):
-                    try io.setLock(door: door, energised: false)
+                    try await io.setLock(door: door, energised: false)
                 case .emit(let type, let data):
                     await events.emit(type, device: configuration.id, data: data)
                 }

@@ -147,7 +147,7 @@ public struct SerialReaderLink: Sendable {
         case .disconnected: return "unplugged"
         case .notATerminal: return "not-a-terminal"
         case .invalidConfiguration: return "invalid-configuration"
-        case .timedOut, .closed, .cancelled, .operationFailed: return "io-error"
+        case .timedOut, .closed, .cancelled, .operationFailed, .badReply: return "io-error"
         }
     }
 }

@@ -63,6 +63,21 @@ public final class DeviceInbox<Input: Sendable>: Sendable {
         waiter?.continuation.resume(returning: .closed)
     }
 
+    /// The next queued input without waiting, or nil when none is queued: how a loop that is ending hands back
+    /// what was still waiting.
+    public func takeQueued() -> Input? {
+        state.withLock { state -> Input? in
+            guard state.head < state.queue.count else { return nil }
+            let input = state.queue[state.head]
+            state.head += 1
+            if state.head == state.queue.count {
+                state.queue.removeAll(keepingCapacity: true)
+                state.head = 0
+            }
+            return input
+        }
+    }
+
     /// The next input, or `.deadline` when `deadline` (if any) passes first. One consumer only.
     public func next(until deadline: ClockInstant?) async -> Delivery {
         let id = state.withLock { state -> UInt64 in

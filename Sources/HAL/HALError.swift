@@ -22,6 +22,9 @@ public enum HALError: Error, Equatable, Sendable, CustomStringConvertible {
     case cancelled(path: String, operation: String)
     /// A system call failed with `errno`; `operation` names the C call.
     case operationFailed(path: String, operation: String, errno: Int32)
+    /// The device answered, but not with what was asked: a damaged or foreign frame, a refusal (a lock board on a
+    /// bus); `detail` says what was expected and what came.
+    case badReply(path: String, detail: String)
 
     public var description: String {
         switch self {
@@ -46,6 +49,8 @@ public enum HALError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(path): \(operation) cancelled"
         case .operationFailed(let path, let operation, let errno):
             return "\(path): \(operation) failed: \(HALError.describe(errno: errno)) (errno \(errno))"
+        case .badReply(let path, let detail):
+            return "\(path): \(detail)"
         }
     }
 

@@ -26,6 +26,8 @@ public final class SimulatedSerialDevice: Sendable {
         var configuration: SerialConfiguration?
         /// Set by `failDiscardingInput(with:)`: what `discardInput()` throws instead of discarding.
         var discardFailure: HALError?
+        /// Set by `respond(with:)`: the device's side of a request/response protocol.
+        var responder: (@Sendable ([UInt8]) -> Void)?
     }
 
     let state = Locked(State())
@@ -75,6 +77,13 @@ public final class SimulatedSerialDevice: Sendable {
     /// Bytes fed but not yet read: a test's "nothing left over" check.
     public var unreadBytes: [UInt8] {
         state.withLock { $0.pending }
+    }
+
+    /// Hands every write of the port to `responder` as it happens (after it is recorded in `written`), outside
+    /// the device's lock, so that a simulated board can answer with `feed(_:)`: the far end of a request/response
+    /// protocol. Nil stops it.
+    public func respond(with responder: (@Sendable ([UInt8]) -> Void)?) {
+        state.withLock { $0.responder = responder }
     }
 
     /// Makes every `discardInput()` throw `error` (as a `tcflush` that fails would) until called with nil.
@@ -215,12 +224,12 @@ public final class SimulatedSerialDevice: Sendable {
     }
 
     func write(openID: UInt64, bytes: [UInt8]) throws(HALError) {
-        let error = state.withLock { state -> HALError? in
-            if let error = check(openID: openID, in: state) { return error }
+        let outcome = state.withLock { state -> Result<(@Sendable ([UInt8]) -> Void)?, HALError> in
+            if let error = check(openID: openID, in: state) { return .failure(error) }
             state.written.append(contentsOf: bytes)
-            return nil
+            return .success(state.responder)
         }
-        if let error { throw error }
+        try outcome.get()?(bytes)
     }
 
     func discardInput(openID: UInt64) throws(HALError) {

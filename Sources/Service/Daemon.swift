@@ -71,8 +71,10 @@ public enum Daemon {
         }
         let numbered = NumberedPortPath.findings(in: configuration, ports: NumberedPortPath.presentPorts(configuration))
         if checkOnly {
+            let buses = configuration.buses.count
+            let busText = buses == 0 ? "" : ", \(buses) \(buses == 1 ? "bus" : "buses")"
             print(
-                "\(path): OK (site \(configuration.site), controller \(configuration.controller), \(configuration.devices.count) devices)"
+                "\(path): OK (site \(configuration.site), controller \(configuration.controller), \(configuration.devices.count) devices\(busText))"
             )
             for finding in numbered { writeError("floorlinkd: warning: \(finding)") }
             if configuration.example != nil {

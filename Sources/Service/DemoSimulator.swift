@@ -110,8 +110,9 @@ struct DemoSimulator: Sendable {
         var round = 0
         while await pause(.seconds(4)) {
             for settings in banks {
-                guard let bank = registry.lockerBank(settings.id), !settings.doors.isEmpty else { continue }
-                let door = settings.doors[round % settings.doors.count].id
+                let doors = settings.doorIDs
+                guard let bank = registry.lockerBank(settings.id), !doors.isEmpty else { continue }
+                let door = doors[round % doors.count]
                 let order = Self.demoOrderPrefix + "\(10_000 + round)"
                 let code = String(100_000 + (round * 7919) % 900_000)
                 do throws(LockerError) {

@@ -14,22 +14,51 @@ struct DeviceFactory: Sendable {
     let registry: DeviceRegistry
     let logger: Logger
 
+    /// A supervisor per bus (first, so that the banks on them find their port opening), then one per device.
     func supervisors() -> [DeviceSupervisor] {
         let chips = ChipCache(backend: gpio)
-        return configuration.devices.map { device in
+        var buses: [String: LockBus] = [:]
+        var supervisors: [DeviceSupervisor] = []
+        for settings in configuration.buses {
+            let bus = LockBus(
+                configuration: settings.busConfiguration,
+                boardProtocol: settings.boardProtocol,
+                backend: serial,
+                clock: clock,
+                events: hub,
+                backoff: Backoff(jitter: 0.2)
+            )
+            buses[settings.id] = bus
+            registry.registerBus(settings.id, bus)
+            let supervisor = DeviceSupervisor(
+                device: settings.id,
+                events: hub,
+                clock: clock,
+                logger: logger.labelled(settings.id),
+                body: { await bus.run() }
+            )
+            registry.addSupervisor(supervisor)
+            supervisors.append(supervisor)
+        }
+        for device in configuration.devices {
             let supervisor = DeviceSupervisor(
                 device: device.id,
                 events: hub,
                 clock: clock,
                 logger: logger.labelled(device.id),
-                body: body(for: device, chips: chips)
+                body: body(for: device, chips: chips, buses: buses)
             )
             registry.addSupervisor(supervisor)
-            return supervisor
+            supervisors.append(supervisor)
         }
+        return supervisors
     }
 
-    private func body(for device: DeviceConfiguration, chips: ChipCache) -> @Sendable () async throws -> Void {
+    private func body(
+        for device: DeviceConfiguration,
+        chips: ChipCache,
+        buses: [String: LockBus]
+    ) -> @Sendable () async throws -> Void {
         let hub = hub
         let clock = clock
         let registry = registry
@@ -84,32 +113,48 @@ struct DeviceFactory: Sendable {
             }
         case .lockerBank(let settings):
             return {
-                let wiring = try settings.doors.map { door throws(HALError) in
-                    DoorWiring(
-                        door: door.id,
-                        lock: try chips.pin(door.lock),
-                        sensor: try chips.pin(door.sensor),
-                        sensorActiveLow: door.sensorActiveLow,
-                        occupancy: try door.occupancy.map { pin throws(HALError) in try chips.pin(pin) },
-                        occupancyActiveLow: door.occupancyActiveLow
+                let io: any DoorIO
+                var kernelDebounced = false
+                if settings.busDoors.isEmpty {
+                    let wiring = try settings.doors.map { door throws(HALError) in
+                        DoorWiring(
+                            door: door.id,
+                            lock: try chips.pin(door.lock),
+                            sensor: try chips.pin(door.sensor),
+                            sensorActiveLow: door.sensorActiveLow,
+                            occupancy: try door.occupancy.map { pin throws(HALError) in try chips.pin(pin) },
+                            occupancyActiveLow: door.occupancyActiveLow
+                        )
+                    }
+                    let gpioIO = try GPIODoorIO(
+                        wiring: wiring,
+                        clock: clock,
+                        consumer: "floorlink:\(settings.id)",
+                        debounce: settings.debounce
+                    )
+                    kernelDebounced = gpioIO.kernelDebounced
+                    io = gpioIO
+                } else {
+                    io = BusDoorIO(
+                        doors: settings.busDoors.compactMap { door in
+                            buses[door.bus].map {
+                                BusDoorAddress(door: door.id, bus: $0, board: UInt8(door.board), channel: door.channel)
+                            }
+                        },
+                        clock: clock,
+                        maxPulse: settings.maxPulse
                     )
                 }
-                let io = try GPIODoorIO(
-                    wiring: wiring,
-                    clock: clock,
-                    consumer: "floorlink:\(settings.id)",
-                    debounce: settings.debounce
-                )
                 let bank = LockerBank(
                     configuration: LockerBankConfiguration(
                         id: settings.id,
-                        doors: settings.doors.map(\.id),
+                        doors: settings.doorIDs,
                         pulse: settings.pulse,
                         maxPulse: settings.maxPulse,
                         maxConcurrentUnlocks: settings.maxConcurrentUnlocks,
                         leftOpenAfter: settings.leftOpenAfter,
                         // The kernel debounces the sensors on libgpiod 2.x: a second, software wait would only delay.
-                        debounce: io.kernelDebounced ? .zero : settings.debounce,
+                        debounce: kernelDebounced ? .zero : settings.debounce,
                         minimumCodeLength: settings.minimumCodeLength,
                         wrongCodeBudget: settings.wrongCodeBudget
                     ),
@@ -124,7 +169,7 @@ struct DeviceFactory: Sendable {
                 )
                 registry.register(settings.id, .lockerBank(bank))
                 defer { registry.unregister(settings.id) }
-                hub.setState(settings.id, "running", detail: "\(settings.doors.count) doors")
+                hub.setState(settings.id, "running", detail: "\(settings.doorIDs.count) doors")
                 await bank.run()
             }
         case .pickToLight(let settings):

@@ -19,6 +19,7 @@ public final class DeviceRegistry: Sendable {
     }
 
     private let handles = Locked<[String: Handle]>([:])
+    private let buses = Locked<[String: LockBus]>([:])
     private let supervisors = Locked<[String: SupervisorReference]>([:])
 
     public init() {}
@@ -38,6 +39,16 @@ public final class DeviceRegistry: Sendable {
     public func lockerBank(_ id: String) -> LockerBank? {
         if case .lockerBank(let bank) = handle(id) { return bank }
         return nil
+    }
+
+    /// Records the bus `id` (buses live as long as the site; their supervisors keep them running).
+    public func registerBus(_ id: String, _ bus: LockBus) {
+        buses.withLock { $0[id] = bus }
+    }
+
+    /// The bus `id`, if the site has one.
+    public func bus(_ id: String) -> LockBus? {
+        buses.withLock { $0[id] }
     }
 
     public func pickToLight(_ id: String) -> PickToLight? {

@@ -17,7 +17,7 @@ public struct NumberedPortPath: Hashable, Sendable, CustomStringConvertible {
     /// `device: problem; remedy`, one line.
     public var description: String { "\(device): \(problem); \(remedy)" }
 
-    /// The numbered ports of `configuration`'s serial devices, each with the stable path to use: the
+    /// The numbered ports of `configuration`'s serial devices and buses, each with the stable path to use: the
     /// `/dev/serial/by-id` link among `ports` (as `SerialBackend.ports()` lists them) that points at the same
     /// node, else a udev rule; for a pseudo-terminal, a fixed link made by the program that opens it.
     public static func findings(in configuration: SiteConfiguration, ports: [SerialPortInfo]) -> [NumberedPortPath] {
@@ -29,7 +29,7 @@ public struct NumberedPortPath: Hashable, Sendable, CustomStringConvertible {
             case .lockerBank, .pickToLight: return nil
             }
             return finding(device: device.id, port: port, ports: ports)
-        }
+        } + configuration.buses.compactMap { bus in finding(device: bus.id, port: bus.port, ports: ports) }
     }
 
     /// The serial ports this machine lists (with their by-id links) for `findings`: none on a simulated site, or

@@ -1,3 +1,4 @@
+import Devices
 import HAL
 import HALSimulated
 
@@ -8,6 +9,8 @@ public final class SimulatedHardware: Sendable {
     public let gpio: SimulatedGPIOBackend
     public let serial: SimulatedSerialBackend
     private let chipsBySelector: [GPIOChipSelector: SimulatedGPIOChip]
+    /// The simulated lock boards of each bus, by bus id.
+    public let lockBoards: [String: SimulatedLockBoardBus]
 
     /// Lines per simulated chip: enough for any header (the Pi 5's RP1 has 54).
     public static let lineCount = 64
@@ -44,6 +47,19 @@ public final class SimulatedHardware: Sendable {
         }
         chipsBySelector = bySelector
         gpio = SimulatedGPIOBackend(chips: numbered.keys.sorted().compactMap { numbered[$0] })
+        var lockBoards: [String: SimulatedLockBoardBus] = [:]
+        for bus in configuration.buses {
+            let boards = SimulatedLockBoardBus(
+                device: serial.addDevice(path: bus.port),
+                protocol: Self.simulated(bus.boardProtocol),
+                clock: clock
+            )
+            for board in bus.boards {
+                boards.addBoard(address: board.address, channels: bus.boardProtocol.channelCount)
+            }
+            lockBoards[bus.id] = boards
+        }
+        self.lockBoards = lockBoards
         for device in configuration.devices {
             switch device {
             case .barcodeScanner(let settings): serial.addDevice(path: settings.port)
@@ -66,6 +82,24 @@ public final class SimulatedHardware: Sendable {
                 }
             }
         }
+    }
+
+    /// Boards that speak what the host's profile says: the same polarity, pulse and coil and input map.
+    private static func simulated(_ boardProtocol: any LockBoardProtocol) -> SimulatedLockBoardBus.BoardProtocol {
+        if let modbus = boardProtocol as? ModbusBoardProtocol {
+            return .modbusRTU(
+                firstCoil: modbus.firstCoil,
+                firstInput: modbus.firstInput,
+                sensorOpenWhenSet: modbus.sensorOpenWhenSet
+            )
+        }
+        let cu16 = boardProtocol as? CU16BoardProtocol
+        return .cu16(
+            lockReleasedWhenSet: boardProtocol.lockReleasedWhenSet,
+            sensorOpenWhenSet: boardProtocol.sensorOpenWhenSet,
+            pulse: boardProtocol.boardPulse ?? .milliseconds(500),
+            echoesUnlock: cu16?.unlockReplies ?? false
+        )
     }
 
     /// The simulated chip that `pin` lives on.

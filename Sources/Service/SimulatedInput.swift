@@ -67,6 +67,13 @@ struct SimulatedInput: Sendable {
         guard case .lockerBank(let bank) = configuration.devices.first(where: { $0.id == locker }) else {
             throw Failure(code: "unknown-device", message: "no locker bank \"\(locker)\"")
         }
+        if let onBus = bank.busDoors.first(where: { $0.id == door }) {
+            guard let boards = hardware.lockBoards[onBus.bus] else {
+                throw Failure(code: "unknown-device", message: "no simulated bus \"\(onBus.bus)\"")
+            }
+            boards.setDoor(board: UInt8(onBus.board), channel: onBus.channel, open: open)
+            return
+        }
         guard let wiring = bank.doors.first(where: { $0.id == door }) else {
             throw Failure(code: "unknown-door", message: "\(locker) has no door \"\(door)\"")
         }

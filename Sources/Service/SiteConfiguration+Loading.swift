@@ -39,6 +39,14 @@ struct SiteConfigurationLoader {
     var boardName: String?
     /// Pins claimed so far, by chip and offset, with the path that claimed them.
     var claimedPins: [String: String] = [:]
+    /// Buses read so far by id, their ids in config order, and the timeout and retries a board gets by default.
+    var buses: [String: BusSettings] = [:]
+    var busOrder: [String] = []
+    var busDefaults: [String: LockBoardSettings] = [:]
+    /// Bus channels claimed so far (`bus/board/channel`) with the door path that claimed them.
+    var claimedBusChannels: [String: String] = [:]
+    /// The locker bank each bus serves.
+    var busBanks: [String: String] = [:]
 
     init(file: String, hal: HALSearchPath) {
         self.file = file
@@ -60,6 +68,7 @@ struct SiteConfigurationLoader {
         boardName = try root.optionalString("board")
         let dataDirectory = try root.optionalString("dataDir") ?? "/var/lib/floorlink"
 
+        try loadBuses(&root)
         let deviceElements = try root.array("devices")
         if root.value("devices") == nil { throw root.error("devices", "required, missing") }
         var devices: [DeviceConfiguration] = []
@@ -77,6 +86,7 @@ struct SiteConfigurationLoader {
             devices.append(device)
         }
         try checkCodeReaders(devices, elements: deviceElements)
+        try checkBusesAgainstDevices(devices, elements: deviceElements)
 
         var mqtt: MQTTSettings?
         var webhook: WebhookSettings?
@@ -113,6 +123,7 @@ struct SiteConfigurationLoader {
             board: boardName,
             dataDirectory: dataDirectory,
             devices: devices,
+            buses: loadedBuses,
             mqtt: mqtt,
             webhook: webhook,
             controlSocket: controlSocket,
@@ -144,7 +155,7 @@ struct SiteConfigurationLoader {
         return device
     }
 
-    private func loadSerial(_ object: inout ConfigObject, defaultBaud: Int) throws(ConfigError) -> SerialConfiguration {
+    func loadSerial(_ object: inout ConfigObject, defaultBaud: Int) throws(ConfigError) -> SerialConfiguration {
         let baud = try object.int("baud", in: 1...4_000_000, default: defaultBaud)
         guard SerialConfiguration.supportedBaudRates.contains(baud) else {
             throw object.error(
@@ -250,6 +261,7 @@ struct SiteConfigurationLoader {
             throw object.error("pulseMs", "\(pulse) is longer than maxPulseMs \(maxPulse)")
         }
         var doors: [DoorSettings] = []
+        var busDoors: [BusDoorSettings] = []
         var doorIDs: Set<String> = []
         let elements = try object.array("doors")
         guard !elements.isEmpty else { throw object.error("doors", "required, at least one door") }
@@ -257,6 +269,17 @@ struct SiteConfigurationLoader {
             var door = try ConfigObject(value, file: file, path: path)
             let doorID = try door.string("id")
             guard doorIDs.insert(doorID).inserted else { throw door.error("id", "duplicate door id \"\(doorID)\"") }
+            if door.value("bus") != nil {
+                if door.value("lock") != nil || door.value("sensor") != nil {
+                    throw door.error(
+                        "bus",
+                        "a door is on pins (lock, sensor) or on a bus (bus, board, channel), not both"
+                    )
+                }
+                busDoors.append(try loadBusDoor(&door, id: doorID, bank: id))
+                try door.finish()
+                continue
+            }
             let lock = try pin(&door, "lock")
             let sensor = try pin(&door, "sensor")
             let sensorActiveLow = try door.bool("sensorActiveLow", default: true)
@@ -274,6 +297,13 @@ struct SiteConfigurationLoader {
                 )
             )
         }
+        if !doors.isEmpty, !busDoors.isEmpty {
+            throw object.error(
+                "doors",
+                "doors on pins and doors on a bus in one bank; make them two locker banks (one per kind)"
+            )
+        }
+        try checkBoardPulse(&object, doors: busDoors, pulseMs: pulse, maxPulseMs: maxPulse)
         return LockerBankSettings(
             id: id,
             pulse: .milliseconds(pulse),
@@ -284,7 +314,8 @@ struct SiteConfigurationLoader {
             codeReader: try object.optionalString("codeReader"),
             minimumCodeLength: try object.int("minimumCodeLength", in: 6...64, default: 6),
             wrongCodeBudget: try object.int("wrongCodeBudget", in: 1...10_000, default: 20),
-            doors: doors
+            doors: doors,
+            busDoors: busDoors
         )
     }
 

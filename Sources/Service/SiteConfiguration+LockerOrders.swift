@@ -11,7 +11,7 @@ extension SiteConfiguration {
     public func checkStoredLockerOrders() throws(ConfigError) {
         var configured: [String: (index: Int, doors: Set<String>)] = [:]
         for (index, device) in devices.enumerated() {
-            if case .lockerBank(let bank) = device { configured[bank.id] = (index, Set(bank.doors.map(\.id))) }
+            if case .lockerBank(let bank) = device { configured[bank.id] = (index, Set(bank.doorIDs)) }
         }
         var stranded: [String] = []
         var path = "devices"

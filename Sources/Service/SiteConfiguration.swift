@@ -17,6 +17,8 @@ public struct SiteConfiguration: Sendable {
     /// Where the outbox and cursors live (default `/var/lib/floorlink`).
     public var dataDirectory: String
     public var devices: [DeviceConfiguration]
+    /// RS-485 buses of lock-controller boards (`buses`), in config order.
+    public var buses: [BusSettings] = []
     public var mqtt: MQTTSettings?
     public var webhook: WebhookSettings?
     /// The control socket path (default `/run/floorlink/control.sock`).
@@ -106,7 +108,10 @@ public struct LockerBankSettings: Sendable {
     public var minimumCodeLength: Int = 6
     /// Wrong codes a keypad may enter in 24 hours before it is blocked (`wrongCodeBudget`).
     public var wrongCodeBudget: Int = 20
+    /// Doors on GPIO pins.
     public var doors: [DoorSettings]
+    /// Doors on lock-controller boards (a bank has these or GPIO doors, not both).
+    public var busDoors: [BusDoorSettings] = []
 }
 
 public struct SlotSettings: Sendable {

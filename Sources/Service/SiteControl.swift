@@ -19,6 +19,8 @@ struct SiteControl: ControlHandler {
             case "events": return try await events(request)
             case "locker.open", "locker.status", "locker.test", "locker.unlock-keypad":
                 return .result(try await locker(request))
+            case "locker.probe": return .result(try await probe(request))
+            case "bus.status": return .result(try await busStatus(request))
             case "ptl.light", "ptl.clear", "ptl.test": return .result(try await pickToLight(request))
             case "simulate.scan", "simulate.tag", "simulate.press", "simulate.door":
                 return .result(try await simulate(request))
@@ -70,6 +72,7 @@ struct SiteControl: ControlHandler {
                 "detail": .string(state.detail),
             ]
         }
+        let buses = site.configuration.buses.flatMap(busStatusLines)
         return [
             "site": .string(site.configuration.site),
             "controller": .string(site.configuration.controller),
@@ -77,7 +80,7 @@ struct SiteControl: ControlHandler {
             "hardware": .string(site.configuration.hardware.rawValue),
             "gpio": .string(gpioLibrary),
             "uptimeS": .int((EventTime.now().millisecondsSinceEpoch - site.started.millisecondsSinceEpoch) / 1000),
-            "devices": .array(devices),
+            "devices": .array(devices + buses),
             "outbox": outbox,
             "uplinks": .array(uplinks),
         ]
@@ -99,6 +102,12 @@ struct SiteControl: ControlHandler {
             switch device {
             case .barcodeScanner(let settings): members.append(("port", .string(settings.port)))
             case .rfidReader(let settings): members.append(("port", .string(settings.port)))
+            case .lockerBank(let bank) where !bank.busDoors.isEmpty:
+                let buses = bank.busDoors.reduce(into: [String]()) { if !$0.contains($1.bus) { $0.append($1.bus) } }
+                members.append(("port", .string(buses.joined(separator: ", "))))
+                members.append(
+                    ("doors", .array(bank.busDoors.map { .string("\($0.id)=\($0.bus)/\($0.board):\($0.channel)") }))
+                )
             case .lockerBank(let bank):
                 members.append(
                     ("pins", .array(bank.doors.flatMap { [.string($0.lock.name), .string($0.sensor.name)] }))
@@ -121,7 +130,9 @@ struct SiteControl: ControlHandler {
             ]
             return .object(members)
         }
-        return ["devices": .array(list)]
+        var buses: [JSONValue] = []
+        for bus in site.configuration.buses { buses.append(await busEntry(bus)) }
+        return ["devices": .array(list + buses)]
     }
 
     private func outbox() async -> JSONValue {

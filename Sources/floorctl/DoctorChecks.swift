@@ -46,6 +46,9 @@ struct DoctorChecks: Sendable {
             findings.append(libgpiodFinding(configuration))
             findings += gpioFindings(configuration)
         }
+        if let configuration {
+            findings += await busFindings(configuration, daemonRunning: daemonRunning, socketPath: socketPath)
+        }
         findings += permissionFindings(configuration)
         findings.append(dataDirectoryFinding(configuration?.dataDirectory ?? "/var/lib/floorlink"))
         if let configuration { findings += uplinkFindings(configuration) }
@@ -242,10 +245,12 @@ struct DoctorChecks: Sendable {
             findings.append(.pass("permissions", "running as root"))
         } else {
             var needed = ["floorlink"]
-            if linux,
-                configuration?.devices.contains(where: { $0.kind == "barcode-scanner" || $0.kind == "rfid-reader" })
-                    ?? true
-            {
+            let usesSerial =
+                configuration.map { configuration in
+                    !configuration.buses.isEmpty
+                        || configuration.devices.contains { $0.kind == "barcode-scanner" || $0.kind == "rfid-reader" }
+                } ?? true
+            if linux, usesSerial {
                 needed.append("dialout")
             }
             if linux, configuration.map({ !Self.pins(of: $0).isEmpty }) ?? true { needed.append("gpio") }

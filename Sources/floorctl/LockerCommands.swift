@@ -6,7 +6,7 @@ enum LockerCommands {
         Command(
             "locker",
             abstract: "Open doors, show door states and test a locker bank.",
-            subcommands: [open, status, test, unlockKeypad]
+            subcommands: [open, status, test, unlockKeypad, LockerProbeCommand.command]
         )
     }
 

@@ -103,6 +103,13 @@ private func checkDeviceKeys(_ device: [String: Any], at place: String) {
         let doors = device["doors"] as? [[String: Any]] ?? []
         #expect(!doors.isEmpty, "\(place): doors")
         for (index, door) in doors.enumerated() {
+            if door["bus"] != nil {
+                #expect(
+                    string(door, "id") != nil && integer(door, "board") != nil && integer(door, "channel") != nil,
+                    "\(place).doors[\(index)]: id, bus, board, channel"
+                )
+                continue
+            }
             #expect(
                 string(door, "id") != nil && string(door, "lock") != nil && string(door, "sensor") != nil,
                 "\(place).doors[\(index)]: id, lock, sensor"
@@ -121,6 +128,11 @@ private func checkDeviceKeys(_ device: [String: Any], at place: String) {
             )
         }
         #expect(Set(slots.compactMap { $0["id"] as? String }).count == slots.count, "\(place): slot ids unique")
+    case "lock-board":
+        #expect(["cu16", "modbus-rtu"].contains(string(device, "protocol") ?? ""), "\(place): protocol")
+        #expect(integer(device, "baud").map { $0 > 0 } == true, "\(place): baud")
+        #expect(integer(device, "channels").map { $0 > 0 } == true, "\(place): channels")
+        #expect(device["sensorOpenWhenSet"] is Bool && device["lockReleasedWhenSet"] is Bool, "\(place): polarity")
     default:
         Issue.record("\(place): unknown kind \"\(kind)\"")
     }
@@ -151,7 +163,7 @@ struct HALDataTests {
         #expect(
             Set(Self.devices).isSuperset(of: [
                 "locker-12-door-gpio.json", "ptl-8-slot-gpio.json",
-                "m100-uhf-rfid.json",
+                "m100-uhf-rfid.json", "kerong-cu16.json", "modbus-16ch-relay-input.json",
             ])
         )
         #expect(Self.sites.contains("demo.json"))
@@ -213,7 +225,9 @@ struct HALDataTests {
     func siteIsValidAndItsPinsExistOnItsBoard(name: String) throws {
         let file = try HALFile("sites", name)
         let site = file.object
-        let known: Set = ["site", "controller", "hardware", "board", "dataDir", "devices", "uplinks", "control"]
+        let known: Set = [
+            "site", "controller", "hardware", "board", "dataDir", "buses", "devices", "uplinks", "control",
+        ]
         #expect(Set(site.keys).isSubset(of: known), "unknown keys: \(Set(site.keys).subtracting(known))")
         #expect(string(site, "site") != nil && string(site, "controller") != nil)
         #expect(["linux", "simulated"].contains(string(site, "hardware") ?? ""))
@@ -248,6 +262,9 @@ struct HALDataTests {
         #expect(Set(kinds) == ["barcode-scanner", "rfid-reader", "locker-bank", "pick-to-light"])
         let locker = devices.first { $0["kind"] as? String == "locker-bank" }
         #expect((locker?["doors"] as? [Any])?.count == 4)
+        let column = devices.last { $0["kind"] as? String == "locker-bank" }
+        let columnDoors = column?["doors"] as? [[String: Any]] ?? []
+        #expect(columnDoors.count == 16 && columnDoors.allSatisfy { $0["bus"] as? String == "rs485-1" })
         #expect(locker?["codeReader"] as? String != nil)
         let ptl = devices.first { $0["kind"] as? String == "pick-to-light" }
         #expect((ptl?["slots"] as? [Any])?.count == 4)

@@ -324,12 +324,12 @@ private struct SlowEnergiseDoorIO: DoorIO {
     let clock: ManualClock
     let delay: Duration
 
-    func setLock(door: String, energised: Bool) throws(HALError) -> ClockInstant {
+    func setLock(door: String, energised: Bool) async throws(HALError) -> ClockInstant {
         if energised && delay > .zero { clock.advance(by: delay) }
-        return try inner.setLock(door: door, energised: energised)
+        return try await inner.setLock(door: door, energised: energised)
     }
 
-    func currentLevels() throws(HALError) -> [DoorSignal] { try inner.currentLevels() }
+    func currentLevels() async throws(HALError) -> [DoorSignal] { try await inner.currentLevels() }
 
     func start(deliver: @escaping @Sendable (DoorSignal) -> Void) throws(HALError) { try inner.start(deliver: deliver) }
 
@@ -338,11 +338,11 @@ private struct SlowEnergiseDoorIO: DoorIO {
 
 /// Door I/O whose lock board is gone: every lock write fails, sensors read closed.
 private struct UnpluggedDoorIO: DoorIO {
-    func setLock(door: String, energised: Bool) throws(HALError) -> ClockInstant {
+    func setLock(door: String, energised: Bool) async throws(HALError) -> ClockInstant {
         throw .disconnected(path: "/dev/ttyRS485-0")
     }
 
-    func currentLevels() throws(HALError) -> [DoorSignal] { [] }
+    func currentLevels() async throws(HALError) -> [DoorSignal] { [] }
 
     func start(deliver: @escaping @Sendable (DoorSignal) -> Void) throws(HALError) {}
 

@@ -139,7 +139,7 @@ struct ConfigErrorTests {
         let run = try await Floorlinkd.run(["--config", demo, "--check-config"], scratch: scratch)
         #expect(run.status == 0, "stderr:\n\(run.error)")
         #expect(run.output.hasPrefix("\(demo): OK ("), "stdout:\n\(run.output)")
-        #expect(run.output.contains("5 devices"))
+        #expect(run.output.contains("6 devices, 1 bus"))
         #expect(run.error.isEmpty)
 
         // The same site with the test's paths: checked, not started.

@@ -2,7 +2,7 @@ import Glibc
 
 // The in-VM checks of HALLinux (Tests/VM/run boots this binary under qemu on a kernel with gpio-sim and UARTs).
 //
-//     vm-tests [gpio] [devices] [serial]   run those groups (all by default); exit 1 if any check failed
+//     vm-tests [gpio] [devices] [serial] [bus]   run those groups (all by default); exit 1 if any check failed
 //     vm-tests hold CHIP-LABEL OFFSET      hold a line as "other-process" until stdin closes (for gpio.busy)
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -14,10 +14,11 @@ let groups: [(name: String, checks: () -> [Check])] = [
     ("gpio", { GPIOChecks.all + GPIOLibraryChecks.all }),
     ("devices", { DeviceChecks.all }),
     ("serial", { SerialChecks.all }),
+    ("bus", { BusChecks.all }),
 ]
 let unknown = arguments.filter { name in !groups.contains { $0.name == name } }
 if !unknown.isEmpty {
-    say("vm-tests: unknown group \(unknown.joined(separator: ", ")); groups: gpio, devices, serial")
+    say("vm-tests: unknown group \(unknown.joined(separator: ", ")); groups: gpio, devices, serial, bus")
     exit(64)
 }
 let started = monotonicNanoseconds()
