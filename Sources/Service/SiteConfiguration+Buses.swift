@@ -8,13 +8,6 @@ extension SiteConfigurationLoader {
     /// The protocols a bus may speak.
     static let busProtocols = ["cu16", "modbus-rtu"]
 
-    /// Where `hal/devices` profiles are looked for: beside each board directory (`…/boards` → `…/devices`).
-    var profileDirectories: [String] {
-        boardDirectories.map { directory in
-            directory.hasSuffix("/boards") ? String(directory.dropLast("boards".count)) + "devices" : directory
-        }
-    }
-
     /// Reads `buses` (before the devices, whose doors name them).
     mutating func loadBuses(_ root: inout ConfigObject) throws(ConfigError) {
         for (path, value) in try root.array("buses") {
@@ -221,12 +214,11 @@ extension SiteConfigurationLoader {
                 ? Profile(boardProtocol: CU16BoardProtocol(), baud: 19_200)
                 : Profile(boardProtocol: ModbusBoardProtocol(), baud: 9600)
         }
-        let candidates = profileDirectories.map { directory -> String in "\(directory)/\(name).json" }
-        guard !name.contains("/"), let path = candidates.first(where: { access($0, R_OK) == 0 }) else {
-            throw object.error(
-                "profile",
-                "no profile \"\(name)\" (\(name).json) in \(profileDirectories.joined(separator: ", "))"
-            )
+        let path: String
+        do {
+            path = try hal.file(.deviceProfile, named: name)
+        } catch {
+            throw object.error("profile", "profile \"\(name)\": \(error.message)")
         }
         let profileFile = String(path.split(separator: "/").last ?? Substring(path))
         var profile = try ConfigObject(try ConfigFile.readJSON(path: path), file: profileFile, path: "")

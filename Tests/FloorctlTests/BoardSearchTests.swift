@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `floorctl gpio --board NAME|PATH` and `doctor` find board files the way the daemon does, never in the working
@@ -23,7 +24,7 @@ struct BoardSearchTests {
             let board =
                 #"{"board":"test-board","chips":{"header":{"label":"\#(Self.label)"}},"#
                 + #""pins":{"GPIO17":{"chip":"header","line":17}}}"#
-            try board.write(toFile: directory + "/boards/test-board.json", atomically: true, encoding: .utf8)
+            try TestFile.write(board, to: directory + "/boards/test-board.json")
         }
 
         func remove() { try? FileManager.default.removeItem(atPath: directory) }
@@ -103,7 +104,7 @@ struct BoardSearchTests {
             #"{"site":"x","controller":"y","hardware":"simulated","board":"raspberry-pi-5","#
             + #""dataDir":"\#(scratch.directory)/data","#
             + #""devices":[{"id":"l","kind":"locker-bank","doors":[{"id":"A1","lock":"GPIO17","sensor":"GPIO27"}]}]}"#
-        try text.write(toFile: config, atomically: true, encoding: .utf8)
+        try TestFile.write(text, to: config)
         let run = try await FloorctlProcess.run(
             ["doctor", "--config", config, "--socket", "/tmp/floorctl-test-nobody-listens.sock"],
             workingDirectory: "/"
@@ -125,7 +126,7 @@ struct BoardSearchTests {
         let text =
             #"{"example":"describe this site","site":"x","controller":"y","hardware":"simulated","#
             + #""dataDir":"\#(scratch.directory)/data","devices":[]}"#
-        try text.write(toFile: config, atomically: true, encoding: .utf8)
+        try TestFile.write(text, to: config)
         let run = try await FloorctlProcess.run([
             "doctor", "--config", config, "--socket", "/tmp/floorctl-test-nobody-listens.sock",
         ])

@@ -68,7 +68,7 @@ struct BoardSearchEndToEndTests {
             workingDirectory: try workingDirectory.path(in: scratch)
         )
         #expect(run.status == 0, "stderr:\n\(run.error)")
-        #expect(run.output == "\(demo): OK (site demo, controller demo-1, 5 devices)\n")
+        #expect(run.output == "\(demo): OK (site demo, controller demo-1, 6 devices, 1 bus)\n")
     }
 
     @Test(

@@ -3,11 +3,12 @@ import Events
 import Foundation
 import HAL
 import Service
+import TestSupport
 import Testing
 
 @Suite("Site configuration: RS-485 buses and doors on them")
 struct BusConfigurationTests {
-    static let halDirectories = [repositoryHAL + "/boards"]
+    static let hal = HALSearchPath(directories: [repositoryHAL])
 
     /// A site with a CU16 bus (two boards) and a Modbus bus, a bank on each, beside a GPIO bank.
     static let valid = #"""
@@ -30,7 +31,7 @@ struct BusConfigurationTests {
         """#
 
     static func parse(_ text: String) throws -> SiteConfiguration {
-        try SiteConfiguration.parse(JSONValue(parsing: text), file: "site.json", boardDirectories: halDirectories)
+        try SiteConfiguration.parse(JSONValue(parsing: text), file: "site.json", hal: hal)
     }
 
     @Test("buses load with their profiles, boards from the doors and the list, and the defaults")
@@ -70,12 +71,12 @@ struct BusConfigurationTests {
     func siteExamples() throws {
         let demo = try SiteConfiguration.load(
             path: repositoryHAL + "/sites/demo.json",
-            boardDirectories: Self.halDirectories
+            hal: Self.hal
         )
         #expect(demo.buses.map(\.id) == ["rs485-1"])
         let wall = try SiteConfiguration.load(
             path: repositoryHAL + "/sites/locker-wall-rs485.json",
-            boardDirectories: Self.halDirectories
+            hal: Self.hal
         )
         let bus = try #require(wall.bus("rs485-1"))
         #expect(bus.boards.map(\.address) == [1, 2])
@@ -131,7 +132,7 @@ struct BusConfigurationTests {
             name: "no such profile",
             replace: #""profile": "kerong-cu16""#,
             with: #""profile": "kerong-cu48""#,
-            message: #"site.json: buses[0].profile: no profile "kerong-cu48" (kerong-cu48.json) in "#
+            message: #"site.json: buses[0].profile: profile "kerong-cu48": no device profile found in "#
         ),
         BadCase(
             name: "a door on a bus that does not exist",
@@ -266,17 +267,16 @@ struct BusConfigurationTests {
             withIntermediateDirectories: true
         )
         defer { try? FileManager.default.removeItem(at: directory) }
-        try #"{"profile": "odd", "kind": "lock-board", "protocol": "cu16", "sensorOpen": true}"#.write(
-            to: directory.appendingPathComponent("devices/odd.json"),
-            atomically: true,
-            encoding: .utf8
+        try TestFile.write(
+            #"{"profile": "odd", "kind": "lock-board", "protocol": "cu16", "sensorOpen": true}"#,
+            to: directory.appendingPathComponent("devices/odd.json").path
         )
         let text = Self.valid.replacingOccurrences(of: #""profile": "kerong-cu16""#, with: #""profile": "odd""#)
         #expect {
             try SiteConfiguration.parse(
                 JSONValue(parsing: text),
                 file: "site.json",
-                boardDirectories: [directory.appendingPathComponent("boards").path] + Self.halDirectories
+                hal: HALSearchPath(directories: [directory.path, repositoryHAL])
             )
         } throws: { error in
             (error as? ConfigError)?.description

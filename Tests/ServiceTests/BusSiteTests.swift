@@ -24,7 +24,11 @@ struct BusSiteTests {
             ],
             "control": ["socket": .string(directory + "/control.sock")],
         ]
-        return try SiteConfiguration.parse(document, file: "site.json", boardDirectories: [repositoryHAL + "/boards"])
+        return try SiteConfiguration.parse(
+            document,
+            file: "site.json",
+            hal: HALSearchPath(directories: [repositoryHAL])
+        )
     }
 
     /// Waits (in real time: a site runs on the system clock) until `condition` holds.

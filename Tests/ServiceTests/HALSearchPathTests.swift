@@ -1,6 +1,7 @@
 import Events
 import Foundation
 import Service
+import TestSupport
 import Testing
 
 /// Where board files and device profiles are looked for: beside the config, with the executable, installed; never
@@ -123,7 +124,7 @@ struct HALSearchPathTests {
             let directory = self.directory(place) + "/" + kind.rawValue
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let path = directory + "/" + name + ".json"
-            try "{}".write(toFile: path, atomically: true, encoding: .utf8)
+            try TestFile.write("{}", to: path)
             return path
         }
 
@@ -255,7 +256,7 @@ struct HALSearchPathTests {
                 ]
             ],
         ]
-        try site.jsonText.write(toFile: tree.configPath, atomically: true, encoding: .utf8)
+        try TestFile.write(site.jsonText, to: tree.configPath)
         let loaded = try SiteConfiguration.load(path: tree.configPath, hal: tree.search)
         #expect(loaded.boardFile == boards + "/raspberry-pi-5.json")
         #expect(loaded.example == nil)

@@ -135,11 +135,7 @@ extension TestCertificates {
     func elsewhereCertificate() async throws -> (certificate: String, key: String) {
         let openssl = Self.opensslPath
         let name = "\(directory)/elsewhere"
-        try "subjectAltName=DNS:elsewhere.example\nbasicConstraints=CA:FALSE\n".write(
-            toFile: "\(name).ext",
-            atomically: true,
-            encoding: .utf8
-        )
+        try TestFile.write("subjectAltName=DNS:elsewhere.example\nbasicConstraints=CA:FALSE\n", to: "\(name).ext")
         let steps = [
             [
                 "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "\(name).key",
