@@ -3,7 +3,8 @@ import Service
 /// `floorlink_<version>_<arch>.deb`, made with `dpkg-deb` from two built binaries and the checkout's data: the
 /// programs in `/usr/bin`, `hal/` in `/usr/share/floorlink/hal`, the udev rules, the systemd unit, the example
 /// `/etc/floorlink/site.json` (a conffile), the manual pages, the copyright, changelog and README, and the
-/// maintainer scripts in `Sources/floorlink-package/debian/`. Nothing here depends on the architecture the binaries were built for.
+/// maintainer scripts in `Sources/floorlink-package/debian/`. Only `Architecture` and `Depends` depend on the
+/// architecture the binaries were built for.
 struct DebianPackage {
     /// The statically linked (`--static-swift-stdlib`) release builds, unstripped or stripped.
     var daemonPath: String
@@ -68,7 +69,8 @@ struct DebianPackage {
         try writeChecksums(in: tree)
         let substitutions = [
             "${Version}": version, "${Architecture}": architecture,
-            "${Installed-Size}": String(try tree.installedKibibytes()), "${Depends}": try dependencies.depends(parsed),
+            "${Installed-Size}": String(try tree.installedKibibytes()),
+            "${Depends}": try dependencies.depends(parsed, architecture: architecture),
         ]
         var control = String(decoding: try FileSystem.read(debianDirectory + "/control"), as: UTF8.self)
         for (name, value) in substitutions { control = control.replacing(name, with: value) }
