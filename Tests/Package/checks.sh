@@ -24,13 +24,16 @@ package_check_installed() { # $1: the version
     [ "$(stat -c '%U:%G %a' /var/lib/floorlink)" = "floorlink:floorlink 750" ] \
         || fail "/var/lib/floorlink is $(stat -c '%U:%G %a' /var/lib/floorlink), expected floorlink:floorlink 750"
     for file in /usr/bin/floorlinkd /usr/bin/floorctl /etc/floorlink/site.json \
-        /lib/systemd/system/floorlinkd.service /lib/udev/rules.d/99-floorlink.rules \
+        /usr/lib/systemd/system/floorlinkd.service /usr/lib/udev/rules.d/99-floorlink.rules \
         /usr/share/floorlink/hal/boards/raspberry-pi-5.json /usr/share/floorlink/hal/sites/demo.json \
         /usr/share/doc/floorlink/copyright /usr/share/man/man8/floorlinkd.8.gz; do
         [ -f "$file" ] || fail "$file was not installed"
     done
-    [ "$(readlink /etc/systemd/system/multi-user.target.wants/floorlinkd.service)" = /lib/systemd/system/floorlinkd.service ] \
-        || fail "floorlinkd.service is not enabled (no multi-user.target.wants link)"
+    # deb-systemd-helper links to /lib/systemd/system/… where that path finds the unit (merged /usr: /lib is usr/lib).
+    case "$(readlink /etc/systemd/system/multi-user.target.wants/floorlinkd.service)" in
+    /lib/systemd/system/floorlinkd.service | /usr/lib/systemd/system/floorlinkd.service) ;;
+    *) fail "floorlinkd.service is not enabled (no multi-user.target.wants link)" ;;
+    esac
     echo "uid $uid; groups $groups"
 }
 
