@@ -3,8 +3,11 @@ import Glibc
 /// The package's `Depends`, from what the binaries actually link: each `DT_NEEDED` soname becomes the Debian package
 /// that ships it, at least at the lowest version that has every symbol version the binaries need from it. That
 /// lowest version comes from the Debian symbols files of the build machine (`/var/lib/dpkg/info/*.symbols`, the
-/// files `dpkg-shlibdeps` reads), looked up by version node (`GLIBC_2.35` → `libc6 (>= 2.35)`), which does not
-/// depend on the architecture: a cross-built arm64 binary is measured against the amd64 build machine's files.
+/// files `dpkg-shlibdeps` reads), looked up by version node (`GLIBC_2.35` → `libc6 (>= 2.35)`), and only from the
+/// files of the binaries' own architecture (`libc6:arm64.symbols`): the nodes differ between architectures (an
+/// aarch64 `libm.so.6` starts at `GLIBC_2.17`, which amd64's does not have; amd64's starts at `GLIBC_2.2.5`). A
+/// cross build is packaged as Debian packages one: with the target's library packages installed beside the build
+/// machine's through multiarch (`dpkg --add-architecture arm64`, `apt-get install libc6:arm64 …`).
 ///
 /// Package *names* come from a table instead, because they differ between the releases the one package installs
 /// on: OpenSSL is `libssl3` on Debian 12 and `libssl3t64` on Debian 13. libgpiod is not linked but loaded at run
@@ -26,8 +29,9 @@ struct DebianDependencies {
     /// Where the symbols files are.
     var symbolsDirectory = "/var/lib/dpkg/info"
 
-    /// The `Depends` value for `binaries` (name → parsed file), sorted by package.
-    func depends(_ binaries: [(name: String, file: ELFFile)]) throws(PackagingError) -> String {
+    /// The `Depends` value for `binaries` (name → parsed file), built for the Debian `architecture`, sorted by
+    /// package.
+    func depends(_ binaries: [(name: String, file: ELFFile)], architecture: String) throws(PackagingError) -> String {
         var minimum: [[String]: String?] = [:]
         for (name, file) in binaries {
             for soname in file.neededLibraries {
@@ -39,6 +43,7 @@ struct DebianDependencies {
                 }
                 let version = try lowestVersion(
                     of: packages,
+                    architecture: architecture,
                     soname: soname,
                     providing: file.neededVersions[soname] ?? [],
                     neededBy: name
@@ -53,21 +58,31 @@ struct DebianDependencies {
         return (Self.unlinked + linked).sorted().joined(separator: ", ")
     }
 
-    /// The lowest version of `packages` with every one of `nodes` (nil: any version, for a library whose package
-    /// ships no symbols file, such as `libserialport0`).
+    /// The lowest version of `packages` with every one of `nodes` (nil when no node is needed: any version, as for
+    /// `libserialport0`, whose symbols are not versioned).
     func lowestVersion(
         of packages: [String],
+        architecture: String,
         soname: String,
         providing nodes: [String],
         neededBy binary: String
     ) throws(PackagingError) -> String? {
-        guard let table = try symbolVersions(of: packages)[soname] else { return nil }
+        if nodes.isEmpty { return nil }
+        guard let table = try symbolVersions(of: packages, architecture: architecture)[soname] else {
+            let names = packages.map { "\($0):\(architecture)" }.joined(separator: " or ")
+            throw PackagingError(
+                "\(binary) needs \(nodes.joined(separator: ", ")) from \(soname), but no symbols file in "
+                    + "\(symbolsDirectory) of \(names) knows \(soname): install that package where the .deb is built "
+                    + "(for a cross build, with dpkg --add-architecture \(architecture))"
+            )
+        }
         var lowest: String?
         for node in nodes {
             guard let version = table[node] else {
                 throw PackagingError(
-                    "\(binary) needs \(node) from \(soname), which the symbols files of \(packages.joined(separator: " or ")) "
-                        + "in \(symbolsDirectory) do not know: build and package on the release the binaries are for"
+                    "\(binary) needs \(node) from \(soname), which the \(architecture) symbols files of "
+                        + "\(packages.joined(separator: " or ")) in \(symbolsDirectory) do not know: build and package "
+                        + "on the release the binaries are for"
                 )
             }
             lowest = Self.higher(lowest, version)
@@ -76,12 +91,18 @@ struct DebianDependencies {
     }
 
     /// Per soname, the version node → lowest package version lines (`GLIBC_2.35@GLIBC_2.35 2.35`) of the symbols
-    /// files of `packages` (any architecture's: version nodes are the same on all).
-    func symbolVersions(of packages: [String]) throws(PackagingError) -> [String: [String: String]] {
+    /// files of `packages` for `architecture`: `PACKAGE:ARCH.symbols`, the name dpkg gives the files of a Multi-Arch:
+    /// same package, which every library package in `packagesBySoname` is.
+    func symbolVersions(
+        of packages: [String],
+        architecture: String
+    ) throws(PackagingError) -> [String: [String: String]] {
         var files: [String] = []
         for name in (try? FileSystem.entries(of: symbolsDirectory)) ?? [] where name.hasSuffix(".symbols") {
-            let package = String(name.dropLast(".symbols".count).prefix { $0 != ":" })
-            if packages.contains(package) { files.append(symbolsDirectory + "/" + name) }
+            let qualified = name.dropLast(".symbols".count).split(separator: ":", maxSplits: 1).map(String.init)
+            if qualified.count == 2, packages.contains(qualified[0]), qualified[1] == architecture {
+                files.append(symbolsDirectory + "/" + name)
+            }
         }
         var versions: [String: [String: String]] = [:]
         for path in files.sorted() {

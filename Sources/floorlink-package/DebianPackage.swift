@@ -3,7 +3,10 @@ import Service
 /// `floorlink_<version>_<arch>.deb`, made with `dpkg-deb` from two built binaries and the checkout's data: the
 /// programs in `/usr/bin`, `hal/` in `/usr/share/floorlink/hal`, the udev rules, the systemd unit, the example
 /// `/etc/floorlink/site.json` (a conffile), the manual pages, the copyright, changelog and README, and the
-/// maintainer scripts in `Sources/floorlink-package/debian/`. Nothing here depends on the architecture the binaries were built for.
+/// maintainer scripts in `Sources/floorlink-package/debian/`. Only `Architecture` and `Depends` depend on the
+/// architecture the binaries were built for. Everything from `/lib` is installed under `/usr/lib`: Debian 13's
+/// `/lib` is a link to `usr/lib` that packages must not ship files through (lintian: `aliased-location`), and
+/// `/usr/lib/systemd/system` and `/usr/lib/udev/rules.d` are read on Debian 12 and Raspberry Pi OS too.
 struct DebianPackage {
     /// The statically linked (`--static-swift-stdlib`) release builds, unstripped or stripped.
     var daemonPath: String
@@ -51,8 +54,11 @@ struct DebianPackage {
             )
         }
         try tree.copyTree(sourceDirectory + "/hal", to: "usr/share/floorlink/hal")
-        try tree.copy(sourceDirectory + "/udev/99-floorlink.rules", to: "lib/udev/rules.d/99-floorlink.rules")
-        try tree.copy(sourceDirectory + "/systemd/floorlinkd.service", to: "lib/systemd/system/floorlinkd.service")
+        try tree.copy(sourceDirectory + "/udev/99-floorlink.rules", to: "usr/lib/udev/rules.d/99-floorlink.rules")
+        try tree.copy(
+            sourceDirectory + "/systemd/floorlinkd.service",
+            to: "usr/lib/systemd/system/floorlinkd.service"
+        )
         try tree.copy(debianDirectory + "/site.json", to: "etc/floorlink/site.json")
         try tree.copy(debianDirectory + "/copyright", to: "usr/share/doc/floorlink/copyright")
         try tree.copy(debianDirectory + "/lintian-overrides", to: "usr/share/lintian/overrides/floorlink")
@@ -68,7 +74,8 @@ struct DebianPackage {
         try writeChecksums(in: tree)
         let substitutions = [
             "${Version}": version, "${Architecture}": architecture,
-            "${Installed-Size}": String(try tree.installedKibibytes()), "${Depends}": try dependencies.depends(parsed),
+            "${Installed-Size}": String(try tree.installedKibibytes()),
+            "${Depends}": try dependencies.depends(parsed, architecture: architecture),
         ]
         var control = String(decoding: try FileSystem.read(debianDirectory + "/control"), as: UTF8.self)
         for (name, value) in substitutions { control = control.replacing(name, with: value) }
