@@ -11,7 +11,7 @@ public final class TCPStream: ByteStream {
     let loop: IOLoop
     private let closed = Locked(false)
 
-    private init(fd: Int32, peer: String, loop: IOLoop) {
+    init(fd: Int32, peer: String, loop: IOLoop) {
         self.fd = fd
         self.peer = peer
         self.loop = loop
