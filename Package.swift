@@ -191,7 +191,8 @@ let package = Package(
         .testTarget(
             name: "ServiceTests",
             dependencies: [
-                "Service", "Events", "HAL", "Uplink", "Locking", "Outbox", "Devices", "HALSimulated", "TestSupport",
+                "Service", "Events", "HAL", "Uplink", "Locking", "Outbox", "Devices", "HALSimulated", "IOEngine",
+                "TestSupport",
             ],
             swiftSettings: strict
         ),

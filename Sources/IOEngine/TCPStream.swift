@@ -131,6 +131,13 @@ public final class TCPStream: ByteStream {
         }
     }
 
+    /// Ends this side's sending (`shutdown(SHUT_WR)`): the peer reads to end of stream while this side may still
+    /// read what it sent. A server refusing a request does this before closing, so that unread request bytes do
+    /// not make the kernel reset the connection and discard the refusal.
+    public func shutdownOutput() {
+        _ = try? attempt { fd in Glibc.shutdown(fd, Int32(SHUT_WR)) }
+    }
+
     public func close() {
         let wasOpen = closed.withLock { closed in
             defer { closed = true }

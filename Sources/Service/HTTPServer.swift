@@ -66,6 +66,7 @@ public struct HTTPServer: Sendable {
                             headers: ["Retry-After: 1"]
                         )
                         try? await client.write(busy.serialised(keepAlive: false), deadline: deadline)
+                        await lingeringClose(client)
                     }
                     continue
                 }
@@ -77,6 +78,18 @@ public struct HTTPServer: Sendable {
                     await serve(client)
                 }
             }
+        }
+    }
+
+    /// Ends sending and reads what the client still sends (at most 64 KiB, for at most a second) before the
+    /// caller closes: closing with unread bytes would reset the connection and lose the answer just written.
+    private func lingeringClose(_ client: TCPStream) async {
+        client.shutdownOutput()
+        let deadline = IOLoop.now + .seconds(1)
+        var discarded = 0
+        while discarded < 65_536 {
+            guard let chunk = try? await client.read(upTo: 4096, deadline: deadline), !chunk.isEmpty else { return }
+            discarded += chunk.count
         }
     }
 
@@ -105,6 +118,7 @@ public struct HTTPServer: Sendable {
             case .refused(let status, let reason):
                 let refusal = HTTPServerResponse.error(status, reason)
                 try? await client.write(refusal.serialised(keepAlive: false), deadline: deadline)
+                await lingeringClose(client)
                 return
             case .complete(let head, let consumed):
                 buffer.removeFirst(consumed)
@@ -123,7 +137,10 @@ public struct HTTPServer: Sendable {
                 } catch {
                     return
                 }
-                guard keepAlive else { return }
+                guard keepAlive else {
+                    await lingeringClose(client)
+                    return
+                }
             }
         }
     }

@@ -36,6 +36,9 @@ public struct MetricsSettings: Sendable, Equatable {
             }
             host = text[..<colon]
             portText = text[text.index(after: colon)...]
+            guard !host.contains(":") else {
+                return .failure(ListenError("\"\(host)\" is not a numeric IP address: write IPv6 as [ADDRESS]:PORT"))
+            }
         }
         guard let port = UInt16(portText), port > 0 else {
             return .failure(ListenError("\"\(portText)\" is not a port, expected 1-65535"))
