@@ -33,7 +33,8 @@ public struct SiteSnapshot: Sendable {
         /// Events the outbox holds that this uplink has not acknowledged.
         public var lag: UInt64
         public var lastError: String?
-        /// Publish-to-acknowledgement latency; nil where it is not measured.
+        /// Publish-to-acknowledgement latency (MQTT: to the PUBACK; webhook: each delivering POST); nil where it is
+        /// not measured.
         public var publishLatency: LatencyHistogram?
     }
 
@@ -88,7 +89,7 @@ extension Site {
                     connected: status.state == .connected,
                     lag: head &- min(head, status.acknowledgedSeq),
                     lastError: status.lastError,
-                    publishLatency: nil
+                    publishLatency: await webhook.publishLatency
                 )
             )
         }
