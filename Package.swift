@@ -153,7 +153,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FloorctlTests",
-            dependencies: ["Service", "Events", "HAL", "Locking", "TestSupport"],
+            dependencies: ["Service", "Events", "HAL", "IOEngine", "Locking", "TestSupport"],
             swiftSettings: strict
         ),
         // Appends in a loop and prints each acknowledged seq: the crash test kills it at random points.
@@ -178,7 +178,7 @@ let package = Package(
         // End to end: the built floorlinkd as a process, with mosquitto and socat where installed.
         .testTarget(
             name: "FloorlinkdTests",
-            dependencies: ["Service", "Events", "HAL", "Locking", "TestSupport"],
+            dependencies: ["Service", "Events", "HAL", "IOEngine", "Locking", "TestSupport"],
             swiftSettings: strict
         ),
         // Daemon figures (startup, RSS, CPU, scan-to-subscriber latency), printed: run with -c release.
@@ -191,7 +191,8 @@ let package = Package(
         .testTarget(
             name: "ServiceTests",
             dependencies: [
-                "Service", "Events", "HAL", "Uplink", "Locking", "Outbox", "Devices", "HALSimulated", "TestSupport",
+                "Service", "Events", "HAL", "Uplink", "Locking", "Outbox", "Devices", "HALSimulated", "IOEngine",
+                "TestSupport",
             ],
             swiftSettings: strict
         ),

@@ -11,7 +11,7 @@ public final class TCPStream: ByteStream {
     let loop: IOLoop
     private let closed = Locked(false)
 
-    private init(fd: Int32, peer: String, loop: IOLoop) {
+    init(fd: Int32, peer: String, loop: IOLoop) {
         self.fd = fd
         self.peer = peer
         self.loop = loop
@@ -129,6 +129,13 @@ public final class TCPStream: ByteStream {
             }
             try await wait(for: .writable, operation: "write to", deadline: deadline, since: started)
         }
+    }
+
+    /// Ends this side's sending (`shutdown(SHUT_WR)`): the peer reads to end of stream while this side may still
+    /// read what it sent. A server refusing a request does this before closing, so that unread request bytes do
+    /// not make the kernel reset the connection and discard the refusal.
+    public func shutdownOutput() {
+        _ = try? attempt { fd in Glibc.shutdown(fd, Int32(SHUT_WR)) }
     }
 
     public func close() {

@@ -73,6 +73,7 @@ extension Outbox {
         let directoryDescriptor = self.directoryDescriptor
         let directoryPath = outboxPath
         let syncRequests = requests
+        let syncStarted = ContinuousClock.now
         let failure = await io.run {
             Self.sync(
                 syncRequests,
@@ -81,6 +82,7 @@ extension Outbox {
                 injected: injected
             )
         }
+        fsyncLatency.record(ContinuousClock.now - syncStarted)
         completeFlush(requests: requests, batch: batch, failure: failure)
     }
 

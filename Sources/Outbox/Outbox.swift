@@ -65,6 +65,8 @@ public actor Outbox: EventLog {
     var random = SystemRandom()
 
     var quotaLevel: QuotaLevel
+    /// How long each group commit's syncs took (`fdatasync` of the segments, `fsync` of the directory).
+    public internal(set) var fsyncLatency = LatencyHistogram()
     var fullReported = false
     /// The outbox's own events not yet written (a write failed; retried before the next append).
     var pendingReports: [(type: EventType, data: JSONValue)] = []

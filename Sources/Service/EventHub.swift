@@ -19,6 +19,8 @@ public final class EventHub: EventSink {
     private let logger: Logger
     private let states = Locked<[String: DeviceState]>([:])
     private let refusals = Locked(0)
+    /// Counts by type, device, fault reason and command result, and the recent events.
+    public let tally = EventTally()
 
     public init(outbox: Outbox, logger: Logger) {
         self.outbox = outbox
@@ -76,6 +78,7 @@ public final class EventHub: EventSink {
     }
 
     private func record(_ event: Event) {
+        tally.record(event)
         states.withLock { states in
             var state = states[event.device] ?? DeviceState()
             state.events += 1

@@ -187,7 +187,13 @@ public final class Site: Sendable {
         } catch {
             throw SiteError("control.socket: \(error)")
         }
-        return services + [ClosureService(name: "control-socket") { try await server.serve(listener) }]
+        var extra: [any LifecycleService] = []
+        if let settings = configuration.metrics {
+            let metrics = MetricsServer(site: self, settings: settings, logger: logger.labelled("metrics"))
+            let metricsListener = try metrics.bind()
+            extra.append(ClosureService(name: "metrics") { await metrics.serve(metricsListener) })
+        }
+        return services + extra + [ClosureService(name: "control-socket") { try await server.serve(listener) }]
     }
 
     /// Runs an upstream command (from MQTT or the control socket) and records its `command.result` event.

@@ -115,6 +115,8 @@ struct SiteConfigurationLoader {
             )
             try outbox.finish()
         }
+        var metrics: MetricsSettings?
+        if var object = try root.object("metrics") { metrics = try loadMetrics(&object) }
         try root.finish()
         return SiteConfiguration(
             site: site,
@@ -131,7 +133,8 @@ struct SiteConfigurationLoader {
             outboxQuotaBytes: outboxQuotaBytes,
             sourcePath: file,
             boardFile: boardFile,
-            example: example
+            example: example,
+            metrics: metrics
         )
     }
 

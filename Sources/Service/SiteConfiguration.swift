@@ -35,6 +35,8 @@ public struct SiteConfiguration: Sendable {
     /// The `example` member's text: set in an example config, such as the one the Debian package installs as
     /// `/etc/floorlink/site.json`. Such a config is validated like any other, but `floorlinkd` does not run it.
     public var example: String?
+    /// The HTTP listener for `/metrics`, the status page and `/healthz` (`metrics.listen`); off when nil.
+    public var metrics: MetricsSettings? = nil
 
     /// Refuses an example config (`example` set): the daemon never runs one, so a freshly installed package does
     /// not start on hardware that was never described.

@@ -3,4 +3,6 @@
 struct MQTTPendingEvent: Sendable {
     let receipt: MQTTPublishReceipt?
     let seq: UInt64
+    /// When it was handed to the client: the start of its publish latency.
+    var handedOver = ContinuousClock.now
 }

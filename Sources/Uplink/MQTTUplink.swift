@@ -27,6 +27,8 @@ public actor MQTTUplink {
     /// An outbox failure (or an event that cannot be published); cleared when that outbox operation succeeds.
     var localError: String?
     var stopping = false
+    /// From handing an event to the client to its PUBACK, for `/metrics`.
+    public private(set) var publishLatency = LatencyHistogram()
 
     /// The retained status payload after every connect.
     public static func onlineStatus(version: String, started: EventTime) -> String {
@@ -211,6 +213,10 @@ public actor MQTTUplink {
             let candidates = pending[pendingHead...].prefix(4096).map(\.receipt)
             let count = await client.acknowledgedPrefixCount(candidates)
             let through = pending[pendingHead + count - 1].seq
+            let acknowledgedAt = ContinuousClock.now
+            for event in pending[pendingHead..<(pendingHead + count)] where event.receipt != nil {
+                publishLatency.record(acknowledgedAt - event.handedOver)
+            }
             pendingHead += count
             if pendingHead > 1024 && pendingHead * 2 > pending.count {
                 pending.removeFirst(pendingHead)

@@ -30,6 +30,8 @@ public actor WebhookUplink {
     private var loggedProblem: String?
     private let client: HTTPClient
     private var current = WebhookStatus()
+    /// How long each delivering POST took (request sent to 2xx answer), for `/metrics`.
+    public private(set) var publishLatency = LatencyHistogram()
     private var random = SystemRandom()
 
     /// A webhook uplink reading `log` under the cursor `name`; nothing is sent until `run()`. `tls` verifies an
@@ -121,8 +123,10 @@ public actor WebhookUplink {
         var attempt = 0
         while !Task.isCancelled {
             let delay: Duration
+            let posted = ContinuousClock.now
             switch await post(batch) {
             case .delivered(let code):
+                publishLatency.record(ContinuousClock.now - posted)
                 if current.state != .connected {
                     logger.notice("delivering", ["url": "\(url)", "status": "\(code)"])
                 }

@@ -227,6 +227,7 @@ struct HALDataTests {
         let site = file.object
         let known: Set = [
             "site", "controller", "hardware", "board", "dataDir", "buses", "devices", "uplinks", "control",
+            "metrics",
         ]
         #expect(Set(site.keys).isSubset(of: known), "unknown keys: \(Set(site.keys).subtracting(known))")
         #expect(string(site, "site") != nil && string(site, "controller") != nil)
@@ -248,7 +249,7 @@ struct HALDataTests {
         }
     }
 
-    @Test func demoSiteRunsSimulatedWithoutRootOrUplinks() throws {
+    @Test func demoSiteRunsSimulatedWithoutRootAndPublishesToALocalBroker() throws {
         let site = try HALFile("sites", "demo.json").object
         #expect(string(site, "site") == "demo")
         #expect(string(site, "controller") == "demo-1")
@@ -256,7 +257,10 @@ struct HALDataTests {
         #expect(string(site, "board") == "raspberry-pi-5")
         #expect(string(site, "dataDir") == ".floorlink-demo")
         #expect((site["control"] as? [String: Any])?["socket"] as? String == ".floorlink-demo/control.sock")
-        #expect((site["uplinks"] as? [String: Any] ?? [:]).isEmpty)
+        let uplinks = try #require(site["uplinks"] as? [String: Any])
+        #expect((uplinks["mqtt"] as? [String: Any])?["url"] as? String == "mqtt://127.0.0.1:1883")
+        #expect(uplinks["webhook"] == nil)
+        #expect((site["metrics"] as? [String: Any])?["listen"] as? String == "127.0.0.1:9464")
         let devices = try #require(site["devices"] as? [[String: Any]])
         let kinds = devices.compactMap { $0["kind"] as? String }
         #expect(Set(kinds) == ["barcode-scanner", "rfid-reader", "locker-bank", "pick-to-light"])

@@ -151,18 +151,34 @@ enum Sites {
         return .object(members)
     }
 
-    /// `hal/sites/demo.json` with the test's data directory, control socket and (optionally) an MQTT uplink.
-    static func demo(_ scratch: Scratch, mqtt: String?) throws -> JSONValue {
+    /// `hal/sites/demo.json` with the test's data directory, control socket, MQTT uplink (none when nil: the demo's
+    /// own broker address is 127.0.0.1:1883, which a test must not use) and metrics listener (off when nil).
+    static func demo(_ scratch: Scratch, mqtt: String?, metrics: String? = nil) throws -> JSONValue {
         let text = try String(contentsOfFile: Package.root + "/hal/sites/demo.json", encoding: .utf8)
         var demo = try JSONValue(parsing: text)
         demo = demo.setting("dataDir", .string(scratch.path("data")))
         demo = demo.setting("control", ["socket": .string(scratch.path("control.sock"))])
-        if let mqtt { demo = demo.setting("uplinks", ["mqtt": ["url": .string(mqtt), "clientId": "demo-e2e"]]) }
+        if let mqtt {
+            demo = demo.setting("uplinks", ["mqtt": ["url": .string(mqtt), "clientId": "demo-e2e"]])
+        } else {
+            demo = demo.setting("uplinks", [:])
+        }
+        if let metrics {
+            demo = demo.setting("metrics", ["listen": .string(metrics)])
+        } else {
+            demo = demo.removing("metrics")
+        }
         return demo
     }
 }
 
 extension JSONValue {
+    /// This object without `key`.
+    func removing(_ key: String) -> JSONValue {
+        guard case .object(let members) = self else { return self }
+        return .object(members.filter { $0.0 != key })
+    }
+
     /// This object with `key` set to `value` (replaced in place, or appended).
     func setting(_ key: String, _ value: JSONValue) -> JSONValue {
         guard case .object(var members) = self else { return self }

@@ -91,6 +91,8 @@ struct OutboxAppendTests {
             #expect(await always.durableSeq >= event.seq)
         }
         #expect(await always.syncCount >= 20)
+        // Each sync is timed once for the fsync latency histogram.
+        #expect(await always.fsyncLatency.count >= 20)
         await always.close()
 
         let group = try await OutboxFixture.open(

@@ -74,6 +74,8 @@ struct MQTTUplinkTests {
         #expect(status.isConnected)
         #expect(status.acknowledgedSeq == 200)
         #expect(status.lag(outboxHead: 205) == 5)
+        // Every acknowledged event's publish-to-PUBACK time is in the histogram.
+        #expect(await uplink.publishLatency.count == 200)
         await uplink.stop()
     }
 

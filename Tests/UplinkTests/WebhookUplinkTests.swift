@@ -130,6 +130,8 @@ struct WebhookUplinkTests {
         #expect(status.state == .connected)
         #expect(status.failures == 1)
         #expect(status.lastError == nil)
+        // Only the delivering POST is timed: one batch delivered, one latency observed.
+        #expect(await uplink.publishLatency.count == 1)
     }
 
     @Test("three 503s then 200: one line says HTTP 503 holds the batch (with the retry delay), one says delivering")
