@@ -120,13 +120,7 @@ struct SiteConfigurationTests {
         #expect(example.example?.contains("floorlinkd --check-config") == true)
     }
 
-    struct BadCase: Sendable, CustomTestStringConvertible {
-        var name: String
-        var replace: String
-        var with: String
-        var message: String
-        var testDescription: String { name }
-    }
+    typealias BadCase = ConfigRefusal
 
     static let badCases: [BadCase] = [
         BadCase(
@@ -275,19 +269,7 @@ struct SiteConfigurationTests {
     ]
 
     @Test("each kind of bad config is refused with its file, JSON path and what was expected", arguments: badCases)
-    func badConfig(bad: BadCase) throws {
-        let text = Self.valid.replacingOccurrences(of: bad.replace, with: bad.with)
-        guard text != Self.valid else {
-            Issue.record("the case's replacement does not apply to the valid site")
-            return
-        }
-        do {
-            _ = try Self.parse(text)
-            Issue.record("accepted a bad config")
-        } catch let error as ConfigError {
-            #expect(error.description.hasPrefix(bad.message), "\(error)")
-        } catch {
-            #expect(bad.name == "not JSON")
-        }
+    func badConfig(bad: BadCase) {
+        bad.expectRefused(from: Self.valid, by: Self.parse) { _ in bad.name == "not JSON" }
     }
 }
