@@ -38,10 +38,12 @@ package_check_installed() { # $1: the version
 }
 
 # The demo site with the installed paths (data in /var/lib/floorlink, the socket in /run/floorlink) written as
-# /etc/floorlink/site.json: a config the installed daemon runs.
+# /etc/floorlink/site.json: a config the installed daemon runs. Without the demo's MQTT uplink: no broker runs on
+# 127.0.0.1:1883 here, and doctor rightly fails an uplink it cannot reach.
 package_write_demo_config() {
     sed -e 's|"dataDir": ".floorlink-demo"|"dataDir": "/var/lib/floorlink"|' \
         -e 's|"socket": ".floorlink-demo/control.sock"|"socket": "/run/floorlink/control.sock"|' \
+        -e '\|"mqtt": {"url": "mqtt://127.0.0.1:1883"|d' \
         /usr/share/floorlink/hal/sites/demo.json >/etc/floorlink/site.json
     [ "$(grep -c -e '"/var/lib/floorlink"' -e '"/run/floorlink/control.sock"' /etc/floorlink/site.json)" = 2 ] \
         || fail "the demo config was not rewritten to the installed paths"
