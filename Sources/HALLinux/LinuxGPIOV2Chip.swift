@@ -45,7 +45,7 @@ final class LinuxGPIOV2Chip: LinuxGPIOChipLines {
             guard let found else {
                 throw .notFound(
                     path: selector.description,
-                    detail: "no GPIO chip has this label; `floorctl gpio list` shows the chips"
+                    detail: "no such GPIO chip; `floorctl gpio list` shows the chips"
                 )
             }
             opened = found
