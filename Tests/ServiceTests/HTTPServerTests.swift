@@ -116,7 +116,9 @@ struct HTTPServerTests {
 
     @Test("past maxConnections a new client gets 503 and the others keep working")
     func connectionLimit() async throws {
-        try await Self.withServer(maxConnections: 2) { port in
+        // The held clients idle while the test goes on: an idle timeout far beyond the test's own duration, so a
+        // slow run (a sanitizer on a busy machine took over 10 s between the steps) never frees their slots early.
+        try await Self.withServer(idleTimeout: .seconds(600), maxConnections: 2) { port in
             var held: [TCPStream] = []
             defer { for stream in held { stream.close() } }
             for _ in 0..<2 {
