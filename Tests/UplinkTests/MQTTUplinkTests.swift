@@ -214,7 +214,11 @@ struct MQTTUplinkTests {
     func garbage() async throws {
         let junk = try JunkBroker(junk: Array("HTTP/1.1 400 Bad Request\r\n\r\n".utf8) + [0xff, 0x00, 0x13])
         defer { junk.close() }
-        let client = MQTTClient(configuration: TestSupport.configuration(port: junk.port, clientID: "dock-03"))
+        var configuration = TestSupport.configuration(port: junk.port, clientID: "dock-03")
+        // The junk answers at once; a connect timeout could only fire if a sanitizer run stalls the client for
+        // seconds, and would then be the last error instead of the violation this test is about.
+        configuration.connectTimeout = .seconds(600)
+        let client = MQTTClient(configuration: configuration)
         let task = Task { await client.run() }
         defer { task.cancel() }
         #expect(await TestSupport.eventually(timeout: .seconds(30)) { junk.acceptedCount >= 3 })
