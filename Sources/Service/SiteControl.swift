@@ -160,10 +160,25 @@ struct SiteControl: ControlHandler {
             (type == nil || event.type.rawValue == type) && (device == nil || event.device == device)
         }
         if case .bool(true) = request.args["follow"] ?? .null {
+            let after = try followStart(request)
+            // Subscribed before the replay is read, so nothing falls between the stored events and the live ones.
             let live = await site.outbox.subscribe()
+            let outbox = site.outbox
             let (stream, continuation) = AsyncStream<JSONValue>.makeStream(bufferingPolicy: .bufferingNewest(1024))
             let forward = Task {
-                for await event in live where matches(event) {
+                var shown = after ?? 0
+                if let after {
+                    let head = await outbox.status.lastSeq
+                    while shown < head {
+                        let page = (try? await outbox.events(after: shown, limit: 1000)) ?? []
+                        guard let last = page.last else { break }
+                        for event in page where event.seq <= head && matches(event) {
+                            if case .terminated = continuation.yield(event.json) { return }
+                        }
+                        shown = min(last.seq, head)
+                    }
+                }
+                for await event in live where event.seq > shown && matches(event) {
                     if case .terminated = continuation.yield(event.json) { return }
                 }
                 continuation.finish()
@@ -182,6 +197,15 @@ struct SiteControl: ControlHandler {
         let from = head > window ? head - window : 0
         let recent = (try? await site.outbox.events(after: from, limit: Int(window))) ?? []
         return .result(["events": .array(recent.filter(matches).suffix(last).map(\.json))])
+    }
+
+    /// The `after` of a resumed `events --follow`: the stored events after this seq are sent before the live ones.
+    private func followStart(_ request: ControlRequest) throws(ControlError) -> UInt64? {
+        guard let value = request.args["after"], value != .null else { return nil }
+        guard let after = value.intValue, after >= 0 else {
+            throw ControlError(code: "bad-request", message: "\"after\" must be a seq (a whole number, 0 or more)")
+        }
+        return UInt64(after)
     }
 
     private func locker(_ request: ControlRequest) async throws(ControlError) -> JSONValue {
