@@ -1,5 +1,6 @@
 import Devices
 import Events
+import Glibc
 import HALLinux
 import HALSimulated
 import Outbox
@@ -78,12 +79,20 @@ struct SiteControl: ControlHandler {
             "controller": .string(site.configuration.controller),
             "version": .string(FloorlinkVersion.current),
             "hardware": .string(site.configuration.hardware.rawValue),
+            "config": .string(Self.absolutePath(site.configuration.sourcePath)),
             "gpio": .string(gpioLibrary),
             "uptimeS": .int((EventTime.now().millisecondsSinceEpoch - site.started.millisecondsSinceEpoch) / 1000),
             "devices": .array(devices + buses),
             "outbox": outbox,
             "uplinks": .array(uplinks),
         ]
+    }
+
+    /// `path` resolved against the daemon's working directory, so that `floorctl doctor` run elsewhere finds it.
+    static func absolutePath(_ path: String) -> String {
+        guard !path.isEmpty, let resolved = realpath(path, nil) else { return path }
+        defer { free(resolved) }
+        return String(cString: resolved)
     }
 
     /// The libgpiod in use (`libgpiod 2.2.1 (v2 API)`), or why there is none; `simulated` on simulated hardware.
@@ -167,7 +176,7 @@ struct SiteControl: ControlHandler {
             let (stream, continuation) = AsyncStream<JSONValue>.makeStream(bufferingPolicy: .bufferingNewest(1024))
             let forward = Task {
                 var shown = after ?? 0
-                if let after {
+                if after != nil {
                     let head = await outbox.status.lastSeq
                     while shown < head {
                         let page = (try? await outbox.events(after: shown, limit: 1000)) ?? []

@@ -24,13 +24,16 @@ struct DaemonClient: Sendable {
 
     /// The socket named by `--socket`, else `FLOORLINK_SOCKET`, else the default.
     init(_ context: CommandContext) {
-        if let path = context.arguments.option("socket") {
-            socketPath = path
-        } else if let variable = getenv("FLOORLINK_SOCKET"), case let path = String(cString: variable), !path.isEmpty {
-            socketPath = path
-        } else {
-            socketPath = Self.defaultSocketPath
+        socketPath = Self.socketOverride(context) ?? Self.defaultSocketPath
+    }
+
+    /// The socket named by `--socket`, else by `FLOORLINK_SOCKET`; nil when neither names one.
+    static func socketOverride(_ context: CommandContext) -> String? {
+        if let path = context.arguments.option("socket") { return path }
+        if let variable = getenv("FLOORLINK_SOCKET"), case let path = String(cString: variable), !path.isEmpty {
+            return path
         }
+        return nil
     }
 
     /// Sends `op` and returns its result; a refusal is a failure (exit 1) naming the daemon's message and code.
