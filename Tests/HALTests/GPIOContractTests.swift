@@ -242,4 +242,36 @@ struct GPIOContractTests {
             }
         }
     }
+
+    /// An input's requested pull resistor and polarity, and the value it reads on a line nothing else drives.
+    struct PullCase: Sendable, CustomTestStringConvertible {
+        var bias: GPIOBias
+        var activeLow: Bool
+        var reads: Bool
+        var testDescription: String { "\(bias.rawValue)\(activeLow ? ", active-low" : "")" }
+    }
+
+    static let pullCases = [
+        PullCase(bias: .pullUp, activeLow: false, reads: true),
+        PullCase(bias: .pullDown, activeLow: false, reads: false),
+        PullCase(bias: .pullUp, activeLow: true, reads: false), PullCase(bias: .pullDown, activeLow: true, reads: true),
+    ]
+
+    @Test(
+        "an undriven input follows the pull resistor it is requested with (floorctl gpio get --bias)",
+        arguments: backends,
+        pullCases
+    )
+    func inputFollowsRequestedBias(kind: GPIOBackendKind, pull: PullCase) async throws {
+        try await withChip(kind) { chip, harness in
+            let line = try chip.requestInput(
+                offset: 2,
+                consumer: "t",
+                configuration: GPIOInputConfiguration(bias: pull.bias, activeLow: pull.activeLow)
+            )
+            defer { line.close() }
+            #expect(try line.read() == pull.reads)
+            #expect(try harness.physicalLevel(2) == (pull.bias == .pullUp))
+        }
+    }
 }
