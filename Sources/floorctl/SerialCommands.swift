@@ -108,7 +108,7 @@ enum SerialCommands {
                     kind: .integer(1...60_000),
                     "Print a line without a terminator once the port has been quiet this long."
                 ),
-                .flag("hex", short: "x", "Print a hex dump instead of text."),
+                .flag("hex", short: "x", "Print a hex dump of each read, after its time and size, instead of lines."),
                 .flag("json", "Print each line as a JSON object: time, text and the bytes in hex."),
             ]
         ) { context in
@@ -168,7 +168,10 @@ enum SerialCommands {
                     throw CommandFailure(error.description)
                 }
                 if hex {
-                    Console.out(HexDump.lines(bytes, startingAt: offset))
+                    let count = bytes.count == 1 ? "1 byte" : "\(bytes.count) bytes"
+                    Console.out(
+                        "\(LocalTime.clock(EventTime.now()))  \(count)\n" + HexDump.lines(bytes, startingAt: offset)
+                    )
                 } else {
                     print(framer.feed(bytes, at: EventTime.now()))
                 }

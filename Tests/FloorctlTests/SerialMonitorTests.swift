@@ -78,4 +78,40 @@ struct SerialMonitorTests {
         #expect(stamped, "every line starts with HH:MM:SS.mmm: \(read(output))")
         #expect(!read(output).utf8.contains { $0 < 0x20 && $0 != 0x0A }, "no raw control byte reaches the terminal")
     }
+
+    @Test("--hex dumps each read after its time and size")
+    func hexDump() async throws {
+        let terminal = try HeldPseudoTerminal()
+        defer { terminal.close() }
+        let directory = NSTemporaryDirectory() + "floorctl-monitor-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let output = directory + "/stdout"
+        let errors = directory + "/stderr"
+        let monitor = try ChildProcess(
+            FloorctlProcess.executablePath,
+            ["serial", "monitor", terminal.portPath, "--hex"],
+            outputPath: output,
+            errorPath: errors,
+            truncating: true
+        )
+        defer { monitor.stop(signal: SIGKILL) }
+        let read = { (path: String) in (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
+        let opened = await Self.eventually(within: .seconds(30)) { read(errors).contains("at 9600 8N1") ? true : nil }
+        #expect(opened == true, "stderr: \(read(errors))")
+        try terminal.send([0x41, 0x42, 0x0D])
+        // Each read: a header line with its time and size, then its dump (the bytes may come in one read or more).
+        let headers = /(\d\d:\d\d:\d\d\.\d\d\d)  (\d+) bytes?/
+        let dumped = await Self.eventually(within: .seconds(30)) { () -> [Substring]? in
+            let lines = read(output).split(separator: "\n")
+            let total = lines.compactMap { $0.wholeMatch(of: headers).flatMap { Int($0.output.2) } }.reduce(0, +)
+            return total == 3 ? lines : nil
+        }
+        let lines = try #require(dumped, "stdout: \(read(output))")
+        #expect(lines.first?.wholeMatch(of: headers) != nil, "\(lines)")
+        let dumps = lines.filter { $0.wholeMatch(of: headers) == nil }
+        #expect(dumps.allSatisfy { $0.hasPrefix("0000000") }, "\(dumps)")
+        let cells = dumps.flatMap { $0.dropFirst(10).prefix(47).split(separator: " ") }
+        #expect(cells == ["41", "42", "0d"], "\(lines)")
+    }
 }
