@@ -315,7 +315,17 @@ public final class SimulatedGPIOChip: GPIOChip {
             guard let request = state.lines[offset].request, request.id == requestID else {
                 return .failure(.closed(path: "/dev/\(info.name) line \(offset)"))
             }
-            let high = value != request.activeLow
+            let driven = value != request.activeLow
+            // Open drain drives only low and open source only high; otherwise the line floats to its pull resistor
+            // (or stays where it was with none), as gpiolib's emulation leaves it.
+            let floats = (request.drive == .openDrain && driven) || (request.drive == .openSource && !driven)
+            let high: Bool
+            switch (floats, request.bias) {
+            case (false, _): high = driven
+            case (true, .pullUp): high = true
+            case (true, .pullDown): high = false
+            case (true, _): high = state.lines[offset].physicalHigh
+            }
             if state.lines[offset].physicalHigh != high || !state.history.contains(where: { $0.offset == offset }) {
                 state.history.append(OutputChange(time: now, offset: offset, high: high))
             }
