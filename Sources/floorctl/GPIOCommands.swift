@@ -294,7 +294,10 @@ enum GPIOCommands {
         if let offset = arguments.argument("offset").flatMap({ Int($0) }) {
             return PinReference(chip: GPIOChipSelector(parsing: line), offset: offset, name: "\(line):\(offset)")
         }
-        return try resolveLines(context, [line])[0]
+        guard let pin = try resolveLines(context, [line]).first else {
+            throw context.usageError("give the line as CHIP OFFSET, CHIP:OFFSET, a kernel line name or a board pin")
+        }
+        return pin
     }
 
     /// The lines `words` name: CHIP OFFSET..., or each a CHIP:OFFSET, board pin (with `--board`) or kernel line name.
