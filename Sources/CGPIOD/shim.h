@@ -64,6 +64,8 @@ enum {
     FLOORLINK_GPIOD1_LINE_REQUEST_EVENT_FALLING_EDGE = 4,
     FLOORLINK_GPIOD1_LINE_REQUEST_EVENT_RISING_EDGE = 5,
     FLOORLINK_GPIOD1_LINE_REQUEST_EVENT_BOTH_EDGES = 6,
+    FLOORLINK_GPIOD1_LINE_REQUEST_FLAG_OPEN_DRAIN = 1 << 0,
+    FLOORLINK_GPIOD1_LINE_REQUEST_FLAG_OPEN_SOURCE = 1 << 1,
     FLOORLINK_GPIOD1_LINE_REQUEST_FLAG_ACTIVE_LOW = 1 << 2,
     FLOORLINK_GPIOD1_LINE_REQUEST_FLAG_BIAS_DISABLE = 1 << 3,
     FLOORLINK_GPIOD1_LINE_REQUEST_FLAG_BIAS_PULL_DOWN = 1 << 4,
@@ -129,6 +131,12 @@ enum gpiod_line_bias {
     FLOORLINK_GPIOD2_LINE_BIAS_PULL_DOWN = 5,
 };
 
+enum gpiod_line_drive {
+    FLOORLINK_GPIOD2_LINE_DRIVE_PUSH_PULL = 1,
+    FLOORLINK_GPIOD2_LINE_DRIVE_OPEN_DRAIN = 2,
+    FLOORLINK_GPIOD2_LINE_DRIVE_OPEN_SOURCE = 3,
+};
+
 enum gpiod_line_clock {
     FLOORLINK_GPIOD2_LINE_CLOCK_MONOTONIC = 1,
     FLOORLINK_GPIOD2_LINE_CLOCK_REALTIME = 2,
@@ -164,6 +172,7 @@ enum gpiod_edge_event_type {
     X(int, line_settings_set_direction, (struct gpiod_line_settings *settings, enum gpiod_line_direction direction)) \
     X(int, line_settings_set_edge_detection, (struct gpiod_line_settings *settings, enum gpiod_line_edge edge)) \
     X(int, line_settings_set_bias, (struct gpiod_line_settings *settings, enum gpiod_line_bias bias)) \
+    X(int, line_settings_set_drive, (struct gpiod_line_settings *settings, enum gpiod_line_drive drive)) \
     X(void, line_settings_set_active_low, (struct gpiod_line_settings *settings, bool active_low)) \
     X(void, line_settings_set_debounce_period_us, (struct gpiod_line_settings *settings, unsigned long period)) \
     X(int, line_settings_set_event_clock, (struct gpiod_line_settings *settings, enum gpiod_line_clock event_clock)) \

@@ -59,6 +59,16 @@ public enum GPIOBias: String, Hashable, Sendable, Codable {
     case pullDown = "pull-down"
 }
 
+/// How an output drives its line: both levels, or only one (the other left floating for a pull resistor, so several
+/// outputs can share a wire).
+public enum GPIODrive: String, Hashable, Sendable, Codable {
+    case pushPull = "push-pull"
+    /// Drives low only; high is left to a pull-up.
+    case openDrain = "open-drain"
+    /// Drives high only; low is left to a pull-down.
+    case openSource = "open-source"
+}
+
 /// Which edges of an input produce events.
 public enum GPIOEdgeDetection: String, Hashable, Sendable, Codable {
     case none
@@ -126,10 +136,20 @@ public struct GPIOOutputConfiguration: Hashable, Sendable {
     public var initialValue: Bool
     /// When set, `true` drives the line low.
     public var activeLow: Bool
+    public var drive: GPIODrive
+    /// The pull resistor, for an open-drain or open-source output.
+    public var bias: GPIOBias
 
-    public init(initialValue: Bool = false, activeLow: Bool = false) {
+    public init(
+        initialValue: Bool = false,
+        activeLow: Bool = false,
+        drive: GPIODrive = .pushPull,
+        bias: GPIOBias = .asIs
+    ) {
         self.initialValue = initialValue
         self.activeLow = activeLow
+        self.drive = drive
+        self.bias = bias
     }
 }
 

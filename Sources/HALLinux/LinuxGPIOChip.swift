@@ -103,13 +103,7 @@ final class LinuxGPIOChip: LinuxGPIOChipLines {
         case .falling: type = UInt32(FLOORLINK_GPIOD1_LINE_REQUEST_EVENT_FALLING_EDGE)
         case .both: type = UInt32(FLOORLINK_GPIOD1_LINE_REQUEST_EVENT_BOTH_EDGES)
         }
-        var flags: UInt32 = configuration.activeLow ? UInt32(FLOORLINK_GPIOD1_LINE_REQUEST_FLAG_ACTIVE_LOW) : 0
-        switch configuration.bias {
-        case .asIs: break
-        case .disabled: flags |= UInt32(FLOORLINK_GPIOD1_LINE_REQUEST_FLAG_BIAS_DISABLE)
-        case .pullUp: flags |= UInt32(FLOORLINK_GPIOD1_LINE_REQUEST_FLAG_BIAS_PULL_UP)
-        case .pullDown: flags |= UInt32(FLOORLINK_GPIOD1_LINE_REQUEST_FLAG_BIAS_PULL_DOWN)
-        }
+        let flags = Self.flags(activeLow: configuration.activeLow, bias: configuration.bias, drive: .pushPull)
         let (line, fd) = try request(offset: offset, consumer: consumer, type: type, flags: flags, initial: 0)
         return LinuxGPIOInputLine(
             chip: self,
@@ -127,7 +121,11 @@ final class LinuxGPIOChip: LinuxGPIOChipLines {
     )
         throws(HALError) -> any GPIOOutputLine
     {
-        let flags: UInt32 = configuration.activeLow ? UInt32(FLOORLINK_GPIOD1_LINE_REQUEST_FLAG_ACTIVE_LOW) : 0
+        let flags = Self.flags(
+            activeLow: configuration.activeLow,
+            bias: configuration.bias,
+            drive: configuration.drive
+        )
         let (line, _) = try request(
             offset: offset,
             consumer: consumer,
@@ -136,6 +134,23 @@ final class LinuxGPIOChip: LinuxGPIOChipLines {
             initial: configuration.initialValue ? 1 : 0
         )
         return LinuxGPIOOutputLine(chip: self, line: line, offset: offset)
+    }
+
+    /// The `gpiod_line_request_config` flags for the settings.
+    private static func flags(activeLow: Bool, bias: GPIOBias, drive: GPIODrive) -> UInt32 {
+        var flags: UInt32 = activeLow ? UInt32(FLOORLINK_GPIOD1_LINE_REQUEST_FLAG_ACTIVE_LOW) : 0
+        switch bias {
+        case .asIs: break
+        case .disabled: flags |= UInt32(FLOORLINK_GPIOD1_LINE_REQUEST_FLAG_BIAS_DISABLE)
+        case .pullUp: flags |= UInt32(FLOORLINK_GPIOD1_LINE_REQUEST_FLAG_BIAS_PULL_UP)
+        case .pullDown: flags |= UInt32(FLOORLINK_GPIOD1_LINE_REQUEST_FLAG_BIAS_PULL_DOWN)
+        }
+        switch drive {
+        case .pushPull: break
+        case .openDrain: flags |= UInt32(FLOORLINK_GPIOD1_LINE_REQUEST_FLAG_OPEN_DRAIN)
+        case .openSource: flags |= UInt32(FLOORLINK_GPIOD1_LINE_REQUEST_FLAG_OPEN_SOURCE)
+        }
+        return flags
     }
 
     /// `gpiod_line_request`; returns the line and its event descriptor (meaningful for edge requests).

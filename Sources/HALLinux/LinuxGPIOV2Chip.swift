@@ -139,13 +139,7 @@ final class LinuxGPIOV2Chip: LinuxGPIOChipLines {
         case .falling: edge = FLOORLINK_GPIOD2_LINE_EDGE_FALLING
         case .both: edge = FLOORLINK_GPIOD2_LINE_EDGE_BOTH
         }
-        let bias: gpiod_line_bias
-        switch configuration.bias {
-        case .asIs: bias = FLOORLINK_GPIOD2_LINE_BIAS_AS_IS
-        case .disabled: bias = FLOORLINK_GPIOD2_LINE_BIAS_DISABLED
-        case .pullUp: bias = FLOORLINK_GPIOD2_LINE_BIAS_PULL_UP
-        case .pullDown: bias = FLOORLINK_GPIOD2_LINE_BIAS_PULL_DOWN
-        }
+        let bias = Self.bias(configuration.bias)
         let debounce = configuration.debounce.flatMap { $0 > .zero ? $0 : nil }
         let debounceMicroseconds = debounce.map { duration -> UInt in
             let (seconds, attoseconds) = duration.components
@@ -176,8 +170,17 @@ final class LinuxGPIOV2Chip: LinuxGPIOChipLines {
     )
         throws(HALError) -> any GPIOOutputLine
     {
+        let drive: gpiod_line_drive
+        switch configuration.drive {
+        case .pushPull: drive = FLOORLINK_GPIOD2_LINE_DRIVE_PUSH_PULL
+        case .openDrain: drive = FLOORLINK_GPIOD2_LINE_DRIVE_OPEN_DRAIN
+        case .openSource: drive = FLOORLINK_GPIOD2_LINE_DRIVE_OPEN_SOURCE
+        }
+        let bias = Self.bias(configuration.bias)
         let request = try request(offset: offset, consumer: consumer) { settings in
             _ = gpiod.line_settings_set_direction(settings, FLOORLINK_GPIOD2_LINE_DIRECTION_OUTPUT)
+            _ = gpiod.line_settings_set_drive(settings, drive)
+            _ = gpiod.line_settings_set_bias(settings, bias)
             gpiod.line_settings_set_active_low(settings, configuration.activeLow)
             _ = gpiod.line_settings_set_output_value(
                 settings,
@@ -185,6 +188,16 @@ final class LinuxGPIOV2Chip: LinuxGPIOChipLines {
             )
         }
         return LinuxGPIOV2OutputLine(chip: self, request: request, offset: offset)
+    }
+
+    /// The libgpiod 2.x bias for the setting.
+    private static func bias(_ bias: GPIOBias) -> gpiod_line_bias {
+        switch bias {
+        case .asIs: return FLOORLINK_GPIOD2_LINE_BIAS_AS_IS
+        case .disabled: return FLOORLINK_GPIOD2_LINE_BIAS_DISABLED
+        case .pullUp: return FLOORLINK_GPIOD2_LINE_BIAS_PULL_UP
+        case .pullDown: return FLOORLINK_GPIOD2_LINE_BIAS_PULL_DOWN
+        }
     }
 
     /// `gpiod_chip_request_lines` of one line: its settings from `configure`, the consumer, the event buffer size.

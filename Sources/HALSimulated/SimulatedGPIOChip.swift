@@ -18,6 +18,8 @@ public final class SimulatedGPIOChip: GPIOChip {
     private struct Line {
         var name: String?
         var physicalHigh = false
+        /// Whether the test has set the level (a switch or signal on the pin); a pull resistor then changes nothing.
+        var drivenByTest = false
         var request: Request?
     }
 
@@ -28,6 +30,8 @@ public final class SimulatedGPIOChip: GPIOChip {
         var activeLow: Bool
         var edges: GPIOEdgeDetection
         var queue: DeviceInbox<GPIOEdgeEvent>?
+        var bias: GPIOBias = .asIs
+        var drive: GPIODrive = .pushPull
         /// The kernel debounce period applied to this input, if any.
         var debounce: Duration? = nil
         /// The logical level last reported (debounced inputs only).
@@ -110,9 +114,18 @@ public final class SimulatedGPIOChip: GPIOChip {
                 activeLow: configuration.activeLow,
                 edges: configuration.edges,
                 queue: queue,
+                bias: configuration.bias,
                 debounce: debounce
             )
         )
+        if configuration.bias == .pullUp || configuration.bias == .pullDown {
+            // An undriven pin follows its pull resistor, as gpio-sim's lines follow their `pull`.
+            state.withLock { state in
+                if !state.lines[offset].drivenByTest {
+                    state.lines[offset].physicalHigh = configuration.bias == .pullUp
+                }
+            }
+        }
         return SimulatedGPIOInputLine(chip: self, offset: offset, requestID: id, queue: queue, debounce: debounce)
     }
 
@@ -131,7 +144,9 @@ public final class SimulatedGPIOChip: GPIOChip {
                 direction: .output,
                 activeLow: configuration.activeLow,
                 edges: .none,
-                queue: nil
+                queue: nil,
+                bias: configuration.bias,
+                drive: configuration.drive
             )
         )
         let line = SimulatedGPIOOutputLine(chip: self, offset: offset, requestID: id)
@@ -140,6 +155,31 @@ public final class SimulatedGPIOChip: GPIOChip {
     }
 
     // MARK: The test's side
+
+    /// How a line is requested: what the code under test asked the kernel for.
+    public struct RequestedSettings: Hashable, Sendable {
+        public var consumer: String
+        public var direction: GPIODirection
+        public var activeLow: Bool
+        public var edges: GPIOEdgeDetection
+        public var bias: GPIOBias
+        public var drive: GPIODrive
+    }
+
+    /// The settings line `offset` is requested with; nil while nobody holds it.
+    public func requestedSettings(_ offset: Int) -> RequestedSettings? {
+        state.withLock { state in
+            guard state.lines.indices.contains(offset), let request = state.lines[offset].request else { return nil }
+            return RequestedSettings(
+                consumer: request.consumer,
+                direction: request.direction,
+                activeLow: request.activeLow,
+                edges: request.edges,
+                bias: request.bias,
+                drive: request.drive
+            )
+        }
+    }
 
     /// Sets the physical level of line `offset`, as a pull resistor or a switch would; a requested input with
     /// edge detection sees an edge event stamped with the clock's time. A debounced input (`kernelDebounce`) sees
@@ -152,9 +192,9 @@ public final class SimulatedGPIOChip: GPIOChip {
             case settle(requestID: UInt64, generation: UInt64, at: ClockInstant)
         }
         let outcome = state.withLock { state -> Outcome in
-            guard state.lines.indices.contains(offset), state.lines[offset].physicalHigh != high else {
-                return .none
-            }
+            guard state.lines.indices.contains(offset) else { return .none }
+            state.lines[offset].drivenByTest = true
+            guard state.lines[offset].physicalHigh != high else { return .none }
             state.lines[offset].physicalHigh = high
             guard var request = state.lines[offset].request, request.direction == .input else { return .none }
             if let debounce = request.debounce {
@@ -275,7 +315,17 @@ public final class SimulatedGPIOChip: GPIOChip {
             guard let request = state.lines[offset].request, request.id == requestID else {
                 return .failure(.closed(path: "/dev/\(info.name) line \(offset)"))
             }
-            let high = value != request.activeLow
+            let driven = value != request.activeLow
+            // Open drain drives only low and open source only high; otherwise the line floats to its pull resistor
+            // (or stays where it was with none), as gpiolib's emulation leaves it.
+            let floats = (request.drive == .openDrain && driven) || (request.drive == .openSource && !driven)
+            let high: Bool
+            switch (floats, request.bias) {
+            case (false, _): high = driven
+            case (true, .pullUp): high = true
+            case (true, .pullDown): high = false
+            case (true, _): high = state.lines[offset].physicalHigh
+            }
             if state.lines[offset].physicalHigh != high || !state.history.contains(where: { $0.offset == offset }) {
                 state.history.append(OutputChange(time: now, offset: offset, high: high))
             }

@@ -1,5 +1,6 @@
 import Devices
 import Events
+import Glibc
 import HALLinux
 import HALSimulated
 import Outbox
@@ -78,12 +79,20 @@ struct SiteControl: ControlHandler {
             "controller": .string(site.configuration.controller),
             "version": .string(FloorlinkVersion.current),
             "hardware": .string(site.configuration.hardware.rawValue),
+            "config": .string(Self.absolutePath(site.configuration.sourcePath)),
             "gpio": .string(gpioLibrary),
             "uptimeS": .int((EventTime.now().millisecondsSinceEpoch - site.started.millisecondsSinceEpoch) / 1000),
             "devices": .array(devices + buses),
             "outbox": outbox,
             "uplinks": .array(uplinks),
         ]
+    }
+
+    /// `path` resolved against the daemon's working directory, so that `floorctl doctor` run elsewhere finds it.
+    static func absolutePath(_ path: String) -> String {
+        guard !path.isEmpty, let resolved = realpath(path, nil) else { return path }
+        defer { free(resolved) }
+        return String(cString: resolved)
     }
 
     /// The libgpiod in use (`libgpiod 2.2.1 (v2 API)`), or why there is none; `simulated` on simulated hardware.
@@ -160,10 +169,25 @@ struct SiteControl: ControlHandler {
             (type == nil || event.type.rawValue == type) && (device == nil || event.device == device)
         }
         if case .bool(true) = request.args["follow"] ?? .null {
+            let after = try followStart(request)
+            // Subscribed before the replay is read, so nothing falls between the stored events and the live ones.
             let live = await site.outbox.subscribe()
+            let outbox = site.outbox
             let (stream, continuation) = AsyncStream<JSONValue>.makeStream(bufferingPolicy: .bufferingNewest(1024))
             let forward = Task {
-                for await event in live where matches(event) {
+                var shown = after ?? 0
+                if after != nil {
+                    let head = await outbox.status.lastSeq
+                    while shown < head {
+                        let page = (try? await outbox.events(after: shown, limit: 1000)) ?? []
+                        guard let last = page.last else { break }
+                        for event in page where event.seq <= head && matches(event) {
+                            if case .terminated = continuation.yield(event.json) { return }
+                        }
+                        shown = min(last.seq, head)
+                    }
+                }
+                for await event in live where event.seq > shown && matches(event) {
                     if case .terminated = continuation.yield(event.json) { return }
                 }
                 continuation.finish()
@@ -182,6 +206,15 @@ struct SiteControl: ControlHandler {
         let from = head > window ? head - window : 0
         let recent = (try? await site.outbox.events(after: from, limit: Int(window))) ?? []
         return .result(["events": .array(recent.filter(matches).suffix(last).map(\.json))])
+    }
+
+    /// The `after` of a resumed `events --follow`: the stored events after this seq are sent before the live ones.
+    private func followStart(_ request: ControlRequest) throws(ControlError) -> UInt64? {
+        guard let value = request.args["after"], value != .null else { return nil }
+        guard let after = value.intValue, after >= 0 else {
+            throw ControlError(code: "bad-request", message: "\"after\" must be a seq (a whole number, 0 or more)")
+        }
+        return UInt64(after)
     }
 
     private func locker(_ request: ControlRequest) async throws(ControlError) -> JSONValue {

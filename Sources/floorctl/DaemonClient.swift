@@ -24,13 +24,16 @@ struct DaemonClient: Sendable {
 
     /// The socket named by `--socket`, else `FLOORLINK_SOCKET`, else the default.
     init(_ context: CommandContext) {
-        if let path = context.arguments.option("socket") {
-            socketPath = path
-        } else if let variable = getenv("FLOORLINK_SOCKET"), case let path = String(cString: variable), !path.isEmpty {
-            socketPath = path
-        } else {
-            socketPath = Self.defaultSocketPath
+        socketPath = Self.socketOverride(context) ?? Self.defaultSocketPath
+    }
+
+    /// The socket named by `--socket`, else by `FLOORLINK_SOCKET`; nil when neither names one.
+    static func socketOverride(_ context: CommandContext) -> String? {
+        if let path = context.arguments.option("socket") { return path }
+        if let variable = getenv("FLOORLINK_SOCKET"), case let path = String(cString: variable), !path.isEmpty {
+            return path
         }
+        return nil
     }
 
     /// Sends `op` and returns its result; a refusal is a failure (exit 1) naming the daemon's message and code.
@@ -58,19 +61,73 @@ struct DaemonClient: Sendable {
         return reply["result"] ?? .null
     }
 
-    /// Sends a streaming `op` and hands each event to `each` until the daemon closes the stream.
-    func follow(_ op: String, _ args: JSONValue, each: (JSONValue) -> Void) async throws(CommandFailure) {
-        let stream = try connect()
-        defer { stream.close() }
-        try await send(op, args, on: stream)
+    /// Follows the event stream like `journalctl -f`: when the daemon stops or reloads, says so on stderr, waits
+    /// for it to answer again and resumes after the last seq shown (or the newest seq when it started, if none
+    /// was shown), so nothing is skipped or shown twice. With `wait` false a closed stream is a failure (exit 69).
+    func followEvents(_ args: JSONValue, wait: Bool, each: (JSONValue) -> Void) async throws(CommandFailure) {
+        var stream = try connect()
+        // Best effort: an older daemon without `outbox` still streams, only without a seq to resume from.
+        var resumeAfter = (try? await call("outbox", timeout: .seconds(5)))?["lastSeq"]?.intValue.map(UInt64.init)
+        var request = args
+        while true {
+            let ended = try await follow("events", request, on: stream) { event in
+                if let seq = event["seq"]?.intValue.map(UInt64.init) {
+                    if let last = resumeAfter, seq <= last { return }
+                    resumeAfter = seq
+                }
+                each(event)
+            }
+            stream.close()
+            guard wait else {
+                let reason =
+                    ended.map { "lost the connection to floorlinkd at \(socketPath): \($0)" }
+                    ?? "floorlinkd at \(socketPath) closed the event stream: it stopped or reloaded"
+                let last = resumeAfter.map { " (followed up to seq \($0))" } ?? ""
+                throw CommandFailure(
+                    reason + last + "; drop --no-wait to wait for it and resume",
+                    exitCode: .unavailable
+                )
+            }
+            Console.error("floorctl: daemon stopped; waiting…\n")
+            stream = await reconnect()
+            if let resumeAfter, case .object(var members) = args {
+                members.removeAll { $0.0 == "after" }
+                members.append(("after", .int(Int64(clamping: resumeAfter))))
+                request = .object(members)
+            }
+            Console.error("floorctl: daemon back; resuming" + (resumeAfter.map { " after seq \($0)" } ?? "") + "\n")
+        }
+    }
+
+    /// Connects once the daemon answers again, trying every quarter of a second.
+    private func reconnect() async -> UnixStream {
+        while true {
+            try? await Task.sleep(for: .milliseconds(250))
+            if let stream = try? UnixStream.connect(path: socketPath) { return stream }
+        }
+    }
+
+    /// Sends `op` on `stream` and hands each event to `each` until the stream ends: nil when the daemon closed it,
+    /// the error when the connection broke.
+    private func follow(
+        _ op: String,
+        _ args: JSONValue,
+        on stream: UnixStream,
+        each: (JSONValue) -> Void
+    ) async throws(CommandFailure) -> HALError? {
+        do throws(HALError) {
+            try await stream.writeLine(ControlRequest(id: 1, op: op, args: args).json.jsonText)
+        } catch {
+            return error
+        }
         while true {
             let line: [UInt8]?
             do throws(HALError) {
                 line = try await stream.readLine(maxLength: 16 << 20)
             } catch {
-                throw lost(error)
+                return error
             }
-            guard let line else { return }
+            guard let line else { return nil }
             let reply = try parse(line)
             if let failure = refusal(in: reply) { throw failure }
             if let event = reply["event"] {

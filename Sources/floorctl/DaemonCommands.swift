@@ -93,9 +93,11 @@ enum DaemonCommands {
             "events",
             abstract: "Print events, one JSON object per line.",
             discussion: "Without --follow, prints the most recent events (newest last) and exits; with --follow, "
-                + "keeps printing new events until interrupted.",
+                + "keeps printing new events until interrupted. When the daemon stops or reloads, --follow says "
+                + "so on stderr, waits for it and resumes after the last event shown, like journalctl -f.",
             options: [
                 .flag("follow", short: "f", "Keep printing new events as they happen."),
+                .flag("no-wait", "With --follow, exit (status 69) when the daemon stops instead of waiting for it."),
                 .option("type", "Only events of this type (e.g. scan, tag.read, locker.opened)."),
                 .option("device", "Only events from this device."),
                 .option("last", short: "n", value: "n", kind: .integer(1...100_000), "Print the last n events."),
@@ -110,7 +112,9 @@ enum DaemonCommands {
             if let last = arguments.integer("last") { args.append(("last", .int(Int64(last)))) }
             let client = DaemonClient(context)
             if arguments.flag("follow") {
-                try await client.follow("events", .object(args)) { Console.line($0.jsonText) }
+                try await client.followEvents(.object(args), wait: !arguments.flag("no-wait")) {
+                    Console.line($0.jsonText)
+                }
                 return .success
             }
             let result = try await client.call("events", .object(args))

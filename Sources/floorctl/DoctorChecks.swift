@@ -7,8 +7,10 @@ import Service
 /// network, clock, daemon.
 struct DoctorChecks: Sendable {
     let configPath: String
-    /// `--socket`, which wins over the config's `control.socket`.
+    /// `--socket` or `FLOORLINK_SOCKET`, which win over the config's `control.socket`.
     let socketOverride: String?
+    /// Whether `configPath` is the one the running daemon reported (no `--config` was given).
+    var configFromDaemon = false
 
     func run() async -> [DoctorFinding] {
         var findings: [DoctorFinding] = []
@@ -17,7 +19,9 @@ struct DoctorChecks: Sendable {
             let loaded = try SiteConfiguration.load(path: configPath, hal: .forProcess(configPath: configPath))
             configuration = loaded
             let board = loaded.boardFile.map { "; board file \($0)" } ?? ""
-            let summary = "(\(loaded.site)/\(loaded.controller), \(loaded.devices.count) devices\(board))"
+            let running = configFromDaemon ? ", the config floorlinkd runs" : ""
+            let summary =
+                "(\(loaded.site)/\(loaded.controller), \(loaded.devices.count) devices\(board)\(running))"
             if loaded.example == nil {
                 findings.append(.pass("config", "\(configPath) is valid \(summary)"))
             } else {
@@ -33,9 +37,7 @@ struct DoctorChecks: Sendable {
             }
         } catch {
             configuration = nil
-            findings.append(
-                .fail("config", error.description, hint: "edit \(configPath) at the JSON path named; see INTERFACES.md")
-            )
+            findings.append(configFailure(error))
         }
         let socketPath = socketOverride ?? configuration?.controlSocket ?? DaemonClient.defaultSocketPath
         let daemonRunning = DaemonClient(socketPath: socketPath).isReachable()
@@ -55,7 +57,7 @@ struct DoctorChecks: Sendable {
         findings.append(clockFinding())
         findings.append(
             daemonRunning
-                ? .pass("daemon", "floorlinkd answers on \(socketPath)")
+                ? await daemonFinding(socketPath)
                 : .fail(
                     "daemon",
                     "nothing answers on \(socketPath)",
@@ -63,6 +65,52 @@ struct DoctorChecks: Sendable {
                 )
         )
         return findings
+    }
+
+    /// The `daemon` line for a daemon that answers: a WARN when it runs another config than the one checked.
+    private func daemonFinding(_ socketPath: String) async -> DoctorFinding {
+        let answer = "floorlinkd answers on \(socketPath)"
+        guard !configFromDaemon,
+            let running = (try? await DaemonClient(socketPath: socketPath).call("status", timeout: .seconds(5)))?[
+                "config"
+            ]?.stringValue,
+            running != (SystemFiles.realPath(configPath) ?? configPath)
+        else { return .pass("daemon", answer) }
+        return .warn(
+            "daemon",
+            "\(answer) but runs \(running), not the \(configPath) checked above",
+            hint: "run floorctl doctor without --config to check the config floorlinkd runs"
+        )
+    }
+
+    /// The `config` line for a config that does not load: a missing or unreadable file says how to get one; a
+    /// bad one names the JSON path and what was expected there.
+    private func configFailure(_ error: ConfigError) -> DoctorFinding {
+        guard access(configPath, F_OK) == 0 else {
+            return .fail(
+                "config",
+                "\(configPath) does not exist: floorlinkd has no site config to run",
+                hint: "create it: start from the example the package installs (restore it with sudo apt-get "
+                    + "install --reinstall -o Dpkg::Options::=--force-confmiss floorlink) or from hal/sites/demo.json "
+                    + "in the source, describe this site's devices (README, Site config), check it with floorlinkd "
+                    + "--check-config --config \(configPath); or pass --config PATH if the site's config is elsewhere"
+            )
+        }
+        guard access(configPath, R_OK) == 0 else {
+            return .fail(
+                "config",
+                error.description,
+                hint: "run floorctl doctor with sudo, or check the file's owner and mode (ls -l \(configPath))"
+            )
+        }
+        guard !error.path.isEmpty else {
+            return .fail("config", error.description, hint: "fix the JSON syntax at the place named in \(configPath)")
+        }
+        return .fail(
+            "config",
+            error.description,
+            hint: "edit \(error.path) in \(configPath) as the message says; INTERFACES.md lists every key"
+        )
     }
 
     // MARK: Serial

@@ -49,14 +49,28 @@ enum DoctorCommand {
             discussion: "Prints PASS, WARN or FAIL per check, with a fix for each problem. Exits 1 when any "
                 + "check fails.",
             options: [
-                .option("config", value: "path", default: defaultConfigPath, "The site config to check."),
+                .option(
+                    "config",
+                    value: "path",
+                    "The site config to check (default: the one the running floorlinkd uses, else "
+                        + "\(defaultConfigPath))."
+                ),
                 DaemonClient.socketOption, FloorctlCommands.jsonFlag,
             ]
         ) { context in
-            let configPath = context.arguments.option("config") ?? defaultConfigPath
+            let socketOverride = DaemonClient.socketOverride(context)
+            let explicit = context.arguments.option("config")
+            // Without --config, the config the daemon runs (it answers with its path), else the default.
+            var daemonConfig: String?
+            if explicit == nil {
+                let client = DaemonClient(socketPath: socketOverride ?? DaemonClient.defaultSocketPath)
+                daemonConfig = (try? await client.call("status", timeout: .seconds(5)))?["config"]?.stringValue
+            }
+            let configPath = explicit ?? daemonConfig ?? defaultConfigPath
             let findings = await DoctorChecks(
                 configPath: configPath,
-                socketOverride: context.arguments.option("socket")
+                socketOverride: socketOverride,
+                configFromDaemon: daemonConfig != nil
             ).run()
             if context.arguments.flag("json") {
                 Console.line(JSONValue.array(findings.map(\.json)).jsonText)

@@ -1,4 +1,6 @@
+import Devices
 import Events
+import Glibc
 import HAL
 import HALLinux
 
@@ -68,8 +70,11 @@ enum SerialCommands {
     static var monitor: Command {
         Command(
             "monitor",
-            abstract: "Print raw bytes from a serial port, as text or a hex dump, until interrupted.",
-            discussion: "The port must be free: stop floorlinkd first, or watch the decoded events with "
+            abstract: "Print bytes from a serial port, a timestamped line per frame, until interrupted.",
+            discussion: "Each line starts with the local time its first byte arrived and ends at a CR, LF or CRLF "
+                + "(shown as \\r, \\n), or when the port has been quiet for --gap-ms. Control bytes are shown, "
+                + "never sent to the terminal: <GS> for the GS1 separator 0x1D, \\t, \\xNN for the rest, \\\\ "
+                + "for a backslash. The port must be free: stop floorlinkd first, or watch the decoded events with "
                 + "'floorctl events --follow --device ID'.",
             arguments: [ArgumentSpec("port", "The port (e.g. /dev/ttyUSB0 or a /dev/serial/by-id path).")],
             options: [
@@ -81,12 +86,40 @@ enum SerialCommands {
                     kind: .integer(50...4_000_000),
                     "Baud rate."
                 ),
-                .flag("hex", short: "x", "Print a hex dump instead of text."),
-                .flag("json", "Print each read as a JSON object with the bytes in hex."),
+                .option(
+                    "data-bits",
+                    value: "bits",
+                    default: "8",
+                    kind: .choice(["7", "8"]),
+                    "Data bits (7 for a 7E1 scanner)."
+                ),
+                .option(
+                    "parity",
+                    value: "parity",
+                    default: "none",
+                    kind: .choice(["none", "even", "odd"]),
+                    "Parity: none, even or odd."
+                ),
+                .option("stop-bits", value: "bits", default: "1", kind: .choice(["1", "2"]), "Stop bits."),
+                .option(
+                    "gap-ms",
+                    value: "ms",
+                    default: "100",
+                    kind: .integer(1...60_000),
+                    "Print a line without a terminator once the port has been quiet this long."
+                ),
+                .flag("hex", short: "x", "Print a hex dump of each read, after its time and size, instead of lines."),
+                .flag("json", "Print each line as a JSON object: time, text and the bytes in hex."),
             ]
         ) { context in
-            let path = context.arguments.argument("port") ?? ""
-            let configuration = SerialConfiguration(baud: context.arguments.integer("baud") ?? 9600)
+            let arguments = context.arguments
+            let path = arguments.argument("port") ?? ""
+            let configuration = SerialConfiguration(
+                baud: arguments.integer("baud") ?? 9600,
+                dataBits: arguments.integer("data-bits") ?? 8,
+                parity: arguments.option("parity").flatMap(SerialConfiguration.Parity.init(rawValue:)) ?? .none,
+                stopBits: arguments.integer("stop-bits") ?? 1
+            )
             let port: any SerialPort
             do throws(HALError) {
                 port = try await LinuxSerialBackend().open(path: path, configuration: configuration)
@@ -100,28 +133,66 @@ enum SerialCommands {
                 throw CommandFailure(error.description)
             }
             defer { port.close() }
-            let hex = context.arguments.flag("hex")
-            let json = context.arguments.flag("json")
+            let hex = arguments.flag("hex")
+            let json = arguments.flag("json")
             if !json { Console.error("Reading \(path) at \(configuration); press Ctrl-C to stop.\n") }
+            var framer = SerialMonitorFramer(quietGapMilliseconds: Int64(arguments.integer("gap-ms") ?? 100))
+            let print = { (lines: [SerialMonitorFramer.Line]) in
+                for line in lines {
+                    if json {
+                        Console.line(
+                            JSONValue.object([
+                                ("time", .string(line.time.description)), ("text", .string(line.text)),
+                                ("bytes", .string(HexDump.hex(line.bytes))),
+                            ]).jsonText
+                        )
+                    } else {
+                        Console.line("\(LocalTime.clock(line.time))  \(line.text)")
+                    }
+                }
+            }
             var offset = 0
             while true {
+                let wait = framer.deadline.map {
+                    Duration.milliseconds(max(1, $0.millisecondsSinceEpoch - EventTime.now().millisecondsSinceEpoch))
+                }
                 let bytes: [UInt8]
                 do throws(HALError) {
-                    bytes = try await port.read(maxBytes: 4096, timeout: .seconds(3600))
+                    bytes = try await port.read(maxBytes: 4096, timeout: wait ?? .seconds(3600))
                 } catch {
-                    if case .timedOut = error { continue }
+                    if case .timedOut = error {
+                        print(framer.expire(at: EventTime.now()))
+                        continue
+                    }
+                    print(framer.finish())
                     throw CommandFailure(error.description)
                 }
-                if json {
-                    Console.line(JSONValue.object([("bytes", .string(HexDump.hex(bytes)))]).jsonText)
-                } else if hex {
-                    Console.out(HexDump.lines(bytes, startingAt: offset))
+                if hex {
+                    let count = bytes.count == 1 ? "1 byte" : "\(bytes.count) bytes"
+                    Console.out(
+                        "\(LocalTime.clock(EventTime.now()))  \(count)\n" + HexDump.lines(bytes, startingAt: offset)
+                    )
                 } else {
-                    Console.bytes(bytes)
+                    print(framer.feed(bytes, at: EventTime.now()))
                 }
                 offset += bytes.count
             }
         }
+    }
+}
+
+/// Local wall-clock time for a technician reading along: `10:55:01.123`.
+enum LocalTime {
+    static func clock(_ time: EventTime) -> String {
+        var seconds = time_t(time.millisecondsSinceEpoch / 1000)
+        var parts = tm()
+        localtime_r(&seconds, &parts)
+        func pad(_ value: Int, _ width: Int) -> String {
+            let digits = String(value)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
+        return "\(pad(Int(parts.tm_hour), 2)):\(pad(Int(parts.tm_min), 2)):\(pad(Int(parts.tm_sec), 2))."
+            + pad(Int(time.millisecondsSinceEpoch % 1000), 3)
     }
 }
 

@@ -7,6 +7,7 @@
 #define gpiod_line_direction real_gpiod_line_direction
 #define gpiod_line_edge real_gpiod_line_edge
 #define gpiod_line_bias real_gpiod_line_bias
+#define gpiod_line_drive real_gpiod_line_drive
 #define gpiod_line_clock real_gpiod_line_clock
 #define gpiod_edge_event_type real_gpiod_edge_event_type
 #include <gpiod.h>
@@ -16,6 +17,7 @@
 #undef gpiod_line_direction
 #undef gpiod_line_edge
 #undef gpiod_line_bias
+#undef gpiod_line_drive
 #undef gpiod_line_clock
 #undef gpiod_edge_event_type
 
@@ -42,6 +44,8 @@ SAME(FLOORLINK_GPIOD1_LINE_REQUEST_DIRECTION_OUTPUT, GPIOD_LINE_REQUEST_DIRECTIO
 SAME(FLOORLINK_GPIOD1_LINE_REQUEST_EVENT_FALLING_EDGE, GPIOD_LINE_REQUEST_EVENT_FALLING_EDGE);
 SAME(FLOORLINK_GPIOD1_LINE_REQUEST_EVENT_RISING_EDGE, GPIOD_LINE_REQUEST_EVENT_RISING_EDGE);
 SAME(FLOORLINK_GPIOD1_LINE_REQUEST_EVENT_BOTH_EDGES, GPIOD_LINE_REQUEST_EVENT_BOTH_EDGES);
+SAME(FLOORLINK_GPIOD1_LINE_REQUEST_FLAG_OPEN_DRAIN, GPIOD_LINE_REQUEST_FLAG_OPEN_DRAIN);
+SAME(FLOORLINK_GPIOD1_LINE_REQUEST_FLAG_OPEN_SOURCE, GPIOD_LINE_REQUEST_FLAG_OPEN_SOURCE);
 SAME(FLOORLINK_GPIOD1_LINE_REQUEST_FLAG_ACTIVE_LOW, GPIOD_LINE_REQUEST_FLAG_ACTIVE_LOW);
 SAME(FLOORLINK_GPIOD1_LINE_REQUEST_FLAG_BIAS_DISABLE, GPIOD_LINE_REQUEST_FLAG_BIAS_DISABLE);
 SAME(FLOORLINK_GPIOD1_LINE_REQUEST_FLAG_BIAS_PULL_DOWN, GPIOD_LINE_REQUEST_FLAG_BIAS_PULL_DOWN);
@@ -53,6 +57,7 @@ SAME(sizeof(enum gpiod_line_value), sizeof(enum real_gpiod_line_value));
 SAME(sizeof(enum gpiod_line_direction), sizeof(enum real_gpiod_line_direction));
 SAME(sizeof(enum gpiod_line_edge), sizeof(enum real_gpiod_line_edge));
 SAME(sizeof(enum gpiod_line_bias), sizeof(enum real_gpiod_line_bias));
+SAME(sizeof(enum gpiod_line_drive), sizeof(enum real_gpiod_line_drive));
 SAME(sizeof(enum gpiod_line_clock), sizeof(enum real_gpiod_line_clock));
 SAME(sizeof(enum gpiod_edge_event_type), sizeof(enum real_gpiod_edge_event_type));
 SAME(FLOORLINK_GPIOD2_LINE_VALUE_ERROR, GPIOD_LINE_VALUE_ERROR);
@@ -70,6 +75,9 @@ SAME(FLOORLINK_GPIOD2_LINE_BIAS_UNKNOWN, GPIOD_LINE_BIAS_UNKNOWN);
 SAME(FLOORLINK_GPIOD2_LINE_BIAS_DISABLED, GPIOD_LINE_BIAS_DISABLED);
 SAME(FLOORLINK_GPIOD2_LINE_BIAS_PULL_UP, GPIOD_LINE_BIAS_PULL_UP);
 SAME(FLOORLINK_GPIOD2_LINE_BIAS_PULL_DOWN, GPIOD_LINE_BIAS_PULL_DOWN);
+SAME(FLOORLINK_GPIOD2_LINE_DRIVE_PUSH_PULL, GPIOD_LINE_DRIVE_PUSH_PULL);
+SAME(FLOORLINK_GPIOD2_LINE_DRIVE_OPEN_DRAIN, GPIOD_LINE_DRIVE_OPEN_DRAIN);
+SAME(FLOORLINK_GPIOD2_LINE_DRIVE_OPEN_SOURCE, GPIOD_LINE_DRIVE_OPEN_SOURCE);
 SAME(FLOORLINK_GPIOD2_LINE_CLOCK_MONOTONIC, GPIOD_LINE_CLOCK_MONOTONIC);
 SAME(FLOORLINK_GPIOD2_LINE_CLOCK_REALTIME, GPIOD_LINE_CLOCK_REALTIME);
 SAME(FLOORLINK_GPIOD2_LINE_CLOCK_HTE, GPIOD_LINE_CLOCK_HTE);

@@ -72,6 +72,20 @@ struct BoardSearchTests {
         )
     }
 
+    @Test("an unknown pin lists all the board's pins in natural order (GPIO2 before GPIO10), none cut off")
+    func unknownPinListsAllPins() async throws {
+        let run = try await FloorctlProcess.run(["gpio", "get", "GPIO99", "--board", "raspberry-pi-5"])
+        #expect(run.status == 1)
+        let gpios = (2...27).map { "GPIO\($0)" }.joined(separator: ", ")
+        #expect(
+            run.standardError.hasPrefix(
+                "Error: unknown pin \"GPIO99\" on board raspberry-pi-5 (its pins: \(gpios), PIN3, PIN5, PIN7,"
+            ),
+            "\(run.standardError)"
+        )
+        #expect(run.standardError.contains("PIN38, PIN40); "), "\(run.standardError)")
+    }
+
     /// The error for an unknown board (built apart from the `@Test`: Swift 6.0.3 type-checks long concatenations
     /// inside it too slowly).
     static let unknownBoard =

@@ -1,4 +1,5 @@
 import Events
+import Locking
 import Service
 import Testing
 
@@ -76,18 +77,80 @@ struct DaemonCommandTests {
         #expect(daemon.requests == [#"{"id":1,"op":"events","args":{"follow":false,"last":2}}"#])
     }
 
-    @Test("events -fn 5 --type scan follows the stream until the daemon closes it")
-    func followEvents() async throws {
-        let daemon = FakeDaemon { _ in
+    @Test("events -fn 5 --type scan --no-wait follows the stream and exits 69 with a message when the daemon closes it")
+    func followEventsNoWait() async throws {
+        let daemon = FakeDaemon { request in
+            guard request.op == "events" else { return .result(["lastSeq": 40]) }
             let (stream, continuation) = AsyncStream<JSONValue>.makeStream()
             for event in Self.events { continuation.yield(event) }
             continuation.finish()
             return .stream(stream)
         }
-        let run = try await Self.run(["events", "-fn", "5", "--type=scan"], daemon)
-        #expect(run.status == 0)
+        let server = try FakeDaemonServer(daemon)
+        defer { server.stop() }
+        let run = try await FloorctlProcess.run([
+            "events", "-fn", "5", "--type=scan", "--no-wait", "--socket", server.path,
+        ])
+        #expect(run.status == 69)
         #expect(run.standardOutput == Self.events.map { $0.jsonText + "\n" }.joined())
-        #expect(daemon.requests == [#"{"id":1,"op":"events","args":{"follow":true,"type":"scan","last":5}}"#])
+        #expect(
+            run.standardError
+                == "Error: floorlinkd at \(server.path) closed the event stream: it stopped or reloaded "
+                + "(followed up to seq 42); drop --no-wait to wait for it and resume\n"
+        )
+        #expect(
+            daemon.requests == [
+                #"{"id":1,"op":"outbox","args":{}}"#,
+                #"{"id":1,"op":"events","args":{"follow":true,"type":"scan","last":5}}"#,
+            ]
+        )
+    }
+
+    @Test("events --follow says the daemon stopped, waits, and resumes after the last seq shown without repeating it")
+    func followEventsResumes() async throws {
+        let requests = Locked(0)
+        let daemon = FakeDaemon { request in
+            guard request.op == "events" else { return .result(["lastSeq": 40]) }
+            let (stream, continuation) = AsyncStream<JSONValue>.makeStream()
+            switch requests.withLock({ count in
+                count += 1
+                return count
+            }) {
+            case 1:
+                for event in Self.events { continuation.yield(event) }
+            case 2:
+                // The daemon replays from `after`; an event already shown is not printed twice.
+                continuation.yield(Self.events[1])
+                continuation.yield(["seq": 43, "type": "scan", "device": "scanner-1", "data": ["text": "DEF"]])
+            default:
+                return .failure(ControlError(code: "test-done", message: "the test ends here"))
+            }
+            continuation.finish()
+            return .stream(stream)
+        }
+        let run = try await Self.run(["events", "--follow"], daemon)
+        #expect(run.status == 1)
+        let lines = Self.events + [["seq": 43, "type": "scan", "device": "scanner-1", "data": ["text": "DEF"]]]
+        #expect(run.standardOutput == lines.map { $0.jsonText + "\n" }.joined())
+        #expect(
+            run.standardError
+                == """
+                floorctl: daemon stopped; waiting…
+                floorctl: daemon back; resuming after seq 42
+                floorctl: daemon stopped; waiting…
+                floorctl: daemon back; resuming after seq 43
+                Error: the test ends here (test-done)
+
+                """
+        )
+        #expect(
+            daemon.requests == [
+                #"{"id":1,"op":"outbox","args":{}}"#,
+                #"{"id":1,"op":"events","args":{"follow":true}}"#,
+                #"{"id":1,"op":"events","args":{"follow":true,"after":42}}"#,
+                #"{"id":1,"op":"events","args":{"follow":true,"after":43}}"#,
+            ]
+        )
     }
 
     @Test("locker open succeeds with exit 0 and names the door")

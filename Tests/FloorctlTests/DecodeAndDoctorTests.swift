@@ -134,4 +134,95 @@ struct DecodeAndDoctorTests {
         let named = try #require(line, "\(run.standardOutput)")
         #expect(named.contains(/libgpiod [12]\.[0-9.]+ \(v[12] API\) from \//), "\(named)")
     }
+
+    /// A config file that does not load, and what doctor's `config` FAIL line and its fix must say.
+    struct BadConfig: Sendable, CustomTestStringConvertible {
+        var name: String
+        /// The file's text; nil: no file at all.
+        var text: String?
+        var detail: String
+        var fix: String
+
+        var testDescription: String { name }
+    }
+
+    @Test(
+        "doctor's fix for a config that does not load says what to do about that problem",
+        arguments: [
+            BadConfig(
+                name: "missing file",
+                text: nil,
+                detail: "does not exist: floorlinkd has no site config to run",
+                fix: "fix: create it: start from the example the package installs"
+            ),
+            BadConfig(
+                name: "wrong type",
+                text:
+                    #"{"site":"x","controller":"y","hardware":"linux","devices":[{"id":"s","kind":"barcode-scanner","port":5}]}"#,
+                detail: "devices[0].port: expected a string",
+                fix: "fix: edit devices[0].port in "
+            ),
+            BadConfig(
+                name: "not JSON",
+                text: #"{"site": "x",,}"#,
+                detail: "line 1, column 14: invalid JSON",
+                fix: "fix: fix the JSON syntax at the place named in "
+            ),
+        ]
+    )
+    func doctorConfigFailures(config: BadConfig) async throws {
+        let path = NSTemporaryDirectory() + "floorctl-doctor-\(UUID().uuidString.prefix(8)).json"
+        if let text = config.text { try TestFile.write(text, to: path) }
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let run = try await FloorctlProcess.run([
+            "doctor", "--config", path, "--socket", "/tmp/floorctl-test-nobody-listens.sock",
+        ])
+        #expect(run.status == 1)
+        let lines = run.standardOutput.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        let failure = try #require(lines.firstIndex { $0.hasPrefix("FAIL  config") }, "\(run.standardOutput)")
+        #expect(lines[failure].contains(config.detail), "\(lines[failure])")
+        #expect(lines[failure + 1].hasPrefix(config.fix), "\(lines[failure + 1])")
+        #expect(!run.standardOutput.contains("at the JSON path named"))
+    }
+
+    @Test("doctor asks the daemon at $FLOORLINK_SOCKET for the config it runs and checks that one")
+    func doctorChecksTheDaemonsConfig() async throws {
+        let directory = NSTemporaryDirectory() + "floorctl-doctor-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let config = directory + "/running.json"
+        let text = #"{"site":"x","controller":"y","hardware":"simulated","dataDir":"\#(directory)","devices":[]}"#
+        try TestFile.write(text, to: config)
+        let daemon = FakeDaemon(results: ["status": ["config": .string(config)]])
+        let server = try FakeDaemonServer(daemon)
+        defer { server.stop() }
+        let run = try await FloorctlProcess.run(["doctor"], environment: ["FLOORLINK_SOCKET": server.path])
+        let lines = run.standardOutput.split(separator: "\n")
+        #expect(
+            lines.contains {
+                $0.hasPrefix("PASS  config")
+                    && $0.contains("\(config) is valid (x/y, 0 devices, the config floorlinkd runs)")
+            },
+            "\(run.standardOutput)"
+        )
+        #expect(
+            lines.contains { $0.hasPrefix("PASS  daemon") && $0.hasSuffix("floorlinkd answers on \(server.path)") },
+            "\(run.standardOutput)"
+        )
+        #expect(daemon.requests.first == #"{"id":1,"op":"status","args":{}}"#)
+    }
+
+    @Test("doctor --config with a daemon running another config warns which one the daemon runs")
+    func doctorWarnsOfAnotherConfig() async throws {
+        let path = NSTemporaryDirectory() + "floorctl-doctor-\(UUID().uuidString.prefix(8)).json"
+        try TestFile.write(#"{"site":"x","controller":"y","hardware":"simulated","devices":[]}"#, to: path)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let daemon = FakeDaemon(results: ["status": ["config": "/etc/floorlink/other.json"]])
+        let server = try FakeDaemonServer(daemon)
+        defer { server.stop() }
+        let run = try await FloorctlProcess.run(["doctor", "--config", path, "--socket", server.path])
+        let lines = run.standardOutput.split(separator: "\n")
+        let daemonLine = try #require(lines.first { $0.hasPrefix("WARN  daemon") }, "\(run.standardOutput)")
+        #expect(daemonLine.hasSuffix("but runs /etc/floorlink/other.json, not the \(path) checked above"))
+    }
 }

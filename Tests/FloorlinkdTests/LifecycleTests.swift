@@ -63,6 +63,22 @@ struct LifecycleTests {
         #expect(status == 0, "stderr:\n\(daemon.standardError)")
     }
 
+    @Test("status names the config file the daemon runs, so floorctl doctor checks that one")
+    func statusNamesConfig() async throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let config = try scratch.write(
+            "site.json",
+            json: Sites.scanner(scratch, port: "/dev/ttySIM0", hardware: "simulated")
+        )
+        let daemon = try Floorlinkd(config: config, socket: scratch.path("control.sock"), scratch: scratch)
+        defer { daemon.stop() }
+        let status = try await daemon.waitUntilServing()
+        let real = try #require(realpath(config, nil))
+        defer { free(real) }
+        #expect(status["config"]?.stringValue == String(cString: real))
+    }
+
     @Test("sd_notify: READY=1, WATCHDOG=1 every WATCHDOG_USEC/2, RELOADING=1 on SIGHUP, STOPPING=1 on SIGTERM")
     func systemdNotify() async throws {
         let scratch = try Scratch()

@@ -242,4 +242,72 @@ struct GPIOContractTests {
             }
         }
     }
+
+    /// An input's requested pull resistor and polarity, and the value it reads on a line nothing else drives.
+    struct PullCase: Sendable, CustomTestStringConvertible {
+        var bias: GPIOBias
+        var activeLow: Bool
+        var reads: Bool
+        var testDescription: String { "\(bias.rawValue)\(activeLow ? ", active-low" : "")" }
+    }
+
+    static let pullCases = [
+        PullCase(bias: .pullUp, activeLow: false, reads: true),
+        PullCase(bias: .pullDown, activeLow: false, reads: false),
+        PullCase(bias: .pullUp, activeLow: true, reads: false), PullCase(bias: .pullDown, activeLow: true, reads: true),
+    ]
+
+    @Test(
+        "an undriven input follows the pull resistor it is requested with (floorctl gpio get --bias)",
+        arguments: backends,
+        pullCases
+    )
+    func inputFollowsRequestedBias(kind: GPIOBackendKind, pull: PullCase) async throws {
+        try await withChip(kind) { chip, harness in
+            let line = try chip.requestInput(
+                offset: 2,
+                consumer: "t",
+                configuration: GPIOInputConfiguration(bias: pull.bias, activeLow: pull.activeLow)
+            )
+            defer { line.close() }
+            #expect(try line.read() == pull.reads)
+            #expect(try harness.physicalLevel(2) == (pull.bias == .pullUp))
+        }
+    }
+
+    /// An output's drive and pull resistor, the value requested, and the level the pin then shows.
+    struct DriveCase: Sendable, CustomTestStringConvertible {
+        var drive: GPIODrive
+        var bias: GPIOBias
+        var value: Bool
+        var high: Bool
+        var testDescription: String { "\(drive.rawValue), \(bias.rawValue), \(value ? 1 : 0)" }
+    }
+
+    static let driveCases = [
+        DriveCase(drive: .pushPull, bias: .pullDown, value: true, high: true),
+        DriveCase(drive: .openDrain, bias: .pullUp, value: true, high: true),
+        DriveCase(drive: .openDrain, bias: .pullUp, value: false, high: false),
+        DriveCase(drive: .openDrain, bias: .pullDown, value: true, high: false),
+        DriveCase(drive: .openSource, bias: .pullDown, value: true, high: true),
+        DriveCase(drive: .openSource, bias: .pullUp, value: false, high: true),
+        DriveCase(drive: .openSource, bias: .pullDown, value: false, high: false),
+    ]
+
+    @Test(
+        "open drain drives only low and open source only high; released, the pin follows its pull (gpio set --drive)",
+        arguments: backends,
+        driveCases
+    )
+    func outputDrive(kind: GPIOBackendKind, drive: DriveCase) async throws {
+        try await withChip(kind) { chip, harness in
+            let line = try chip.requestOutput(
+                offset: 6,
+                consumer: "t",
+                configuration: GPIOOutputConfiguration(initialValue: drive.value, drive: drive.drive, bias: drive.bias)
+            )
+            defer { line.close() }
+            #expect(try harness.physicalLevel(6) == drive.high)
+        }
+    }
 }

@@ -1,0 +1,84 @@
+import Events
+import Foundation
+import Testing
+
+@testable import Service
+
+/// `events --follow` with `after`: what `floorctl` asks for when it resumes after a reload or restart. The stored
+/// events after that seq come first, then the live ones, each once and in order.
+@Suite("events --follow resumes after a seq")
+struct EventsFollowResumeTests {
+    struct Resume: Sendable, CustomTestStringConvertible {
+        var after: Int64
+        var type: String?
+        /// The seqs expected from the stored events (1...6: scans at odd seqs, tag reads at even ones).
+        var replayed: [Int64]
+        var testDescription: String { "after \(after)" + (type.map { " --type \($0)" } ?? "") }
+    }
+
+    @Test(
+        "the stored events after `after` come first, then the live ones, none twice",
+        arguments: [
+            Resume(after: 2, type: nil, replayed: [3, 4, 5, 6]),
+            Resume(after: 0, type: nil, replayed: [1, 2, 3, 4, 5, 6]),
+            Resume(after: 6, type: nil, replayed: []),
+            Resume(after: 1, type: "scan", replayed: [3, 5]),
+        ]
+    )
+    func resumes(_ resume: Resume) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("follow-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let site = try await Site.open(
+            configuration: try SiteLifetimeTests.configuration(in: directory),
+            logger: Logger(label: "test", handler: MemoryLogHandler()),
+            simulate: false
+        )
+        for number in 1...6 {
+            let stored = await site.hub.emit(
+                number % 2 == 1 ? .scan : .tagRead,
+                device: number % 2 == 1 ? "scanner-1" : "rfid-1",
+                data: ["n": .int(Int64(number))]
+            )
+            try #require(stored)
+        }
+        var args: [(String, JSONValue)] = [("follow", true), ("after", .int(resume.after))]
+        if let type = resume.type { args.append(("type", .string(type))) }
+        let reply = await SiteControl(site: site).handle(ControlRequest(op: "events", args: .object(args)))
+        guard case .stream(let stream) = reply else {
+            Issue.record("not a stream: \(reply)")
+            return
+        }
+        var iterator = stream.makeAsyncIterator()
+        var seqs: [Int64] = []
+        for _ in resume.replayed {
+            if let seq = await iterator.next()?["seq"]?.intValue { seqs.append(seq) }
+        }
+        #expect(seqs == resume.replayed)
+        // A live event follows the replay directly.
+        try #require(await site.hub.emit(.scan, device: "scanner-1", data: ["n": 7]))
+        #expect(await iterator.next()?["seq"]?.intValue == 7)
+        await site.outbox.close()
+    }
+
+    @Test("a negative or non-numeric `after` is a bad request")
+    func badAfter() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("follow-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let site = try await Site.open(
+            configuration: try SiteLifetimeTests.configuration(in: directory),
+            logger: Logger(label: "test", handler: MemoryLogHandler()),
+            simulate: false
+        )
+        for after: JSONValue in [-1, "five"] {
+            let reply = await SiteControl(site: site).handle(
+                ControlRequest(op: "events", args: ["follow": true, "after": after])
+            )
+            guard case .failure(let error) = reply else {
+                Issue.record("accepted after \(after)")
+                continue
+            }
+            #expect(error.code == "bad-request")
+        }
+        await site.outbox.close()
+    }
+}
