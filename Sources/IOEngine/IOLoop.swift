@@ -8,7 +8,10 @@ import Locking
 /// waiting task; only the wait lives here, so the cooperative thread pool never blocks and no connection needs
 /// a thread of its own.
 ///
-/// Deadlines are `CLOCK_MONOTONIC` readings (`IOLoop.now`), the clock HAL's `SystemClock` reads too.
+/// Deadlines are `CLOCK_MONOTONIC` readings (`IOLoop.now`), the clock HAL's `SystemClock` reads too. They are
+/// kept by one `timerfd` that the loop waits on like any descriptor: a task that waits with a deadline sets the
+/// timer itself when its deadline is the earliest, so a read with a timeout never wakes the loop thread just to
+/// shorten its `epoll_wait`, and an idle loop with no deadline sleeps until something happens.
 public final class IOLoop: Sendable {
     /// What a waiter waits for.
     public enum Interest: Sendable {
@@ -45,6 +48,8 @@ public final class IOLoop: Sendable {
         var waiters: [UInt64: Waiter] = [:]
         var registered: Set<Int32> = []
         var nextID: UInt64 = 0
+        /// When the timer is set to fire; nil while it is disarmed (or has fired and was not set again).
+        var timerDeadline: Duration?
     }
 
     private static let sharedLoop = Locked<Result<IOLoop, IOError>?>(nil)
@@ -66,7 +71,7 @@ public final class IOLoop: Sendable {
     }
 
     private let epollFD: Int32
-    private let wakeFD: Int32
+    private let timerFD: Int32
     private let state = Locked(State())
 
     /// The current `CLOCK_MONOTONIC` reading: deadlines are this plus a timeout.
@@ -79,15 +84,13 @@ public final class IOLoop: Sendable {
     private init() throws(IOError) {
         epollFD = try SystemCall.retrying("epoll_create1", target: "epoll") { epoll_create1(Int32(EPOLL_CLOEXEC)) }
         do throws(IOError) {
-            wakeFD = try SystemCall.retrying("eventfd", target: "epoll") {
-                eventfd(0, Int32(EFD_CLOEXEC) | Int32(EFD_NONBLOCK))
-            }
+            timerFD = try SystemCall.retrying("timerfd_create", target: "epoll") { floorlink_timerfd_create() }
         } catch {
             SystemCall.closeQuietly(epollFD)
             throw error
         }
-        try SystemCall.retrying("epoll_ctl", target: "eventfd") {
-            floorlink_epoll_ctl(epollFD, EPOLL_CTL_ADD, wakeFD, EPOLLIN.rawValue)
+        try SystemCall.retrying("epoll_ctl", target: "timerfd") {
+            floorlink_epoll_ctl(epollFD, EPOLL_CTL_ADD, timerFD, EPOLLIN.rawValue)
         }
         try startThread()
     }
@@ -132,13 +135,10 @@ public final class IOLoop: Sendable {
                         state.waiters[id] = nil
                         return .failed(error)
                     }
+                    if let deadline { setTimer(before: deadline, in: &state) }
                     return nil
                 }
-                if let immediate {
-                    continuation.resume(returning: immediate)
-                } else if deadline != nil {
-                    wake()
-                }
+                if let immediate { continuation.resume(returning: immediate) }
             }
         } onCancel: {
             let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
@@ -176,20 +176,24 @@ public final class IOLoop: Sendable {
         return nil
     }
 
-    private func wake() {
-        var one: UInt64 = 1
-        _ = Glibc.write(wakeFD, &one, MemoryLayout<UInt64>.size)
+    /// Sets the timer to fire at `deadline` unless it already fires earlier. A timer left set for a waiter that
+    /// has gone fires once for nothing and is set again for the earliest deadline still waiting.
+    private func setTimer(before deadline: Duration, in state: inout State) {
+        if let current = state.timerDeadline, current <= deadline { return }
+        let (seconds, attoseconds) = deadline.components
+        if floorlink_timerfd_fire_at(timerFD, seconds, Int(attoseconds / 1_000_000_000)) == 0 {
+            state.timerDeadline = deadline
+        }
     }
 
     private func run() {
         let capacity: Int32 = 64
         var events = [epoll_event](repeating: epoll_event(), count: Int(capacity))
         while true {
-            let timeout = state.withLock { nextTimeout(in: $0) }
             let count = events.withUnsafeMutableBufferPointer { buffer -> Int32 in
                 // Swift 6.0's Glibc takes a non-optional pointer here, later ones an optional: unwrap for both.
                 guard let base = buffer.baseAddress else { return 0 }
-                return epoll_wait(epollFD, base, capacity, timeout)
+                return epoll_wait(epollFD, base, capacity, -1)
             }
             if count < 0, errno != EINTR {
                 // Only a broken epoll descriptor fails here; back off rather than spin.
@@ -200,9 +204,10 @@ public final class IOLoop: Sendable {
                 for index in 0..<max(0, Int(count)) {
                     let fd = floorlink_epoll_event_fd(&events[index])
                     let mask = floorlink_epoll_event_mask(&events[index])
-                    if fd == wakeFD {
-                        var value: UInt64 = 0
-                        _ = Glibc.read(wakeFD, &value, MemoryLayout<UInt64>.size)
+                    if fd == timerFD {
+                        var expirations: UInt64 = 0
+                        _ = Glibc.read(timerFD, &expirations, MemoryLayout<UInt64>.size)
+                        state.timerDeadline = nil
                         continue
                     }
                     let hangup = mask & (EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0
@@ -220,26 +225,21 @@ public final class IOLoop: Sendable {
                     }
                 }
                 let now = Self.now
+                var earliest: Duration?
                 for (id, waiter) in state.waiters {
-                    if let deadline = waiter.deadline, deadline <= now {
+                    guard let deadline = waiter.deadline else { continue }
+                    if deadline <= now {
                         state.waiters[id] = nil
                         resumptions.append((waiter.continuation, .timedOut))
+                    } else {
+                        earliest = min(earliest ?? deadline, deadline)
                     }
                 }
+                if let earliest { setTimer(before: earliest, in: &state) }
             }
             for (continuation, outcome) in resumptions {
                 continuation.resume(returning: outcome)
             }
         }
-    }
-
-    /// Milliseconds until the earliest deadline (rounded up), or -1 to wait for readiness alone.
-    private func nextTimeout(in state: State) -> Int32 {
-        guard let earliest = state.waiters.values.compactMap(\.deadline).min() else { return -1 }
-        let remaining = earliest - Self.now
-        if remaining <= .zero { return 0 }
-        let (seconds, attoseconds) = remaining.components
-        let milliseconds = seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
-        return Int32(clamping: milliseconds)
     }
 }
