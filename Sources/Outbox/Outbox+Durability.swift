@@ -33,18 +33,14 @@ extension Outbox {
         if !flushInFlight { startFlush() }
     }
 
-    /// Starts one sync covering everything written by the time it runs; at most one is in flight.
+    /// Starts one sync covering everything written so far; at most one is in flight. The sync runs on the I/O
+    /// queue, handed there straight from the actor (no task in between), and reports back with `completeFlush`.
     func startFlush() {
         guard !flushInFlight else { return }
         flushTimer?.cancel()
         flushTimer = nil
         flushGeneration += 1
         flushDue = false
-        flushInFlight = true
-        Task { await self.runFlush() }
-    }
-
-    private func runFlush() async {
         var requests: [SyncRequest] = []
         for segment in segments {
             guard let descriptor = segment.descriptor, segment.size > segment.syncedSize || segment.needsDirectorySync
@@ -64,24 +60,23 @@ extension Outbox {
         pending = []
         pendingBytes = 0
         guard !requests.isEmpty || !batch.isEmpty else {
-            flushInFlight = false
             notifyIfIdle()
             return
         }
+        flushInFlight = true
         syncCount += 1
         let injected = injectedSyncFailures.isEmpty ? nil : injectedSyncFailures.removeFirst()
         let directoryDescriptor = self.directoryDescriptor
         let directoryPath = outboxPath
-        let syncRequests = requests
-        let failure = await io.run {
-            Self.sync(
-                syncRequests,
+        io.submit { [self, requests] in
+            let failure = Self.sync(
+                requests,
                 directoryDescriptor: directoryDescriptor,
                 directoryPath: directoryPath,
                 injected: injected
             )
+            Task { await self.completeFlush(requests: requests, batch: batch, failure: failure) }
         }
-        completeFlush(requests: requests, batch: batch, failure: failure)
     }
 
     /// The blocking part, on the I/O queue: sync each segment's data, then the directory once if a segment is new.
