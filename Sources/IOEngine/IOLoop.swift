@@ -8,6 +8,9 @@ import Locking
 /// waiting task; only the wait lives here, so the cooperative thread pool never blocks and no connection needs
 /// a thread of its own.
 ///
+/// The loop is also a `TaskExecutor` (see `IOLoop+TaskExecutor.swift`): a task that prefers it runs on this
+/// thread between two `epoll_wait`s, so a wait it resumes costs no other thread a wake-up.
+///
 /// Deadlines are `CLOCK_MONOTONIC` readings (`IOLoop.now`), the clock HAL's `SystemClock` reads too. They are
 /// kept by one `timerfd` that the loop waits on like any descriptor: a task that waits with a deadline sets the
 /// timer itself when its deadline is the earliest, so a read with a timeout never wakes the loop thread just to
@@ -72,6 +75,12 @@ public final class IOLoop: Sendable {
 
     private let epollFD: Int32
     private let timerFD: Int32
+    /// Written by `enqueue` when the loop sleeps in `epoll_wait` and a job arrives from another thread.
+    let wakeFD: Int32
+    /// Jobs of tasks that prefer this loop as their executor, run on the loop thread in arrival order.
+    let jobs = Locked(JobQueue())
+    /// The loop thread, once it runs.
+    private let thread = Locked<pthread_t?>(nil)
     private let state = Locked(State())
 
     /// The current `CLOCK_MONOTONIC` reading: deadlines are this plus a timeout.
@@ -89,8 +98,20 @@ public final class IOLoop: Sendable {
             SystemCall.closeQuietly(epollFD)
             throw error
         }
+        do throws(IOError) {
+            wakeFD = try SystemCall.retrying("eventfd", target: "epoll") {
+                eventfd(0, Int32(EFD_CLOEXEC) | Int32(EFD_NONBLOCK))
+            }
+        } catch {
+            SystemCall.closeQuietly(timerFD)
+            SystemCall.closeQuietly(epollFD)
+            throw error
+        }
         try SystemCall.retrying("epoll_ctl", target: "timerfd") {
             floorlink_epoll_ctl(epollFD, EPOLL_CTL_ADD, timerFD, EPOLLIN.rawValue)
+        }
+        try SystemCall.retrying("epoll_ctl", target: "eventfd") {
+            floorlink_epoll_ctl(epollFD, EPOLL_CTL_ADD, wakeFD, EPOLLIN.rawValue)
         }
         try startThread()
     }
@@ -186,15 +207,25 @@ public final class IOLoop: Sendable {
         }
     }
 
+    /// Whether the caller runs on the loop's thread (a task that prefers the loop does).
+    public var isCurrentThread: Bool {
+        guard let loopThread = thread.withLock({ $0 }) else { return false }
+        return pthread_equal(loopThread, pthread_self()) != 0
+    }
+
     private func run() {
+        thread.withLock { $0 = pthread_self() }
         let capacity: Int32 = 64
         var events = [epoll_event](repeating: epoll_event(), count: Int(capacity))
         while true {
+            // Jobs waiting: only look at what is ready now, then run them.
+            let timeout: Int32 = jobs.withLock { $0.prepareToSleep() } ? -1 : 0
             let count = events.withUnsafeMutableBufferPointer { buffer -> Int32 in
                 // Swift 6.0's Glibc takes a non-optional pointer here, later ones an optional: unwrap for both.
                 guard let base = buffer.baseAddress else { return 0 }
-                return epoll_wait(epollFD, base, capacity, -1)
+                return epoll_wait(epollFD, base, capacity, timeout)
             }
+            jobs.withLock { $0.awake() }
             if count < 0, errno != EINTR {
                 // Only a broken epoll descriptor fails here; back off rather than spin.
                 usleep(10_000)
@@ -208,6 +239,11 @@ public final class IOLoop: Sendable {
                         var expirations: UInt64 = 0
                         _ = Glibc.read(timerFD, &expirations, MemoryLayout<UInt64>.size)
                         state.timerDeadline = nil
+                        continue
+                    }
+                    if fd == wakeFD {
+                        var value: UInt64 = 0
+                        _ = Glibc.read(wakeFD, &value, MemoryLayout<UInt64>.size)
                         continue
                     }
                     let hangup = mask & (EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0
@@ -240,6 +276,7 @@ public final class IOLoop: Sendable {
             for (continuation, outcome) in resumptions {
                 continuation.resume(returning: outcome)
             }
+            runJobs()
         }
     }
 }
