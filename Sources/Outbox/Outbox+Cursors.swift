@@ -34,7 +34,7 @@ extension Outbox {
             try await storeCursors()
         } else if cursorStoreTimer == nil {
             let delay = Self.cursorStoreInterval - (lastCursorStore.map { ContinuousClock.now - $0 } ?? .zero)
-            cursorStoreTimer = Task {
+            cursorStoreTimer = Task(executorPreference: taskExecutor) {
                 try? await Task.sleep(for: delay)
                 await self.cursorTimerFired()
             }

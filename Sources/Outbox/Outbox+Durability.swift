@@ -20,9 +20,9 @@ extension Outbox {
     private func startTimer(_ delay: Duration) {
         flushGeneration += 1
         let generation = flushGeneration
-        flushTimer = Task {
+        flushTimer = Task(executorPreference: taskExecutor) {
             try? await Task.sleep(for: delay)
-            self.timerFired(generation: generation)
+            await self.timerFired(generation: generation)
         }
     }
 
@@ -75,7 +75,9 @@ extension Outbox {
                 directoryPath: directoryPath,
                 injected: injected
             )
-            Task { await self.completeFlush(requests: requests, batch: batch, failure: failure) }
+            Task(executorPreference: taskExecutor) {
+                await self.completeFlush(requests: requests, batch: batch, failure: failure)
+            }
         }
     }
 

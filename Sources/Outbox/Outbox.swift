@@ -21,6 +21,9 @@ public actor Outbox: EventLog {
     /// Room below the quota kept for the outbox's own alarm and fault events: 2 % of it, 1–64 KiB.
     let reserveBytes: Int
     let io: BlockingIOQueue
+    /// Where the outbox's own tasks run (a sync's completion, its timers): the daemon's I/O loop, so that a sync
+    /// resolves its tickets on the thread the appenders wait on; nil: the global pool.
+    let taskExecutor: (any TaskExecutor)?
     let directoryDescriptor: Int32
     let lockDescriptor: Int32
 
@@ -93,6 +96,7 @@ public actor Outbox: EventLog {
         segmentBytes: Int,
         quotaBytes: Int,
         io: BlockingIOQueue,
+        taskExecutor: (any TaskExecutor)?,
         reportObserver: ReportObserver?
     ) {
         outboxPath = recovered.outboxPath
@@ -104,6 +108,7 @@ public actor Outbox: EventLog {
         self.quotaBytes = quotaBytes
         reserveBytes = Self.reserveBytes(quotaBytes: quotaBytes)
         self.io = io
+        self.taskExecutor = taskExecutor
         directoryDescriptor = recovered.directoryDescriptor
         lockDescriptor = recovered.lockDescriptor
         segments = recovered.segments
@@ -133,7 +138,8 @@ public actor Outbox: EventLog {
     public typealias ReportObserver = @Sendable (_ type: EventType, _ data: JSONValue) -> Void
 
     /// Opens (creating if needed) the outbox in `<directory>/outbox/`, recovering after a crash: a torn or
-    /// corrupt last record is dropped and reported with an `outbox.recovered` event.
+    /// corrupt last record is dropped and reported with an `outbox.recovered` event. `taskExecutor` is where the
+    /// outbox's own tasks run (nil: the global pool).
     public static func open(
         directory: String,
         site: String,
@@ -142,6 +148,7 @@ public actor Outbox: EventLog {
         policy: FsyncPolicy = .groupCommit(maxDelay: .milliseconds(5)),
         segmentBytes: Int = 8 << 20,
         quotaBytes: Int = 256 << 20,
+        taskExecutor: (any TaskExecutor)? = nil,
         reportObserver: ReportObserver? = nil
     ) async throws(OutboxError) -> Outbox {
         for uplink in uplinks where !isValidUplinkName(uplink) {
@@ -175,6 +182,7 @@ public actor Outbox: EventLog {
             segmentBytes: segmentBytes,
             quotaBytes: quotaBytes,
             io: io,
+            taskExecutor: taskExecutor,
             reportObserver: reportObserver
         )
         await outbox.reportRecovery(recovered.reports)

@@ -1,6 +1,7 @@
 import Events
 import Glibc
 import HAL
+import IOEngine
 import Locking
 
 /// `floorlinkd`: loads and validates the site config, runs the site until SIGTERM, reloads on SIGHUP when the
@@ -76,14 +77,20 @@ public enum Daemon {
             return 0
         }
         for finding in numbered { logger.warning(finding.problem, ["device": finding.device, "fix": finding.remedy]) }
-        return await run(configuration, path: path, logger: logger, environment: environment)
+        // The daemon's tasks run on the I/O loop's thread (see IOLoop+TaskExecutor): a scan is read, stored and
+        // published there, and only the sync leaves it. Without a loop (no epoll?) they stay on the global pool.
+        let loop = try? IOLoop.shared()
+        return await withTaskExecutorPreference(loop) {
+            await run(configuration, path: path, logger: logger, environment: environment, taskExecutor: loop)
+        }
     }
 
     static func run(
         _ first: SiteConfiguration,
         path: String,
         logger: Logger,
-        environment: [String: String]
+        environment: [String: String],
+        taskExecutor: (any TaskExecutor)?
     ) async -> Int32 {
         let notifier = SystemdNotifier(environment: environment)
         let signals = SignalSource(Self.signals)
@@ -96,7 +103,7 @@ public enum Daemon {
             let site: Site
             let services: [any LifecycleService]
             do throws(SiteError) {
-                site = try await Site.open(configuration: configuration, logger: logger)
+                site = try await Site.open(configuration: configuration, logger: logger, taskExecutor: taskExecutor)
                 services = try site.serviceList()
             } catch {
                 logger.error("cannot start: \(error)")
@@ -155,7 +162,12 @@ public enum Daemon {
                     try? await Task.sleep(for: interval)
                 }
             }
-            let group = ServiceGroup(services: services, gracefulTimeout: .seconds(5), logger: logger)
+            let group = ServiceGroup(
+                services: services,
+                gracefulTimeout: .seconds(5),
+                taskExecutor: taskExecutor,
+                logger: logger
+            )
             let outcome = await group.run(until: trigger)
             watcher.cancel()
             watchdog.cancel()

@@ -25,12 +25,14 @@ public final class Site: Sendable {
 
     /// Opens everything that can fail at start-up (data directory, outbox, command key, uplink settings,
     /// control socket) so that a bad site stops here with a clear message; devices that are absent are not
-    /// start-up errors, they are retried.
+    /// start-up errors, they are retried. `taskExecutor` is where the tasks the site starts for itself run (the
+    /// outbox's, the MQTT client's); the daemon passes its I/O loop, nil leaves them on the global pool.
     public static func open(
         configuration: SiteConfiguration,
         logger: Logger,
         clock: any Clock = SystemClock(),
-        simulate: Bool = true
+        simulate: Bool = true,
+        taskExecutor: (any TaskExecutor)? = nil
     ) async throws(SiteError) -> Site {
         let config = configuration
         try makeDirectory(config.dataDirectory)
@@ -51,6 +53,7 @@ public final class Site: Sendable {
                 // share one. A lone scan never waits out a batching window (group commit's 5 ms).
                 policy: .always,
                 quotaBytes: config.outboxQuotaBytes,
+                taskExecutor: taskExecutor,
                 reportObserver: OutboxReportLog(logger: logger.labelled("outbox")).record
             )
         } catch {
@@ -83,7 +86,14 @@ public final class Site: Sendable {
             throw SiteError("command ledger in \(config.dataDirectory): \(error)")
         }
 
-        let mqtt = try makeMQTT(config, outbox: outbox, intake: intake, hub: hub, logger: logger)
+        let mqtt = try makeMQTT(
+            config,
+            outbox: outbox,
+            intake: intake,
+            hub: hub,
+            taskExecutor: taskExecutor,
+            logger: logger
+        )
         let webhook = try makeWebhook(config, outbox: outbox, logger: logger)
         services.append(
             ClosureService(name: "outbox") {
@@ -96,7 +106,7 @@ public final class Site: Sendable {
                 ClosureService(name: "mqtt") {
                     // The uplink runs outside this service's task: cancelling the service must not cut the
                     // connection before `stop` has delivered what the outbox holds (`controller.stopping`).
-                    let running = Task { await mqtt.run() }
+                    let running = Task(executorPreference: taskExecutor) { await mqtt.run() }
                     await withTaskCancellationHandler {
                         await running.value
                     } onCancel: {
@@ -202,6 +212,7 @@ public final class Site: Sendable {
         outbox: Outbox,
         intake: CommandIntake,
         hub: EventHub,
+        taskExecutor: (any TaskExecutor)?,
         logger: Logger
     )
         throws(SiteError) -> MQTTUplink?
@@ -236,7 +247,8 @@ public final class Site: Sendable {
                 onCommand: { payload in await answer(await intake.handle(payload)) },
                 // Skipped unread by the client (over its packet limit) and acknowledged: answered, never redelivered.
                 onOversizedCommand: { byteCount in await answer(await intake.refuseOversized(byteCount: byteCount)) },
-                logger: logger.labelled("mqtt")
+                logger: logger.labelled("mqtt"),
+                configure: { $0.taskExecutor = taskExecutor }
             )
             box.uplink = uplink
             return uplink
