@@ -41,7 +41,8 @@ public final class IOLoop: Sendable {
     }
 
     private struct Waiter {
-        var fd: Int32
+        /// nil for a sleep: only the deadline ends it.
+        var fd: Int32?
         var interest: Interest
         var deadline: Duration?
         var continuation: CheckedContinuation<Outcome, Never>
@@ -138,6 +139,17 @@ public final class IOLoop: Sendable {
 
     /// Suspends until `fd` is ready for `interest`, hangs up, or `deadline` (an `IOLoop.now` reading) passes.
     public func wait(for interest: Interest, on fd: Int32, deadline: Duration?) async -> Outcome {
+        await suspend(on: fd, for: interest, deadline: deadline)
+    }
+
+    /// Suspends until `deadline` (an `IOLoop.now` reading) passes: `.timedOut` then, `.cancelled` when the task is
+    /// cancelled first. The loop's timer wakes it, so a sleeping task costs no thread and no Dispatch timer (which
+    /// wakes Dispatch's timer thread every second for as long as any sleep is pending).
+    public func sleep(until deadline: Duration) async -> Outcome {
+        await suspend(on: nil, for: .readable, deadline: deadline)
+    }
+
+    private func suspend(on fd: Int32?, for interest: Interest, deadline: Duration?) async -> Outcome {
         let id = state.withLock { state -> UInt64 in
             state.nextID += 1
             return state.nextID
@@ -152,7 +164,7 @@ public final class IOLoop: Sendable {
                         deadline: deadline,
                         continuation: continuation
                     )
-                    if let error = arm(fd, in: &state) {
+                    if let fd, let error = arm(fd, in: &state) {
                         state.waiters[id] = nil
                         return .failed(error)
                     }

@@ -74,6 +74,17 @@ struct IOLoopTests {
         loop.forget(early.readFD)
     }
 
+    @Test("a sleep ends at its deadline with timedOut, or with cancelled when its task is cancelled")
+    func sleep() async throws {
+        let loop = try IOLoop.shared()
+        let start = IOLoop.now
+        #expect(await loop.sleep(until: start + .milliseconds(20)) == .timedOut)
+        #expect(IOLoop.now >= start + .milliseconds(20))
+        let sleeping = Task { await loop.sleep(until: IOLoop.now + .seconds(3600)) }
+        sleeping.cancel()
+        #expect(await sleeping.value == .cancelled)
+    }
+
     /// Counts on whatever thread its caller's task runs.
     actor Counter {
         var count = 0
