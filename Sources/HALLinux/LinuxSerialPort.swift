@@ -22,7 +22,7 @@ final class LinuxSerialPort: SerialPort {
     let usbIdentity: SerialPortIdentity?
     private let configuration: SerialConfiguration
     private let loop: IOLoop
-    private let clock = SystemClock()
+    private let clock: LoopClock
     private let handles: Locked<Handles>
 
     init(
@@ -37,6 +37,7 @@ final class LinuxSerialPort: SerialPort {
         self.configuration = configuration
         self.handles = Locked(handles)
         self.loop = loop
+        clock = LoopClock(loop: loop)
     }
 
     deinit { close() }

@@ -1,6 +1,7 @@
 import Events
 import Glibc
 import HAL
+import HALLinux
 import IOEngine
 import Locking
 
@@ -78,10 +79,19 @@ public enum Daemon {
         }
         for finding in numbered { logger.warning(finding.problem, ["device": finding.device, "fix": finding.remedy]) }
         // The daemon's tasks run on the I/O loop's thread (see IOLoop+TaskExecutor): a scan is read, stored and
-        // published there, and only the sync leaves it. Without a loop (no epoll?) they stay on the global pool.
+        // published there, and only the sync leaves it; they sleep on the loop's timer (LoopClock). Without a loop
+        // (no epoll?) they stay on the global pool and the system clock.
         let loop = try? IOLoop.shared()
+        let clock: any Clock = loop.map { LoopClock(loop: $0) } ?? SystemClock()
         return await withTaskExecutorPreference(loop) {
-            await run(configuration, path: path, logger: logger, environment: environment, taskExecutor: loop)
+            await run(
+                configuration,
+                path: path,
+                logger: logger,
+                environment: environment,
+                clock: clock,
+                taskExecutor: loop
+            )
         }
     }
 
@@ -90,6 +100,7 @@ public enum Daemon {
         path: String,
         logger: Logger,
         environment: [String: String],
+        clock: any Clock,
         taskExecutor: (any TaskExecutor)?
     ) async -> Int32 {
         let notifier = SystemdNotifier(environment: environment)
@@ -103,7 +114,12 @@ public enum Daemon {
             let site: Site
             let services: [any LifecycleService]
             do throws(SiteError) {
-                site = try await Site.open(configuration: configuration, logger: logger, taskExecutor: taskExecutor)
+                site = try await Site.open(
+                    configuration: configuration,
+                    logger: logger,
+                    clock: clock,
+                    taskExecutor: taskExecutor
+                )
                 services = try site.serviceList()
             } catch {
                 logger.error("cannot start: \(error)")

@@ -91,13 +91,14 @@ public final class Site: Sendable {
             outbox: outbox,
             intake: intake,
             hub: hub,
+            clock: clock,
             taskExecutor: taskExecutor,
             logger: logger
         )
-        let webhook = try makeWebhook(config, outbox: outbox, logger: logger)
+        let webhook = try makeWebhook(config, outbox: outbox, clock: clock, logger: logger)
         services.append(
             ClosureService(name: "outbox") {
-                while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+                while !Task.isCancelled { try? await clock.sleep(for: .seconds(3600)) }
                 await outbox.close()
             }
         )
@@ -212,6 +213,7 @@ public final class Site: Sendable {
         outbox: Outbox,
         intake: CommandIntake,
         hub: EventHub,
+        clock: any Clock,
         taskExecutor: (any TaskExecutor)?,
         logger: Logger
     )
@@ -248,6 +250,7 @@ public final class Site: Sendable {
                 // Skipped unread by the client (over its packet limit) and acknowledged: answered, never redelivered.
                 onOversizedCommand: { byteCount in await answer(await intake.refuseOversized(byteCount: byteCount)) },
                 logger: logger.labelled("mqtt"),
+                clock: clock,
                 configure: { $0.taskExecutor = taskExecutor }
             )
             box.uplink = uplink
@@ -260,6 +263,7 @@ public final class Site: Sendable {
     private static func makeWebhook(
         _ config: SiteConfiguration,
         outbox: Outbox,
+        clock: any Clock,
         logger: Logger
     ) throws(SiteError) -> WebhookUplink? {
         guard let settings = config.webhook else { return nil }
@@ -290,7 +294,14 @@ public final class Site: Sendable {
                 throw SiteError("uplinks.webhook: \(error)")
             }
         }
-        return WebhookUplink(url: url, secret: secret, log: outbox, tls: tls, logger: logger.labelled("webhook"))
+        return WebhookUplink(
+            url: url,
+            secret: secret,
+            log: outbox,
+            tls: tls,
+            clock: clock,
+            logger: logger.labelled("webhook")
+        )
     }
 
     /// `mkdir -p`.
