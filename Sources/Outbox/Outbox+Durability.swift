@@ -20,8 +20,8 @@ extension Outbox {
     private func startTimer(_ delay: Duration) {
         flushGeneration += 1
         let generation = flushGeneration
-        flushTimer = Task(executorPreference: taskExecutor) {
-            try? await Task.sleep(for: delay)
+        flushTimer = Task(executorPreference: taskExecutor) { [sleep] in
+            await sleep(delay)
             await self.timerFired(generation: generation)
         }
     }

@@ -24,6 +24,8 @@ public actor Outbox: EventLog {
     /// Where the outbox's own tasks run (a sync's completion, its timers): the daemon's I/O loop, so that a sync
     /// resolves its tickets on the thread the appenders wait on; nil: the global pool.
     let taskExecutor: (any TaskExecutor)?
+    /// How the outbox waits out its timers (the cursor store interval, a group-commit window).
+    let sleep: Sleep
     let directoryDescriptor: Int32
     let lockDescriptor: Int32
 
@@ -97,6 +99,7 @@ public actor Outbox: EventLog {
         quotaBytes: Int,
         io: BlockingIOQueue,
         taskExecutor: (any TaskExecutor)?,
+        sleep: @escaping Sleep,
         reportObserver: ReportObserver?
     ) {
         outboxPath = recovered.outboxPath
@@ -109,6 +112,7 @@ public actor Outbox: EventLog {
         reserveBytes = Self.reserveBytes(quotaBytes: quotaBytes)
         self.io = io
         self.taskExecutor = taskExecutor
+        self.sleep = sleep
         directoryDescriptor = recovered.directoryDescriptor
         lockDescriptor = recovered.lockDescriptor
         segments = recovered.segments
@@ -137,9 +141,13 @@ public actor Outbox: EventLog {
     /// `outbox.corrupt`) when it is raised.
     public typealias ReportObserver = @Sendable (_ type: EventType, _ data: JSONValue) -> Void
 
+    /// Waits `duration` (returning early when the task is cancelled).
+    public typealias Sleep = @Sendable (_ duration: Duration) async -> Void
+
     /// Opens (creating if needed) the outbox in `<directory>/outbox/`, recovering after a crash: a torn or
     /// corrupt last record is dropped and reported with an `outbox.recovered` event. `taskExecutor` is where the
-    /// outbox's own tasks run (nil: the global pool).
+    /// outbox's own tasks run (nil: the global pool); `sleep` how its timers wait (the daemon sleeps on the I/O
+    /// loop's timer; `Task.sleep` leaves Dispatch's timer thread waking every second from then on).
     public static func open(
         directory: String,
         site: String,
@@ -149,6 +157,7 @@ public actor Outbox: EventLog {
         segmentBytes: Int = 8 << 20,
         quotaBytes: Int = 256 << 20,
         taskExecutor: (any TaskExecutor)? = nil,
+        sleep: @escaping Sleep = { try? await Task.sleep(for: $0) },
         reportObserver: ReportObserver? = nil
     ) async throws(OutboxError) -> Outbox {
         for uplink in uplinks where !isValidUplinkName(uplink) {
@@ -183,6 +192,7 @@ public actor Outbox: EventLog {
             quotaBytes: quotaBytes,
             io: io,
             taskExecutor: taskExecutor,
+            sleep: sleep,
             reportObserver: reportObserver
         )
         await outbox.reportRecovery(recovered.reports)

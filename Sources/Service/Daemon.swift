@@ -175,7 +175,7 @@ public enum Daemon {
                 guard let interval = notifier.watchdogInterval else { return }
                 while !Task.isCancelled {
                     notifier.notify("WATCHDOG=1")
-                    try? await Task.sleep(for: interval)
+                    try? await clock.sleep(for: interval)
                 }
             }
             let group = ServiceGroup(

@@ -54,6 +54,7 @@ public final class Site: Sendable {
                 policy: .always,
                 quotaBytes: config.outboxQuotaBytes,
                 taskExecutor: taskExecutor,
+                sleep: { duration in try? await clock.sleep(for: duration) },
                 reportObserver: OutboxReportLog(logger: logger.labelled("outbox")).record
             )
         } catch {
