@@ -72,6 +72,9 @@ public final class SimulatedLockBoardBus: Sendable {
     public let boardProtocol: BoardProtocol
     private let clock: any Clock
     private let state = Locked(State())
+    /// Delayed replies and pulse ends still to come, by id: cancelled when the bus goes away, so a test that ends
+    /// mid-pulse leaves no task asleep on its clock.
+    private let timers = Locked<(next: UInt64, running: [UInt64: Task<Void, Never>])>((0, [:]))
 
     /// Puts a bus of boards (none yet) on `device`'s far end.
     public init(device: SimulatedSerialDevice, protocol boardProtocol: BoardProtocol, clock: any Clock) {
@@ -79,6 +82,26 @@ public final class SimulatedLockBoardBus: Sendable {
         self.boardProtocol = boardProtocol
         self.clock = clock
         device.respond { [weak self] bytes in self?.receive(bytes) }
+    }
+
+    deinit {
+        for timer in timers.withLock({ $0.running.values }) { timer.cancel() }
+    }
+
+    /// Runs `body` when the clock reaches `deadline`, unless the bus is gone by then.
+    private func at(_ deadline: ClockInstant, _ body: @escaping @Sendable (SimulatedLockBoardBus) -> Void) {
+        let clock = clock
+        timers.withLock { timers in
+            timers.next += 1
+            let id = timers.next
+            // Made under the lock, so the task's own removal (which takes the lock) always finds it.
+            timers.running[id] = Task { [weak self] in
+                let reached = (try? await clock.sleep(until: deadline)) != nil
+                guard let self else { return }
+                self.timers.withLock { _ = $0.running.removeValue(forKey: id) }
+                if reached { body(self) }
+            }
+        }
     }
 
     /// Adds a board at `address` with every lock held and every door closed.
@@ -149,10 +172,7 @@ public final class SimulatedLockBoardBus: Sendable {
                 device.feed(reply)
                 continue
             }
-            Task { [clock, device] in
-                guard (try? await clock.sleep(for: delay)) != nil else { return }
-                device.feed(reply)
-            }
+            at(clock.now + delay) { bus in bus.device.feed(reply) }
         }
     }
 
@@ -287,9 +307,8 @@ public final class SimulatedLockBoardBus: Sendable {
         setLock(&board, channel: channel, released: true, at: now)
         board.pulseGeneration[channel - 1] += 1
         let generation = board.pulseGeneration[channel - 1]
-        Task { [clock, weak self] in
-            guard (try? await clock.sleep(until: now + pulse)) != nil else { return }
-            self?.endPulse(board: address, channel: channel, generation: generation, at: now + pulse)
+        at(now + pulse) { bus in
+            bus.endPulse(board: address, channel: channel, generation: generation, at: now + pulse)
         }
     }
 

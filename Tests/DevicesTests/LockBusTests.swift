@@ -86,6 +86,7 @@ struct BusRig {
         runner.cancel()
         await runner.value
         time.cancel()
+        await time.value
     }
 }
 

@@ -22,77 +22,81 @@ enum ModbusVectors {
         var description: String { name }
     }
 
-    static let requests: [Request] = [
-        Request(
-            name: "05 coil 0 on",
-            wire: bytes("01 05 00 00 FF 00 8C 3A"),
-            request: ModbusRequest(unit: 1, .writeSingleCoil(address: 0, on: true))
-        ),
-        Request(
-            name: "05 coil 4 on, unit 10",
-            wire: bytes("0A 05 00 04 FF 00 CC 80"),
-            request: ModbusRequest(unit: 10, .writeSingleCoil(address: 4, on: true))
-        ),
-        Request(
-            name: "04 one input register",
-            wire: bytes("01 04 00 00 00 01 31 CA"),
-            request: ModbusRequest(unit: 1, .readInputRegisters(start: 0, count: 1))
-        ),
-        Request(
-            name: "02 sixteen discrete inputs",
-            wire: bytes("01 02 00 00 00 10 79 C6"),
-            request: ModbusRequest(unit: 1, .readDiscreteInputs(start: 0, count: 16))
-        ),
-        Request(
-            name: "01 sixteen coils",
-            wire: bytes("01 01 00 00 00 10 3D C6"),
-            request: ModbusRequest(unit: 1, .readCoils(start: 0, count: 16))
-        ),
-        Request(
-            name: "0F the spec's example: ten coils from 20 (0x13), CD 01",
-            wire: bytes("0A 0F 00 13 00 0A 02 CD 01 01 FB"),
-            request: ModbusRequest(
-                unit: 10,
-                .writeMultipleCoils(
-                    start: 0x13,
-                    values: [true, false, true, true, false, false, true, true, true, false]
+    static var requests: [Request] {
+        [
+            Request(
+                name: "05 coil 0 on",
+                wire: bytes("01 05 00 00 FF 00 8C 3A"),
+                request: ModbusRequest(unit: 1, .writeSingleCoil(address: 0, on: true))
+            ),
+            Request(
+                name: "05 coil 4 on, unit 10",
+                wire: bytes("0A 05 00 04 FF 00 CC 80"),
+                request: ModbusRequest(unit: 10, .writeSingleCoil(address: 4, on: true))
+            ),
+            Request(
+                name: "04 one input register",
+                wire: bytes("01 04 00 00 00 01 31 CA"),
+                request: ModbusRequest(unit: 1, .readInputRegisters(start: 0, count: 1))
+            ),
+            Request(
+                name: "02 sixteen discrete inputs",
+                wire: bytes("01 02 00 00 00 10 79 C6"),
+                request: ModbusRequest(unit: 1, .readDiscreteInputs(start: 0, count: 16))
+            ),
+            Request(
+                name: "01 sixteen coils",
+                wire: bytes("01 01 00 00 00 10 3D C6"),
+                request: ModbusRequest(unit: 1, .readCoils(start: 0, count: 16))
+            ),
+            Request(
+                name: "0F the spec's example: ten coils from 20 (0x13), CD 01",
+                wire: bytes("0A 0F 00 13 00 0A 02 CD 01 01 FB"),
+                request: ModbusRequest(
+                    unit: 10,
+                    .writeMultipleCoils(
+                        start: 0x13,
+                        values: [true, false, true, true, false, false, true, true, true, false]
+                    )
                 )
-            )
-        ),
-    ]
+            ),
+        ]
+    }
 
-    static let responses: [Response] = [
-        Response(
-            name: "05 echo",
-            wire: bytes("01 05 00 00 FF 00 8C 3A"),
-            response: ModbusResponse(unit: 1, .wroteSingleCoil(address: 0, value: 0xFF00))
-        ),
-        Response(
-            name: "02 two bytes of inputs",
-            wire: bytes("01 02 02 05 00 BA E8"),
-            response: ModbusResponse(unit: 1, .bits(function: 2, bytes: [0x05, 0x00]))
-        ),
-        Response(
-            name: "04 one register",
-            wire: bytes("01 04 02 00 05 79 33"),
-            response: ModbusResponse(unit: 1, .registers(function: 4, values: [0x0005]))
-        ),
-        Response(
-            name: "0F acknowledgement",
-            wire: bytes("0A 0F 00 13 00 0A 25 72"),
-            response: ModbusResponse(unit: 10, .wroteMultipleCoils(start: 0x13, count: 10))
-        ),
-        Response(
-            name: "exception 02 to function 02",
-            wire: bytes("01 82 02 C1 61"),
-            response: ModbusResponse(unit: 1, .exception(function: 2, code: 2))
-        ),
-        Response(
-            name: "exception 02 to function 01, unit 10",
-            wire: bytes("0A 81 02 B0 53"),
-            response: ModbusResponse(unit: 10, .exception(function: 1, code: 2))
-        ),
-    ]
+    static var responses: [Response] {
+        [
+            Response(
+                name: "05 echo",
+                wire: bytes("01 05 00 00 FF 00 8C 3A"),
+                response: ModbusResponse(unit: 1, .wroteSingleCoil(address: 0, value: 0xFF00))
+            ),
+            Response(
+                name: "02 two bytes of inputs",
+                wire: bytes("01 02 02 05 00 BA E8"),
+                response: ModbusResponse(unit: 1, .bits(function: 2, bytes: [0x05, 0x00]))
+            ),
+            Response(
+                name: "04 one register",
+                wire: bytes("01 04 02 00 05 79 33"),
+                response: ModbusResponse(unit: 1, .registers(function: 4, values: [0x0005]))
+            ),
+            Response(
+                name: "0F acknowledgement",
+                wire: bytes("0A 0F 00 13 00 0A 25 72"),
+                response: ModbusResponse(unit: 10, .wroteMultipleCoils(start: 0x13, count: 10))
+            ),
+            Response(
+                name: "exception 02 to function 02",
+                wire: bytes("01 82 02 C1 61"),
+                response: ModbusResponse(unit: 1, .exception(function: 2, code: 2))
+            ),
+            Response(
+                name: "exception 02 to function 01, unit 10",
+                wire: bytes("0A 81 02 B0 53"),
+                response: ModbusResponse(unit: 10, .exception(function: 1, code: 2))
+            ),
+        ]
+    }
 }
 
 private func decodeAll(

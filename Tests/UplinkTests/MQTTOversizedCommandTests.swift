@@ -87,7 +87,8 @@ struct MQTTOversizedCommandTests {
             #expect(acknowledged, "event \(count) not acknowledged after \(ContinuousClock.now - appended)")
             print("oversized-command test: event \(count) acknowledged in \(ContinuousClock.now - appended)")
         }
-        #expect(await uplink.client.connectionCount == 1)
+        let lastError = await uplink.client.lastError
+        #expect(await uplink.client.connectionCount == 1, "last error: \(String(describing: lastError))")
         #expect(await uplink.client.state == .connected)
 
         // Nothing is redelivered: a new connection with the same session gets only what is published after it.
@@ -128,7 +129,7 @@ struct MQTTOversizedCommandTests {
         }
         let lastError = await client.lastError
         #expect(delivered, "last error: \(String(describing: lastError))")
-        #expect(await client.connectionCount == 1)
+        #expect(await client.connectionCount == 1, "last error: \(String(describing: lastError))")
         #expect(await client.state == .connected)
         await client.stop()
     }
