@@ -132,7 +132,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HALTests",
-            dependencies: ["HAL", "HALSimulated", "HALLinux", "GPIOSimSupport", "TestSupport"],
+            dependencies: ["HAL", "HALSimulated", "HALLinux", "IOEngine", "GPIOSimSupport", "TestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

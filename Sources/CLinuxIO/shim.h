@@ -1,4 +1,4 @@
-// Linux I/O calls that Swift's Glibc module does not expose (epoll, eventfd) and the variadic
+// Linux I/O calls that Swift's Glibc module does not expose (epoll, eventfd, timerfd) and the variadic
 // ioctls Swift cannot call directly. Part of libc: nothing extra to link.
 #ifndef FLOORLINK_CLINUXIO_SHIM_H
 #define FLOORLINK_CLINUXIO_SHIM_H
@@ -7,7 +7,9 @@
 #include <sys/ioctl.h>
 #include <sys/file.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <termios.h>
+#include <time.h>
 
 /// ioctl(fd, TIOCEXCL): refuse further opens of this tty by non-root processes.
 static inline int floorlink_tty_set_exclusive(int fd) { return ioctl(fd, TIOCEXCL); }
@@ -19,6 +21,16 @@ static inline unsigned int floorlink_epoll_event_mask(const struct epoll_event *
 static inline int floorlink_epoll_ctl(int epfd, int op, int fd, unsigned int events) {
     struct epoll_event event = { .events = events, .data = { .fd = fd } };
     return epoll_ctl(epfd, op, fd, &event);
+}
+
+/// timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK): a timer the I/O loop waits on like any descriptor.
+static inline int floorlink_timerfd_create(void) { return timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK); }
+/// timerfd_settime(fd, TFD_TIMER_ABSTIME, …): fire once at the CLOCK_MONOTONIC instant `seconds`.`nanoseconds`
+/// (an instant already past fires at once; never 0.0, which would disarm the timer).
+static inline int floorlink_timerfd_fire_at(int fd, long long seconds, long nanoseconds) {
+    struct itimerspec value = { .it_interval = { 0, 0 }, .it_value = { (time_t)seconds, nanoseconds } };
+    if (value.it_value.tv_sec <= 0 && value.it_value.tv_nsec <= 0) { value.it_value.tv_sec = 0; value.it_value.tv_nsec = 1; }
+    return timerfd_settime(fd, TFD_TIMER_ABSTIME, &value, 0);
 }
 
 /// accept4(2) with SOCK_CLOEXEC | SOCK_NONBLOCK, atomically: setting FD_CLOEXEC after accept() leaves a window in

@@ -182,7 +182,7 @@ public final class LockerBank: Sendable {
                 let records = state.records
                 if records != stored, let store {
                     do throws(LockerError) {
-                        try store.save(records)
+                        try await store.save(records)
                         stored = records
                     } catch {
                         state = before
@@ -222,7 +222,7 @@ public final class LockerBank: Sendable {
         let records = state.records
         guard records != stored, let store else { return faults }
         do throws(LockerError) {
-            try store.save(records)
+            try await store.save(records)
             stored = records
             return faults
         } catch {

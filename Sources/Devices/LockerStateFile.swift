@@ -1,3 +1,4 @@
+import Dispatch
 import Events
 import Glibc
 import HAL
@@ -161,7 +162,9 @@ public struct LockerStateFile: LockerStateStore {
 
     // MARK: Saving
 
-    public func save(_ records: LockerRecords) throws(LockerError) {
+    /// Encodes `records` and replaces the file on `fileQueue`, so the write and its two fsyncs never hold up the
+    /// thread the bank runs on.
+    public func save(_ records: LockerRecords) async throws(LockerError) {
         let (wallNow, clockNow) = (wallClock(), clock.now)
         func wall(_ instant: ClockInstant) -> JSONValue {
             .int(wallNow + (instant - clockNow).wholeMilliseconds)
@@ -190,8 +193,22 @@ public struct LockerStateFile: LockerStateStore {
             for shift in stride(from: 0, to: 32, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> shift)) }
         }
         bytes += body
-        try replaceFile(with: bytes)
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<LockerError?, Never>) in
+            Self.fileQueue.async { [self, bytes] in
+                do throws(LockerError) {
+                    try replaceFile(with: bytes)
+                    continuation.resume(returning: nil)
+                } catch {
+                    continuation.resume(returning: error)
+                }
+            }
+        }
+        if let result { throw result }
     }
+
+    /// Where state files are written and synced: one serial queue for every bank, off the cooperative pool and the
+    /// I/O loop.
+    private static let fileQueue = DispatchQueue(label: "floorlink.locker-state")
 
     /// Replaces the file with `bytes`: temporary file, fsync, rename, directory fsync.
     private func replaceFile(with bytes: [UInt8]) throws(LockerError) {

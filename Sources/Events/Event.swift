@@ -52,7 +52,39 @@ public struct Event: Hashable, Sendable {
     }
 
     /// `json` as compact text, one line.
-    public var jsonText: String { json.jsonText }
+    public var jsonText: String { String(decoding: jsonBytes, as: UTF8.self) }
+
+    /// `jsonText` as UTF-8 bytes, written straight from the fields (no `JSONValue` tree in between): the record
+    /// the outbox stores and the payload the uplinks send.
+    public var jsonBytes: [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(320)
+        write(to: &output)
+        return output
+    }
+
+    /// Appends `jsonText` as UTF-8 to `output`.
+    public func write(to output: inout [UInt8]) {
+        output.append(contentsOf: #"{"v":"#.utf8)
+        JSONWriting.appendDecimal(Self.version, to: &output)
+        output.append(contentsOf: #","id":""#.utf8)
+        id.write(to: &output)
+        output.append(contentsOf: #"","seq":"#.utf8)
+        JSONWriting.appendDecimal(Int64(clamping: seq), to: &output)
+        output.append(contentsOf: #","site":"#.utf8)
+        JSONWriting.appendString(site, to: &output)
+        output.append(contentsOf: #","controller":"#.utf8)
+        JSONWriting.appendString(controller, to: &output)
+        output.append(contentsOf: #","device":"#.utf8)
+        JSONWriting.appendString(device, to: &output)
+        output.append(contentsOf: #","type":"#.utf8)
+        JSONWriting.appendString(type.rawValue, to: &output)
+        output.append(contentsOf: #","time":""#.utf8)
+        time.write(to: &output)
+        output.append(contentsOf: #"","data":"#.utf8)
+        data.write(to: &output)
+        output.append(UInt8(ascii: "}"))
+    }
 
     /// Reads an event back from its wire form; every member must be present and of its type.
     public init(json: JSONValue) throws(EventDecodingError) {

@@ -22,11 +22,25 @@ public struct EventID: Hashable, Comparable, Sendable, CustomStringConvertible {
 
     /// The canonical lowercase 8-4-4-4-12 form.
     public var description: String {
-        let hex = Hex.padded(high) + Hex.padded(low)
-        let characters = Array(hex)
-        return String(characters[0..<8]) + "-" + String(characters[8..<12]) + "-" + String(characters[12..<16]) + "-"
-            + String(characters[16..<20]) + "-" + String(characters[20..<32])
+        var text: [UInt8] = []
+        text.reserveCapacity(36)
+        write(to: &text)
+        return String(decoding: text, as: UTF8.self)
     }
+
+    /// Appends `description` as UTF-8 to `output`.
+    public func write(to output: inout [UInt8]) {
+        for (index, shift) in stride(from: 60, through: 0, by: -4).enumerated() {
+            if index == 8 || index == 12 { output.append(UInt8(ascii: "-")) }
+            output.append(Self.digits[Int(high >> UInt64(shift) & 0xF)])
+        }
+        for (index, shift) in stride(from: 60, through: 0, by: -4).enumerated() {
+            if index == 0 || index == 4 { output.append(UInt8(ascii: "-")) }
+            output.append(Self.digits[Int(low >> UInt64(shift) & 0xF)])
+        }
+    }
+
+    private static let digits = Array("0123456789abcdef".utf8)
 
     /// Parses the canonical form (either case).
     public init?(parsing text: String) {

@@ -22,13 +22,32 @@ public struct EventTime: Hashable, Comparable, Sendable, CustomStringConvertible
 
     /// RFC 3339 UTC with milliseconds.
     public var description: String {
+        var text: [UInt8] = []
+        text.reserveCapacity(24)
+        write(to: &text)
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// Appends `description` as UTF-8 to `output`.
+    public func write(to output: inout [UInt8]) {
         let milliseconds = millisecondsSinceEpoch
         let days = milliseconds >= 0 ? milliseconds / 86_400_000 : (milliseconds - 86_399_999) / 86_400_000
         let ofDay = milliseconds - days * 86_400_000
         let (year, month, day) = Self.civil(fromDays: days)
-        return "\(Self.pad(year, 4))-\(Self.pad(month, 2))-\(Self.pad(day, 2))T"
-            + "\(Self.pad(ofDay / 3_600_000, 2)):\(Self.pad(ofDay / 60_000 % 60, 2)):\(Self.pad(ofDay / 1000 % 60, 2))."
-            + "\(Self.pad(ofDay % 1000, 3))Z"
+        Self.pad(year, 4, to: &output)
+        output.append(UInt8(ascii: "-"))
+        Self.pad(month, 2, to: &output)
+        output.append(UInt8(ascii: "-"))
+        Self.pad(day, 2, to: &output)
+        output.append(UInt8(ascii: "T"))
+        Self.pad(ofDay / 3_600_000, 2, to: &output)
+        output.append(UInt8(ascii: ":"))
+        Self.pad(ofDay / 60_000 % 60, 2, to: &output)
+        output.append(UInt8(ascii: ":"))
+        Self.pad(ofDay / 1000 % 60, 2, to: &output)
+        output.append(UInt8(ascii: "."))
+        Self.pad(ofDay % 1000, 3, to: &output)
+        output.append(UInt8(ascii: "Z"))
     }
 
     /// Parses the form `description` writes (`YYYY-MM-DDTHH:MM:SS.mmmZ`; the fraction may be omitted): separators,
@@ -86,9 +105,15 @@ public struct EventTime: Hashable, Comparable, Sendable, CustomStringConvertible
         return EventTime(millisecondsSinceEpoch: seconds * 1000 + milliseconds)
     }
 
-    private static func pad(_ value: Int64, _ width: Int) -> String {
-        let text = String(value)
-        return String(repeating: "0", count: max(0, width - text.count)) + text
+    /// `value` with leading zeros to `width` digits; a year before 0 keeps `String`'s form (zeros before the sign).
+    private static func pad(_ value: Int64, _ width: Int, to output: inout [UInt8]) {
+        guard value >= 0 else {
+            let text = String(value)
+            output.append(contentsOf: String(repeating: "0", count: max(0, width - text.count)).utf8)
+            output.append(contentsOf: text.utf8)
+            return
+        }
+        JSONWriting.appendPadded(value, width: width, to: &output)
     }
 
     /// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (Howard Hinnant's algorithm).

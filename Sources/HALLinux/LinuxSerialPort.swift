@@ -16,13 +16,15 @@ final class LinuxSerialPort: SerialPort {
         /// The libserialport handle when libserialport opened `ioFD`.
         var libraryPort: OpaquePointer?
         var closed = false
+        /// The last `read` returned bytes: the device was there a moment ago.
+        var lastReadReturnedData = false
     }
 
     let path: String
     let usbIdentity: SerialPortIdentity?
     private let configuration: SerialConfiguration
     private let loop: IOLoop
-    private let clock = SystemClock()
+    private let clock: LoopClock
     private let handles: Locked<Handles>
 
     init(
@@ -37,6 +39,7 @@ final class LinuxSerialPort: SerialPort {
         self.configuration = configuration
         self.handles = Locked(handles)
         self.loop = loop
+        clock = LoopClock(loop: loop)
     }
 
     deinit { close() }
@@ -69,20 +72,28 @@ final class LinuxSerialPort: SerialPort {
         let deadline = clock.now + timeout
         var buffer = [UInt8](repeating: 0, count: max(1, min(maxBytes, 65_536)))
         var hungUp = false
+        // Right after a read that brought bytes the device is taken as present; a hangup since then is reported by
+        // the wait below. After a wait (or a read that timed out) an empty read also checks the node is there.
+        var checkNode = !handles.withLock { handles in
+            defer { handles.lastReadReturnedData = false }
+            return handles.lastReadReturnedData
+        }
         while true {
             let (fd, result) = attempt("read") { fd in
                 buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
             }
             switch result {
             case .done(let count) where count > 0:
+                handles.withLock { $0.lastReadReturnedData = true }
                 return Array(buffer.prefix(count))
             case .done, .wouldBlock:
                 // read() == 0 is what a hung-up USB tty returns; libserialport calls it "no data".
                 // Trust it only together with the hangup the kernel reports, or the node being gone.
-                if hungUp || access(path, F_OK) != 0 { throw .disconnected(path: path) }
+                if hungUp || (checkNode && access(path, F_OK) != 0) { throw .disconnected(path: path) }
             case .failed(let error):
                 throw error
             }
+            checkNode = true
             switch await loop.wait(for: .readable, on: fd, until: deadline) {
             case .ready(let hangup): hungUp = hangup
             case .timedOut: throw .timedOut(path: path, operation: "read", after: timeout)

@@ -8,7 +8,13 @@ import Locking
 /// waiting task; only the wait lives here, so the cooperative thread pool never blocks and no connection needs
 /// a thread of its own.
 ///
-/// Deadlines are `CLOCK_MONOTONIC` readings (`IOLoop.now`), the clock HAL's `SystemClock` reads too.
+/// The loop is also a `TaskExecutor` (see `IOLoop+TaskExecutor.swift`): a task that prefers it runs on this
+/// thread between two `epoll_wait`s, so a wait it resumes costs no other thread a wake-up.
+///
+/// Deadlines are `CLOCK_MONOTONIC` readings (`IOLoop.now`), the clock HAL's `SystemClock` reads too. They are
+/// kept by one `timerfd` that the loop waits on like any descriptor: a task that waits with a deadline sets the
+/// timer itself when its deadline is the earliest, so a read with a timeout never wakes the loop thread just to
+/// shorten its `epoll_wait`, and an idle loop with no deadline sleeps until something happens.
 public final class IOLoop: Sendable {
     /// What a waiter waits for.
     public enum Interest: Sendable {
@@ -35,7 +41,8 @@ public final class IOLoop: Sendable {
     }
 
     private struct Waiter {
-        var fd: Int32
+        /// nil for a sleep: only the deadline ends it.
+        var fd: Int32?
         var interest: Interest
         var deadline: Duration?
         var continuation: CheckedContinuation<Outcome, Never>
@@ -45,6 +52,8 @@ public final class IOLoop: Sendable {
         var waiters: [UInt64: Waiter] = [:]
         var registered: Set<Int32> = []
         var nextID: UInt64 = 0
+        /// When the timer is set to fire; nil while it is disarmed (or has fired and was not set again).
+        var timerDeadline: Duration?
     }
 
     private static let sharedLoop = Locked<Result<IOLoop, IOError>?>(nil)
@@ -66,7 +75,13 @@ public final class IOLoop: Sendable {
     }
 
     private let epollFD: Int32
-    private let wakeFD: Int32
+    private let timerFD: Int32
+    /// Written by `enqueue` when the loop sleeps in `epoll_wait` and a job arrives from another thread.
+    let wakeFD: Int32
+    /// Jobs of tasks that prefer this loop as their executor, run on the loop thread in arrival order.
+    let jobs = Locked(JobQueue())
+    /// The loop thread, once it runs.
+    private let thread = Locked<pthread_t?>(nil)
     private let state = Locked(State())
 
     /// The current `CLOCK_MONOTONIC` reading: deadlines are this plus a timeout.
@@ -79,12 +94,22 @@ public final class IOLoop: Sendable {
     private init() throws(IOError) {
         epollFD = try SystemCall.retrying("epoll_create1", target: "epoll") { epoll_create1(Int32(EPOLL_CLOEXEC)) }
         do throws(IOError) {
+            timerFD = try SystemCall.retrying("timerfd_create", target: "epoll") { floorlink_timerfd_create() }
+        } catch {
+            SystemCall.closeQuietly(epollFD)
+            throw error
+        }
+        do throws(IOError) {
             wakeFD = try SystemCall.retrying("eventfd", target: "epoll") {
                 eventfd(0, Int32(EFD_CLOEXEC) | Int32(EFD_NONBLOCK))
             }
         } catch {
+            SystemCall.closeQuietly(timerFD)
             SystemCall.closeQuietly(epollFD)
             throw error
+        }
+        try SystemCall.retrying("epoll_ctl", target: "timerfd") {
+            floorlink_epoll_ctl(epollFD, EPOLL_CTL_ADD, timerFD, EPOLLIN.rawValue)
         }
         try SystemCall.retrying("epoll_ctl", target: "eventfd") {
             floorlink_epoll_ctl(epollFD, EPOLL_CTL_ADD, wakeFD, EPOLLIN.rawValue)
@@ -114,6 +139,17 @@ public final class IOLoop: Sendable {
 
     /// Suspends until `fd` is ready for `interest`, hangs up, or `deadline` (an `IOLoop.now` reading) passes.
     public func wait(for interest: Interest, on fd: Int32, deadline: Duration?) async -> Outcome {
+        await suspend(on: fd, for: interest, deadline: deadline)
+    }
+
+    /// Suspends until `deadline` (an `IOLoop.now` reading) passes: `.timedOut` then, `.cancelled` when the task is
+    /// cancelled first. The loop's timer wakes it, so a sleeping task costs no thread and no Dispatch timer (which
+    /// wakes Dispatch's timer thread every second for as long as any sleep is pending).
+    public func sleep(until deadline: Duration) async -> Outcome {
+        await suspend(on: nil, for: .readable, deadline: deadline)
+    }
+
+    private func suspend(on fd: Int32?, for interest: Interest, deadline: Duration?) async -> Outcome {
         let id = state.withLock { state -> UInt64 in
             state.nextID += 1
             return state.nextID
@@ -128,17 +164,14 @@ public final class IOLoop: Sendable {
                         deadline: deadline,
                         continuation: continuation
                     )
-                    if let error = arm(fd, in: &state) {
+                    if let fd, let error = arm(fd, in: &state) {
                         state.waiters[id] = nil
                         return .failed(error)
                     }
+                    if let deadline { setTimer(before: deadline, in: &state) }
                     return nil
                 }
-                if let immediate {
-                    continuation.resume(returning: immediate)
-                } else if deadline != nil {
-                    wake()
-                }
+                if let immediate { continuation.resume(returning: immediate) }
             }
         } onCancel: {
             let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
@@ -176,21 +209,35 @@ public final class IOLoop: Sendable {
         return nil
     }
 
-    private func wake() {
-        var one: UInt64 = 1
-        _ = Glibc.write(wakeFD, &one, MemoryLayout<UInt64>.size)
+    /// Sets the timer to fire at `deadline` unless it already fires earlier. A timer left set for a waiter that
+    /// has gone fires once for nothing and is set again for the earliest deadline still waiting.
+    private func setTimer(before deadline: Duration, in state: inout State) {
+        if let current = state.timerDeadline, current <= deadline { return }
+        let (seconds, attoseconds) = deadline.components
+        if floorlink_timerfd_fire_at(timerFD, seconds, Int(attoseconds / 1_000_000_000)) == 0 {
+            state.timerDeadline = deadline
+        }
+    }
+
+    /// Whether the caller runs on the loop's thread (a task that prefers the loop does).
+    public var isCurrentThread: Bool {
+        guard let loopThread = thread.withLock({ $0 }) else { return false }
+        return pthread_equal(loopThread, pthread_self()) != 0
     }
 
     private func run() {
+        thread.withLock { $0 = pthread_self() }
         let capacity: Int32 = 64
         var events = [epoll_event](repeating: epoll_event(), count: Int(capacity))
         while true {
-            let timeout = state.withLock { nextTimeout(in: $0) }
+            // Jobs waiting: only look at what is ready now, then run them.
+            let timeout: Int32 = jobs.withLock { $0.prepareToSleep() } ? -1 : 0
             let count = events.withUnsafeMutableBufferPointer { buffer -> Int32 in
                 // Swift 6.0's Glibc takes a non-optional pointer here, later ones an optional: unwrap for both.
                 guard let base = buffer.baseAddress else { return 0 }
                 return epoll_wait(epollFD, base, capacity, timeout)
             }
+            jobs.withLock { $0.awake() }
             if count < 0, errno != EINTR {
                 // Only a broken epoll descriptor fails here; back off rather than spin.
                 usleep(10_000)
@@ -200,6 +247,12 @@ public final class IOLoop: Sendable {
                 for index in 0..<max(0, Int(count)) {
                     let fd = floorlink_epoll_event_fd(&events[index])
                     let mask = floorlink_epoll_event_mask(&events[index])
+                    if fd == timerFD {
+                        var expirations: UInt64 = 0
+                        _ = Glibc.read(timerFD, &expirations, MemoryLayout<UInt64>.size)
+                        state.timerDeadline = nil
+                        continue
+                    }
                     if fd == wakeFD {
                         var value: UInt64 = 0
                         _ = Glibc.read(wakeFD, &value, MemoryLayout<UInt64>.size)
@@ -220,26 +273,22 @@ public final class IOLoop: Sendable {
                     }
                 }
                 let now = Self.now
+                var earliest: Duration?
                 for (id, waiter) in state.waiters {
-                    if let deadline = waiter.deadline, deadline <= now {
+                    guard let deadline = waiter.deadline else { continue }
+                    if deadline <= now {
                         state.waiters[id] = nil
                         resumptions.append((waiter.continuation, .timedOut))
+                    } else {
+                        earliest = min(earliest ?? deadline, deadline)
                     }
                 }
+                if let earliest { setTimer(before: earliest, in: &state) }
             }
             for (continuation, outcome) in resumptions {
                 continuation.resume(returning: outcome)
             }
+            runJobs()
         }
-    }
-
-    /// Milliseconds until the earliest deadline (rounded up), or -1 to wait for readiness alone.
-    private func nextTimeout(in state: State) -> Int32 {
-        guard let earliest = state.waiters.values.compactMap(\.deadline).min() else { return -1 }
-        let remaining = earliest - Self.now
-        if remaining <= .zero { return 0 }
-        let (seconds, attoseconds) = remaining.components
-        let milliseconds = seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
-        return Int32(clamping: milliseconds)
     }
 }

@@ -4,7 +4,9 @@ import Locking
 
 /// Host name resolution off the I/O loop: `getaddrinfo(3)` blocks (DNS, /etc/hosts), so it runs on a Dispatch
 /// global queue and the waiting task is resumed through a continuation, or with `timedOut` when the deadline
-/// passes first (the lookup then finishes in the background and its answer is dropped).
+/// passes first (the lookup then finishes in the background and its answer is dropped). The deadline is a sleep
+/// on the loop's timer, cancelled once the answer is in: not a Dispatch timer, which would leave Dispatch's timer
+/// thread waking every second for the rest of the process's life.
 public enum NameResolver {
     /// The TCP addresses of `host` (a name or a numeric IPv4/IPv6 address) for `port`, in `getaddrinfo` order.
     public static func resolve(
@@ -12,29 +14,59 @@ public enum NameResolver {
         port: UInt16,
         timeout: Duration
     ) async throws(IOError) -> [SocketAddress] {
-        let once = Locked<CheckedContinuation<Result<[SocketAddress], IOError>, Never>?>(nil)
+        let loop = try IOLoop.shared()
+        let deadline = IOLoop.now + timeout
+        // The first answer wins: the lookup's, the deadline's or the cancellation's, whichever comes first, even
+        // before the continuation is in place.
+        let once = Locked(Answer())
         let finish: @Sendable (Result<[SocketAddress], IOError>) -> Void = { result in
-            once.withLock { continuation in
-                continuation?.resume(returning: result)
-                continuation = nil
+            once.withLock { $0.settle(result) }
+        }
+        let timer = Task {
+            if await loop.sleep(until: deadline) == .timedOut {
+                finish(.failure(.timedOut(operation: "resolve", target: host, after: timeout)))
             }
         }
+        defer { timer.cancel() }
         let result = await withTaskCancellationHandler {
             await withCheckedContinuation {
                 (continuation: CheckedContinuation<Result<[SocketAddress], IOError>, Never>) in
-                once.withLock { $0 = continuation }
+                once.withLock { $0.wait(continuation) }
                 DispatchQueue.global().async { finish(lookUp(host, port: port)) }
-                let milliseconds =
-                    Int(clamping: timeout.components.seconds * 1000)
-                    + Int(timeout.components.attoseconds / 1_000_000_000_000_000)
-                DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(max(0, milliseconds))) {
-                    finish(.failure(.timedOut(operation: "resolve", target: host, after: timeout)))
-                }
             }
         } onCancel: {
             finish(.failure(.cancelled(operation: "resolve", target: host)))
         }
         return try result.get()
+    }
+
+    /// The one answer a resolution gives, and the task waiting for it.
+    private struct Answer: ~Copyable {
+        private var continuation: CheckedContinuation<Result<[SocketAddress], IOError>, Never>?
+        private var early: Result<[SocketAddress], IOError>?
+        private var settled = false
+
+        /// Resumes the waiting task with `result`, or keeps it for the task about to wait; later answers are dropped.
+        mutating func settle(_ result: Result<[SocketAddress], IOError>) {
+            guard !settled else { return }
+            settled = true
+            if let continuation {
+                continuation.resume(returning: result)
+                self.continuation = nil
+            } else {
+                early = result
+            }
+        }
+
+        /// Waits with `continuation`, resumed at once when the answer came first.
+        mutating func wait(_ continuation: CheckedContinuation<Result<[SocketAddress], IOError>, Never>) {
+            if let early {
+                continuation.resume(returning: early)
+                self.early = nil
+            } else {
+                self.continuation = continuation
+            }
+        }
     }
 
     /// `getaddrinfo(host, port)` for stream sockets, blocking.

@@ -5,6 +5,11 @@ import Dispatch
 final class BlockingIOQueue: Sendable {
     private let queue = DispatchQueue(label: "floorlink.outbox.io")
 
+    /// Runs `body` on the queue, without waiting for it.
+    func submit(_ body: @escaping @Sendable () -> Void) {
+        queue.async(execute: body)
+    }
+
     /// Runs `body` on the queue and returns its result.
     func run<Value: Sendable>(_ body: @escaping @Sendable () -> Value) async -> Value {
         await withCheckedContinuation { continuation in

@@ -3,12 +3,15 @@ import Locking
 /// The promise an append returns at once: it resolves when the event's group commit has synced it, or with the
 /// error that lost it (a failed sync; the seq is then reused). Waiting is optional and can happen any time later.
 public final class DurabilityTicket: Sendable {
+    /// Told the ticket's result when it resolves, on the resolving thread; must not block.
+    public typealias Observer = @Sendable (Result<Void, OutboxError>) -> Void
+
     private enum State {
-        case pending([CheckedContinuation<Result<Void, OutboxError>, Never>])
+        case pending(waiters: [CheckedContinuation<Result<Void, OutboxError>, Never>], observers: [Observer])
         case resolved(Result<Void, OutboxError>)
     }
 
-    private let state = Locked(State.pending([]))
+    private let state = Locked(State.pending(waiters: [], observers: []))
 
     init() {}
 
@@ -17,8 +20,8 @@ public final class DurabilityTicket: Sendable {
         let result = await withCheckedContinuation { continuation in
             let resolved = state.withLock { state -> Result<Void, OutboxError>? in
                 switch state {
-                case .pending(let waiters):
-                    state = .pending(waiters + [continuation])
+                case .pending(let waiters, let observers):
+                    state = .pending(waiters: waiters + [continuation], observers: observers)
                     return nil
                 case .resolved(let result):
                     return result
@@ -29,13 +32,30 @@ public final class DurabilityTicket: Sendable {
         try result.get()
     }
 
+    /// Calls `observer` with the result once the ticket resolves (at once when it already has), without a task
+    /// waiting for it: the event hub counts and logs a lost event this way for every event nobody waits on.
+    public func whenResolved(_ observer: @escaping Observer) {
+        let resolved = state.withLock { state -> Result<Void, OutboxError>? in
+            switch state {
+            case .pending(let waiters, let observers):
+                state = .pending(waiters: waiters, observers: observers + [observer])
+                return nil
+            case .resolved(let result):
+                return result
+            }
+        }
+        if let resolved { observer(resolved) }
+    }
+
     /// Settles the ticket once; later calls are ignored.
     func resolve(_ result: Result<Void, OutboxError>) {
-        let waiters = state.withLock { state -> [CheckedContinuation<Result<Void, OutboxError>, Never>] in
-            guard case .pending(let waiters) = state else { return [] }
+        let pending = state.withLock {
+            state -> ([CheckedContinuation<Result<Void, OutboxError>, Never>], [Observer]) in
+            guard case .pending(let waiters, let observers) = state else { return ([], []) }
             state = .resolved(result)
-            return waiters
+            return (waiters, observers)
         }
-        for waiter in waiters { waiter.resume(returning: result) }
+        for observer in pending.1 { observer(result) }
+        for waiter in pending.0 { waiter.resume(returning: result) }
     }
 }

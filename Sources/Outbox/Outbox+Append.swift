@@ -70,7 +70,7 @@ extension Outbox {
             time: time,
             data: data
         )
-        let payload = Array(event.jsonText.utf8)
+        let payload = event.jsonBytes
         guard payload.count <= RecordFormat.maximumPayloadBytes else {
             throw OutboxError.eventTooLarge(bytes: payload.count, limit: RecordFormat.maximumPayloadBytes)
         }

@@ -34,8 +34,8 @@ extension Outbox {
             try await storeCursors()
         } else if cursorStoreTimer == nil {
             let delay = Self.cursorStoreInterval - (lastCursorStore.map { ContinuousClock.now - $0 } ?? .zero)
-            cursorStoreTimer = Task {
-                try? await Task.sleep(for: delay)
+            cursorStoreTimer = Task(executorPreference: taskExecutor) { [sleep] in
+                await sleep(delay)
                 await self.cursorTimerFired()
             }
         }

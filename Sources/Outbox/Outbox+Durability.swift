@@ -20,9 +20,9 @@ extension Outbox {
     private func startTimer(_ delay: Duration) {
         flushGeneration += 1
         let generation = flushGeneration
-        flushTimer = Task {
-            try? await Task.sleep(for: delay)
-            self.timerFired(generation: generation)
+        flushTimer = Task(executorPreference: taskExecutor) { [sleep] in
+            await sleep(delay)
+            await self.timerFired(generation: generation)
         }
     }
 
@@ -33,18 +33,14 @@ extension Outbox {
         if !flushInFlight { startFlush() }
     }
 
-    /// Starts one sync covering everything written by the time it runs; at most one is in flight.
+    /// Starts one sync covering everything written so far; at most one is in flight. The sync runs on the I/O
+    /// queue, handed there straight from the actor (no task in between), and reports back with `completeFlush`.
     func startFlush() {
         guard !flushInFlight else { return }
         flushTimer?.cancel()
         flushTimer = nil
         flushGeneration += 1
         flushDue = false
-        flushInFlight = true
-        Task { await self.runFlush() }
-    }
-
-    private func runFlush() async {
         var requests: [SyncRequest] = []
         for segment in segments {
             guard let descriptor = segment.descriptor, segment.size > segment.syncedSize || segment.needsDirectorySync
@@ -64,26 +60,27 @@ extension Outbox {
         pending = []
         pendingBytes = 0
         guard !requests.isEmpty || !batch.isEmpty else {
-            flushInFlight = false
             notifyIfIdle()
             return
         }
+        flushInFlight = true
         syncCount += 1
         let injected = injectedSyncFailures.isEmpty ? nil : injectedSyncFailures.removeFirst()
         let directoryDescriptor = self.directoryDescriptor
         let directoryPath = outboxPath
-        let syncRequests = requests
-        let syncStarted = ContinuousClock.now
-        let failure = await io.run {
-            Self.sync(
-                syncRequests,
+        io.submit { [self, requests] in
+            let syncStarted = ContinuousClock.now
+            let failure = Self.sync(
+                requests,
                 directoryDescriptor: directoryDescriptor,
                 directoryPath: directoryPath,
                 injected: injected
             )
+            let syncDuration = ContinuousClock.now - syncStarted
+            Task(executorPreference: taskExecutor) {
+                await self.completeFlush(requests: requests, batch: batch, failure: failure, took: syncDuration)
+            }
         }
-        fsyncLatency.record(ContinuousClock.now - syncStarted)
-        completeFlush(requests: requests, batch: batch, failure: failure)
     }
 
     /// The blocking part, on the I/O queue: sync each segment's data, then the directory once if a segment is new.
@@ -115,8 +112,14 @@ extension Outbox {
         return nil
     }
 
-    private func completeFlush(requests: [SyncRequest], batch: [PendingAppend], failure: SyncFailure?) {
+    private func completeFlush(
+        requests: [SyncRequest],
+        batch: [PendingAppend],
+        failure: SyncFailure?,
+        took syncDuration: Duration
+    ) {
         flushInFlight = false
+        fsyncLatency.record(syncDuration)
         for request in requests.prefix(failure?.requestIndex ?? requests.count) {
             guard let index = segments.firstIndex(where: { $0.firstSeq == request.segmentFirstSeq }) else { continue }
             segments[index].syncedSize = max(segments[index].syncedSize, request.size)

@@ -21,6 +21,11 @@ public actor Outbox: EventLog {
     /// Room below the quota kept for the outbox's own alarm and fault events: 2 % of it, 1–64 KiB.
     let reserveBytes: Int
     let io: BlockingIOQueue
+    /// Where the outbox's own tasks run (a sync's completion, its timers): the daemon's I/O loop, so that a sync
+    /// resolves its tickets on the thread the appenders wait on; nil: the global pool.
+    let taskExecutor: (any TaskExecutor)?
+    /// How the outbox waits out its timers (the cursor store interval, a group-commit window).
+    let sleep: Sleep
     let directoryDescriptor: Int32
     let lockDescriptor: Int32
 
@@ -95,6 +100,8 @@ public actor Outbox: EventLog {
         segmentBytes: Int,
         quotaBytes: Int,
         io: BlockingIOQueue,
+        taskExecutor: (any TaskExecutor)?,
+        sleep: @escaping Sleep,
         reportObserver: ReportObserver?
     ) {
         outboxPath = recovered.outboxPath
@@ -106,6 +113,8 @@ public actor Outbox: EventLog {
         self.quotaBytes = quotaBytes
         reserveBytes = Self.reserveBytes(quotaBytes: quotaBytes)
         self.io = io
+        self.taskExecutor = taskExecutor
+        self.sleep = sleep
         directoryDescriptor = recovered.directoryDescriptor
         lockDescriptor = recovered.lockDescriptor
         segments = recovered.segments
@@ -134,8 +143,13 @@ public actor Outbox: EventLog {
     /// `outbox.corrupt`) when it is raised.
     public typealias ReportObserver = @Sendable (_ type: EventType, _ data: JSONValue) -> Void
 
+    /// Waits `duration` (returning early when the task is cancelled).
+    public typealias Sleep = @Sendable (_ duration: Duration) async -> Void
+
     /// Opens (creating if needed) the outbox in `<directory>/outbox/`, recovering after a crash: a torn or
-    /// corrupt last record is dropped and reported with an `outbox.recovered` event.
+    /// corrupt last record is dropped and reported with an `outbox.recovered` event. `taskExecutor` is where the
+    /// outbox's own tasks run (nil: the global pool); `sleep` how its timers wait (the daemon sleeps on the I/O
+    /// loop's timer; `Task.sleep` leaves Dispatch's timer thread waking every second from then on).
     public static func open(
         directory: String,
         site: String,
@@ -144,6 +158,8 @@ public actor Outbox: EventLog {
         policy: FsyncPolicy = .groupCommit(maxDelay: .milliseconds(5)),
         segmentBytes: Int = 8 << 20,
         quotaBytes: Int = 256 << 20,
+        taskExecutor: (any TaskExecutor)? = nil,
+        sleep: @escaping Sleep = { try? await Task.sleep(for: $0) },
         reportObserver: ReportObserver? = nil
     ) async throws(OutboxError) -> Outbox {
         for uplink in uplinks where !isValidUplinkName(uplink) {
@@ -177,6 +193,8 @@ public actor Outbox: EventLog {
             segmentBytes: segmentBytes,
             quotaBytes: quotaBytes,
             io: io,
+            taskExecutor: taskExecutor,
+            sleep: sleep,
             reportObserver: reportObserver
         )
         await outbox.reportRecovery(recovered.reports)

@@ -1,7 +1,7 @@
 import Events
 
 /// A written record waiting for its sync, and the ticket its appender holds (none for the outbox's own reports).
-struct PendingAppend {
+struct PendingAppend: Sendable {
     var event: Event
     var segmentFirstSeq: UInt64
     var recordBytes: Int

@@ -1,6 +1,8 @@
 import Events
 import Glibc
 import HAL
+import HALLinux
+import IOEngine
 import Locking
 
 /// `floorlinkd`: loads and validates the site config, runs the site until SIGTERM, reloads on SIGHUP when the
@@ -86,7 +88,22 @@ public enum Daemon {
             return 0
         }
         for finding in numbered { logger.warning(finding.problem, ["device": finding.device, "fix": finding.remedy]) }
-        return await run(configuration, path: path, hal: hal, logger: logger, environment: environment)
+        // The daemon's tasks run on the I/O loop's thread (see IOLoop+TaskExecutor): a scan is read, stored and
+        // published there, and only the sync leaves it; they sleep on the loop's timer (LoopClock). Without a loop
+        // (no epoll?) they stay on the global pool and the system clock.
+        let loop = try? IOLoop.shared()
+        let clock: any Clock = loop.map { LoopClock(loop: $0) } ?? SystemClock()
+        return await withTaskExecutorPreference(loop) {
+            await run(
+                configuration,
+                path: path,
+                hal: hal,
+                logger: logger,
+                environment: environment,
+                clock: clock,
+                taskExecutor: loop
+            )
+        }
     }
 
     static func run(
@@ -94,7 +111,9 @@ public enum Daemon {
         path: String,
         hal: HALSearchPath,
         logger: Logger,
-        environment: [String: String]
+        environment: [String: String],
+        clock: any Clock,
+        taskExecutor: (any TaskExecutor)?
     ) async -> Int32 {
         let notifier = SystemdNotifier(environment: environment)
         let signals = SignalSource(Self.signals)
@@ -107,7 +126,12 @@ public enum Daemon {
             let site: Site
             let services: [any LifecycleService]
             do throws(SiteError) {
-                site = try await Site.open(configuration: configuration, logger: logger)
+                site = try await Site.open(
+                    configuration: configuration,
+                    logger: logger,
+                    clock: clock,
+                    taskExecutor: taskExecutor
+                )
                 services = try site.serviceList()
             } catch {
                 logger.error("cannot start: \(error)")
@@ -161,10 +185,15 @@ public enum Daemon {
                 guard let interval = notifier.watchdogInterval else { return }
                 while !Task.isCancelled {
                     notifier.notify("WATCHDOG=1")
-                    try? await Task.sleep(for: interval)
+                    try? await clock.sleep(for: interval)
                 }
             }
-            let group = ServiceGroup(services: services, gracefulTimeout: .seconds(5), logger: logger)
+            let group = ServiceGroup(
+                services: services,
+                gracefulTimeout: .seconds(5),
+                taskExecutor: taskExecutor,
+                logger: logger
+            )
             let outcome = await group.run(until: trigger)
             watcher.cancel()
             watchdog.cancel()

@@ -40,8 +40,11 @@ public final class EventHub: EventSink {
     /// waits on the receipt.
     public func submit(_ type: EventType, device: String, data: JSONValue) async -> EventReceipt {
         guard let ticket = await enqueue(type, device: device, data: data) else { return .settled(false) }
-        let outcome = Task { await waitUntilStored(ticket, type, device: device) }
-        return EventReceipt { await outcome.value }
+        // Told by the group commit itself: no task per event waits for the sync just to log a loss.
+        ticket.whenResolved { [self] result in
+            if case .failure(let error) = result { refused(type, device: device, error: error) }
+        }
+        return EventReceipt { (try? await ticket.wait()) != nil }
     }
 
     /// Writes the event and records it, or counts and logs the refusal (nil).

@@ -33,11 +33,19 @@ public struct ServiceGroup: Sendable {
 
     public let services: [any LifecycleService]
     public let gracefulTimeout: Duration
+    /// Where the services' tasks run (the daemon's I/O loop); nil: the global pool.
+    public let taskExecutor: (any TaskExecutor)?
     private let logger: Logger
 
-    public init(services: [any LifecycleService], gracefulTimeout: Duration = .seconds(10), logger: Logger) {
+    public init(
+        services: [any LifecycleService],
+        gracefulTimeout: Duration = .seconds(10),
+        taskExecutor: (any TaskExecutor)? = nil,
+        logger: Logger
+    ) {
         self.services = services
         self.gracefulTimeout = gracefulTimeout
+        self.taskExecutor = taskExecutor
         self.logger = logger
     }
 
@@ -48,7 +56,7 @@ public struct ServiceGroup: Sendable {
         var tasks: [(name: String, task: Task<Void, Never>)] = []
         for service in services {
             logger.debug("starting", ["service": service.name])
-            let task = Task {
+            let task = Task(executorPreference: taskExecutor) {
                 do {
                     try await service.run()
                     if !Task.isCancelled { ending.yield(.serviceEnded(name: service.name, error: nil)) }

@@ -25,12 +25,14 @@ public final class Site: Sendable {
 
     /// Opens everything that can fail at start-up (data directory, outbox, command key, uplink settings,
     /// control socket) so that a bad site stops here with a clear message; devices that are absent are not
-    /// start-up errors, they are retried.
+    /// start-up errors, they are retried. `taskExecutor` is where the tasks the site starts for itself run (the
+    /// outbox's, the MQTT client's); the daemon passes its I/O loop, nil leaves them on the global pool.
     public static func open(
         configuration: SiteConfiguration,
         logger: Logger,
         clock: any Clock = SystemClock(),
-        simulate: Bool = true
+        simulate: Bool = true,
+        taskExecutor: (any TaskExecutor)? = nil
     ) async throws(SiteError) -> Site {
         let config = configuration
         try makeDirectory(config.dataDirectory)
@@ -51,6 +53,8 @@ public final class Site: Sendable {
                 // share one. A lone scan never waits out a batching window (group commit's 5 ms).
                 policy: .always,
                 quotaBytes: config.outboxQuotaBytes,
+                taskExecutor: taskExecutor,
+                sleep: { duration in try? await clock.sleep(for: duration) },
                 reportObserver: OutboxReportLog(logger: logger.labelled("outbox")).record
             )
         } catch {
@@ -83,11 +87,19 @@ public final class Site: Sendable {
             throw SiteError("command ledger in \(config.dataDirectory): \(error)")
         }
 
-        let mqtt = try makeMQTT(config, outbox: outbox, intake: intake, hub: hub, logger: logger)
-        let webhook = try makeWebhook(config, outbox: outbox, logger: logger)
+        let mqtt = try makeMQTT(
+            config,
+            outbox: outbox,
+            intake: intake,
+            hub: hub,
+            clock: clock,
+            taskExecutor: taskExecutor,
+            logger: logger
+        )
+        let webhook = try makeWebhook(config, outbox: outbox, clock: clock, logger: logger)
         services.append(
             ClosureService(name: "outbox") {
-                while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+                while !Task.isCancelled { try? await clock.sleep(for: .seconds(3600)) }
                 await outbox.close()
             }
         )
@@ -96,7 +108,7 @@ public final class Site: Sendable {
                 ClosureService(name: "mqtt") {
                     // The uplink runs outside this service's task: cancelling the service must not cut the
                     // connection before `stop` has delivered what the outbox holds (`controller.stopping`).
-                    let running = Task { await mqtt.run() }
+                    let running = Task(executorPreference: taskExecutor) { await mqtt.run() }
                     await withTaskCancellationHandler {
                         await running.value
                     } onCancel: {
@@ -208,6 +220,8 @@ public final class Site: Sendable {
         outbox: Outbox,
         intake: CommandIntake,
         hub: EventHub,
+        clock: any Clock,
+        taskExecutor: (any TaskExecutor)?,
         logger: Logger
     )
         throws(SiteError) -> MQTTUplink?
@@ -242,7 +256,9 @@ public final class Site: Sendable {
                 onCommand: { payload in await answer(await intake.handle(payload)) },
                 // Skipped unread by the client (over its packet limit) and acknowledged: answered, never redelivered.
                 onOversizedCommand: { byteCount in await answer(await intake.refuseOversized(byteCount: byteCount)) },
-                logger: logger.labelled("mqtt")
+                logger: logger.labelled("mqtt"),
+                clock: clock,
+                configure: { $0.taskExecutor = taskExecutor }
             )
             box.uplink = uplink
             return uplink
@@ -254,6 +270,7 @@ public final class Site: Sendable {
     private static func makeWebhook(
         _ config: SiteConfiguration,
         outbox: Outbox,
+        clock: any Clock,
         logger: Logger
     ) throws(SiteError) -> WebhookUplink? {
         guard let settings = config.webhook else { return nil }
@@ -284,7 +301,14 @@ public final class Site: Sendable {
                 throw SiteError("uplinks.webhook: \(error)")
             }
         }
-        return WebhookUplink(url: url, secret: secret, log: outbox, tls: tls, logger: logger.labelled("webhook"))
+        return WebhookUplink(
+            url: url,
+            secret: secret,
+            log: outbox,
+            tls: tls,
+            clock: clock,
+            logger: logger.labelled("webhook")
+        )
     }
 
     /// `mkdir -p`.

@@ -10,7 +10,7 @@ extension MQTTClient {
         running = true
         let (stream, continuation) = AsyncStream.makeStream(of: MQTTInboundMessage.self)
         deliveries = continuation
-        let handlerTask = Task { await self.deliverMessages(stream) }
+        let handlerTask = Task(executorPreference: configuration.taskExecutor) { await self.deliverMessages(stream) }
         var delay = configuration.reconnectDelay
         while !stopRequested && !Task.isCancelled {
             let before = connectionCount
@@ -82,7 +82,8 @@ extension MQTTClient {
             host: configuration.broker.host,
             port: configuration.broker.port,
             tls: configuration.broker.usesTLS ? tlsContext : nil,
-            timeout: configuration.connectTimeout
+            timeout: configuration.connectTimeout,
+            taskExecutor: configuration.taskExecutor
         )
         guard !stopRequested else {
             transport.close()
@@ -104,7 +105,9 @@ extension MQTTClient {
             password: configuration.password
         )
         send(.connect(connect), on: transport)
-        let keepAliveTask = Task { [generation] in await self.keepAliveLoop(generation: generation) }
+        let keepAliveTask = Task(executorPreference: configuration.taskExecutor) { [generation] in
+            await self.keepAliveLoop(generation: generation)
+        }
         defer {
             keepAliveTask.cancel()
             transport.close()

@@ -31,6 +31,10 @@ public struct MQTTClientConfiguration: Sendable {
     /// The largest packet kept from the broker; a larger PUBLISH is skipped unbuffered and reported to the
     /// oversized-message handler, any other larger packet closes the connection.
     public var maximumPacketSize = MQTTPacketDecoder.defaultMaximumPacketSize
+    /// Where the client's own tasks run (the connection's reader and writer, keep-alive, message delivery): the
+    /// daemon passes its I/O loop, so a PUBACK is read and handled on the thread that waited for it; nil: the
+    /// global pool.
+    public var taskExecutor: (any TaskExecutor)?
 
     /// Defaults for everything but the broker and client id.
     public init(broker: MQTTBrokerURL, clientID: String) {

@@ -47,12 +47,14 @@ final class MQTTTransport: Sendable {
     }
 
     /// Resolves `host` and connects within `timeout` (then the TLS handshake, when `tls` is given, within the same
-    /// deadline), and returns once the connection is ready for MQTT, its reader and writer running.
+    /// deadline), and returns once the connection is ready for MQTT, its reader and writer running (on
+    /// `taskExecutor`; nil: the global pool).
     static func connect(
         host: String,
         port: Int,
         tls: TLSContext?,
-        timeout: Duration
+        timeout: Duration,
+        taskExecutor: (any TaskExecutor)? = nil
     ) async throws(MQTTError) -> MQTTTransport {
         guard let tcpPort = UInt16(exactly: port) else {
             throw .connectionFailed(host: host, port: port, reason: "port \(port) is out of range")
@@ -73,8 +75,8 @@ final class MQTTTransport: Sendable {
             throw connectFailure(error, host: host, port: port, timeout: timeout)
         }
         let transport = MQTTTransport(host: host, port: port, stream: stream, tlsVersion: tlsVersion)
-        Task { await transport.readLoop() }
-        Task { await transport.writeLoop() }
+        Task(executorPreference: taskExecutor) { await transport.readLoop() }
+        Task(executorPreference: taskExecutor) { await transport.writeLoop() }
         return transport
     }
 

@@ -180,7 +180,7 @@ public actor MQTTUplink {
                 if stopping { return }
                 let message = MQTTMessage(
                     topic: "\(topicPrefix)/events/\(event.type.rawValue)",
-                    text: event.jsonText,
+                    payload: event.jsonBytes,
                     qos: .atLeastOnce
                 )
                 do {

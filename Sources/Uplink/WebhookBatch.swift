@@ -10,7 +10,13 @@ struct WebhookBatch: Sendable {
 
     init(events: [Event]) {
         self.events = events
-        body = Array(("{\"events\":[" + events.map(\.jsonText).joined(separator: ",") + "]}").utf8)
+        var body = Array(#"{"events":["#.utf8)
+        for (index, event) in events.enumerated() {
+            if index > 0 { body.append(UInt8(ascii: ",")) }
+            event.write(to: &body)
+        }
+        body.append(contentsOf: "]}".utf8)
+        self.body = body
         idempotencyKey = "\(events.first?.id.description ?? "")..\(events.last?.id.description ?? "")"
     }
 }

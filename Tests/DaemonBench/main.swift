@@ -1,42 +1,74 @@
+import Devices
 import Events
 import Glibc
 import Locking
 import TestSupport
 import Uplink
 
-// daemon-bench: the built floorlinkd as a process, with mosquitto, a scanner on a socat pseudo-terminal and a
-// subscriber: startup time to READY=1, RSS and CPU at idle and under a steady scan rate, scan-to-subscriber
-// latency, shutdown time. Prints figures; asserts nothing.
-// Usage: swift build -c release --product floorlinkd && swift run -c release daemon-bench [RATE] [SECONDS]
-//        (defaults: 100 scans/s for 10 s; floorlinkd is taken from the directory daemon-bench runs from)
+// daemon-bench: the built floorlinkd as a process, as the issue asks for it: a scanner and an RFID reader on socat
+// pseudo-terminals, MQTT to mosquitto with a subscriber, and the webhook to a local HTTP receiver. Startup time to
+// READY=1, RSS and CPU at idle and under a steady scan rate (the RFID reader reading a few tags a second), scan-to-
+// subscriber and scan-to-webhook latency, a burst, shutdown time. Prints figures; asserts nothing.
+// A locker bank is not configured: with "hardware": "linux" it opens /dev/gpiochipN, and a machine without GPIO
+// (or gpio-sim) has none; "hardware": "simulated" would simulate the serial ports as well.
+// Usage: swift build -c release --static-swift-stdlib --product floorlinkd
+//        swift run -c release daemon-bench [--scanner-only] [RATE] [SECONDS]
+//        (defaults: 100 scans/s for 10 s; floorlinkd is taken from the directory daemon-bench runs from;
+//        --scanner-only: the scanner and MQTT alone, the setup of the figures before the RFID reader and webhook)
 //        daemon-bench --kill [RUNS] [READS]: RUNS times (20), READS reads (500) written to a kernel pty at once and
 //        floorlinkd killed with SIGKILL at a random point; prints the reads lost (taken from the port, never stored).
 
-/// What the subscriber has seen: arrival times of numbered scans, and whether the scanner is connected.
+/// What the subscriber has seen: arrival times and seqs of numbered scans, the devices connected, every seq.
 final class Arrivals: Sendable {
-    private let state = Locked<(received: [Int: Int64], scannerConnected: Bool)>(([:], false))
+    private struct State {
+        var received: [Int: Int64] = [:]
+        var seqOfScan: [Int: UInt64] = [:]
+        var connected: Set<String> = []
+        var seqs: Set<UInt64> = []
+        var tagReads = 0
+    }
+
+    private let state = Locked(State())
 
     func record(topic: String, payload: [UInt8]) {
         let now = ProcessStats.monotonicNanoseconds
-        if topic.hasSuffix("/events/device.connected") {
-            state.withLock { $0.scannerConnected = true }
+        guard let event = try? JSONValue(parsing: payload), let seq = event["seq"]?.intValue else { return }
+        state.withLock { _ = $0.seqs.insert(UInt64(seq)) }
+        if topic.hasSuffix("/events/device.connected"), let device = event["device"]?.stringValue {
+            state.withLock { _ = $0.connected.insert(device) }
             return
         }
-        guard topic.hasSuffix("/events/scan"), let event = try? JSONValue(parsing: payload),
-            let batch = event["data"]?["gs1"]?["10"]?.stringValue, batch.hasPrefix("B"),
-            let number = Int(batch.dropFirst())
+        if topic.hasSuffix("/events/tag.read") {
+            state.withLock { $0.tagReads += 1 }
+            return
+        }
+        guard topic.hasSuffix("/events/scan"), let batch = event["data"]?["gs1"]?["10"]?.stringValue,
+            batch.hasPrefix("B"), let number = Int(batch.dropFirst())
         else { return }
-        state.withLock { $0.received[number] = now }
+        state.withLock { state in
+            state.received[number] = now
+            state.seqOfScan[number] = UInt64(seq)
+        }
     }
 
-    var scannerConnected: Bool { state.withLock { $0.scannerConnected } }
+    func isConnected(_ device: String) -> Bool { state.withLock { $0.connected.contains(device) } }
     func arrival(_ number: Int) -> Int64? { state.withLock { $0.received[number] } }
+    func seq(ofScan number: Int) -> UInt64? { state.withLock { $0.seqOfScan[number] } }
     func count(in range: Range<Int>) -> Int { state.withLock { state in range.count { state.received[$0] != nil } } }
+    var seqs: Set<UInt64> { state.withLock { $0.seqs } }
+    var tagReads: Int { state.withLock { $0.tagReads } }
 }
 
 /// The scanner's bytes for scan `number`: a GS1-128 read whose batch (AI 10) is `B<number>`.
 func scanBytes(_ number: Int) -> [UInt8] {
     Array("]C1010950600013435217261231\u{1D}10B\(number)\r\n".utf8)
+}
+
+/// An M100 inventory notice for tag `index` of a few SGTIN-96 EPCs, as the RFID module sends it.
+func tagNotice(_ index: Int) -> [UInt8] {
+    let epc: [UInt8] = [0x30, 0x74, 0x25, 0x7B, 0xF7, 0x19, 0x4E, 0x40, 0x00, 0x00, 0x1A, UInt8(0x80 + index % 3)]
+    let rssi = UInt8(bitPattern: Int8(-55 - index % 7))
+    return M100Protocol.frame(type: .notice, command: 0x22, payload: [rssi, 0x30, 0x00] + epc + [0x12, 0x34])
 }
 
 func waitUntil(seconds: Double, _ condition: () -> Bool) async -> Bool {
@@ -48,10 +80,10 @@ func waitUntil(seconds: Double, _ condition: () -> Bool) async -> Bool {
     return condition()
 }
 
-/// Latency percentiles (µs) of scans `range` sent at `sent`.
-func latencies(_ range: Range<Int>, sent: [Int: Int64], arrivals: Arrivals) -> [Double] {
+/// Latency percentiles (µs) of scans `range` sent at `sent`, arriving when `arrival` says.
+func latencies(_ range: Range<Int>, sent: [Int: Int64], arrival: (Int) -> Int64?) -> [Double] {
     range.compactMap { number in
-        guard let start = sent[number], let end = arrivals.arrival(number) else { return nil }
+        guard let start = sent[number], let end = arrival(number) else { return nil }
         return Double(end - start) / 1000
     }.sorted()
 }
@@ -80,7 +112,7 @@ func builtFloorlinkd() throws -> String {
     return floorlinkd
 }
 
-func run(rate: Int, seconds: Int) async throws {
+func run(rate: Int, seconds: Int, scannerOnly: Bool) async throws {
     let floorlinkd = try builtFloorlinkd()
     var template = Array("/tmp/daemon-bench-XXXXXX".utf8CString)
     guard let made = mkdtemp(&template) else { throw BenchError("mkdtemp failed") }
@@ -91,6 +123,10 @@ func run(rate: Int, seconds: Int) async throws {
     defer { broker.remove() }
     let pty = try await PseudoTerminalPair(directory: directory)
     defer { pty.stop() }
+    let rfid = scannerOnly ? nil : try await PseudoTerminalPair(directory: directory, name: "rfid")
+    defer { rfid?.stop() }
+    let webhook = scannerOnly ? nil : try WebhookReceiver()
+    defer { webhook?.stop() }
 
     let arrivals = Arrivals()
     let url = MQTTBrokerURL(host: "127.0.0.1", port: broker.port, usesTLS: false)
@@ -109,21 +145,33 @@ func run(rate: Int, seconds: Int) async throws {
     guard subscriberUp else { throw BenchError("the subscriber did not connect to mosquitto") }
     try await Task.sleep(for: .milliseconds(200))  // SUBACK
 
+    var devices: [JSONValue] = [
+        [
+            "id": "scanner-1", "kind": "barcode-scanner", "port": .string(pty.portPath), "baud": 115_200,
+            "terminator": "\r\n", "aimPrefix": true,
+        ]
+    ]
+    var uplinks: [(String, JSONValue)] = [
+        ("mqtt", ["url": .string("mqtt://127.0.0.1:\(broker.port)"), "clientId": "bench-c1"])
+    ]
+    if let rfid, let webhook {
+        devices.append(
+            [
+                "id": "rfid-1", "kind": "rfid-reader", "port": .string(rfid.portPath), "baud": 115_200,
+                "protocol": "m100", "dedupWindowMs": 2000,
+            ]
+        )
+        uplinks.append(("webhook", ["url": .string(webhook.url)]))
+    }
     let site: JSONValue = [
         "site": "bench", "controller": "c1", "hardware": "linux", "dataDir": .string("\(directory)/data"),
-        "devices": [
-            [
-                "id": "scanner-1", "kind": "barcode-scanner", "port": .string(pty.portPath), "baud": 115_200,
-                "terminator": "\r\n", "aimPrefix": true,
-            ]
-        ],
-        "uplinks": ["mqtt": ["url": .string("mqtt://127.0.0.1:\(broker.port)"), "clientId": "bench-c1"]],
+        "devices": .array(devices), "uplinks": .object(uplinks),
         "control": ["socket": .string("\(directory)/control.sock")],
     ]
     try Files.write("\(directory)/site.json", site.jsonText)
     let notify = try NotifySocket(path: "\(directory)/notify.sock")
 
-    // Startup: spawn to READY=1, and to the scanner's device.connected at the subscriber.
+    // Startup: spawn to READY=1, and to the readers' device.connected at the subscriber.
     let spawned = ContinuousClock.now
     let daemon = try Child(
         floorlinkd,
@@ -137,13 +185,19 @@ func run(rate: Int, seconds: Int) async throws {
         throw BenchError("no READY=1 within 20 s: \(Files.read("\(directory)/floorlinkd.stderr") ?? "")")
     }
     let ready = ContinuousClock.now - spawned
-    guard await waitUntil(seconds: 10, { arrivals.scannerConnected }) else {
-        throw BenchError("scanner-1 never connected: \(Files.read("\(directory)/floorlinkd.stderr") ?? "")")
+    let readers = scannerOnly ? ["scanner-1"] : ["scanner-1", "rfid-1"]
+    guard await waitUntil(seconds: 10, { readers.allSatisfy(arrivals.isConnected) }) else {
+        throw BenchError("\(readers) never all connected: \(Files.read("\(directory)/floorlinkd.stderr") ?? "")")
     }
     let connected = ContinuousClock.now - spawned
     let pid = daemon.pid
     print("daemon-bench: floorlinkd \(floorlinkd)")
-    print("  scanner on a socat pty (hardware linux), MQTT uplink to mosquitto on loopback, subscriber in-process")
+    if scannerOnly {
+        print("  scanner on a socat pty (hardware linux), MQTT uplink to mosquitto on loopback, subscriber in-process")
+    } else {
+        print("  scanner and M100 RFID reader on socat ptys (hardware linux), MQTT to mosquitto on loopback with a")
+        print("  subscriber in-process, webhook to an HTTP receiver in-process; no locker bank (needs a GPIO chip)")
+    }
     figure("startup to READY=1", "\(format(milliseconds(ready))) ms")
     figure("startup to device.connected upstream", "\(format(milliseconds(connected))) ms")
 
@@ -167,11 +221,13 @@ func run(rate: Int, seconds: Int) async throws {
         _ = await waitUntil(seconds: 2) { arrivals.arrival(number) != nil }
         try await Task.sleep(for: .milliseconds(5))
     }
-    let unloaded = latencies(single, sent: sent, arrivals: arrivals)
+    let unloaded = latencies(single, sent: sent, arrival: arrivals.arrival)
 
-    // Steady load: RATE scans/s for SECONDS, on an absolute schedule.
+    // Steady load: RATE scans/s for SECONDS on an absolute schedule; the RFID reader sees a tag every 500 ms.
     let total = rate * seconds
     let interval = Duration.nanoseconds(1_000_000_000 / rate)
+    let tagEvery = max(1, rate / 2)
+    let tagReads0 = arrivals.tagReads
     let loadCPU0 = ProcessStats.cpuSeconds(pid)
     let loadStart = ContinuousClock.now
     var peakRSS = 0.0
@@ -179,6 +235,7 @@ func run(rate: Int, seconds: Int) async throws {
         try await Task.sleep(until: loadStart + interval * number, clock: .continuous)
         sent[number] = ProcessStats.monotonicNanoseconds
         try pty.send(scanBytes(number))
+        if let rfid, number % tagEvery == 0 { try rfid.send(tagNotice(number / tagEvery)) }
         if number % rate == 0 { peakRSS = max(peakRSS, ProcessStats.memoryMiB(pid, "VmRSS")) }
     }
     let loadWall = ContinuousClock.now - loadStart
@@ -186,7 +243,7 @@ func run(rate: Int, seconds: Int) async throws {
     let loadSeconds = milliseconds(loadWall) / 1000
     let loadRSS = ProcessStats.memoryMiB(pid, "VmRSS")
     _ = await waitUntil(seconds: 15) { arrivals.count(in: 0..<total) == total }
-    let loaded = latencies(0..<total, sent: sent, arrivals: arrivals)
+    let loaded = latencies(0..<total, sent: sent, arrival: arrivals.arrival)
     let peakHWM = ProcessStats.memoryMiB(pid, "VmHWM")
     figure("RSS (VmRSS) at \(rate) scans/s", "\(format(max(loadRSS, peakRSS))) MiB (VmHWM \(format(peakHWM)) MiB)")
     figure(
@@ -194,8 +251,15 @@ func run(rate: Int, seconds: Int) async throws {
         "\(format(loadCPU / loadSeconds * 100, 2)) % of one core (sent \(total) in \(format(loadSeconds, 2)) s)"
     )
     figure("scans delivered under load", "\(loaded.count) of \(total)")
+    if rfid != nil {
+        figure("tag.read events under load", "\(arrivals.tagReads - tagReads0) (a tag every 500 ms, 2 s window)")
+    }
     figure("scan-to-subscriber latency, load", summary(loaded))
     figure("scan-to-subscriber latency, 1 by 1", summary(unloaded))
+    if let webhook {
+        let toWebhook = latencies(0..<total, sent: sent) { arrivals.seq(ofScan: $0).flatMap(webhook.arrival) }
+        figure("scan-to-webhook latency, load", summary(toWebhook))
+    }
 
     // A burst: 1,000 reads written to the port at once, timed until the last reaches the subscriber.
     let burst = 2_000_000..<2_001_000
@@ -210,6 +274,16 @@ func run(rate: Int, seconds: Int) async throws {
             ? "\(format(Double(burst.count) / burstSeconds, 0)) scans/s (\(format(burstSeconds * 1000)) ms, none lost)"
             : "\(arrivals.count(in: burst)) of \(burst.count) arrived within 30 s"
     )
+    if let webhook {
+        // Every event the subscriber saw (scans, tags, connects) must reach the webhook too.
+        let published = arrivals.seqs
+        _ = await waitUntil(seconds: 30) { published.allSatisfy { webhook.arrival(ofSeq: $0) != nil } }
+        let missing = published.count { webhook.arrival(ofSeq: $0) == nil }
+        figure(
+            "events at the webhook",
+            "\(published.count - missing) of the \(published.count) the subscriber saw, in \(webhook.requestCount) POSTs"
+        )
+    }
 
     let (status, took) = daemon.stop()
     stopped = true
@@ -240,15 +314,20 @@ func resolvedLink(_ path: String) -> String? {
     return String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }
 
+let flags = Set(CommandLine.arguments.dropFirst().filter { $0.hasPrefix("--") })
 let arguments = CommandLine.arguments.dropFirst().compactMap { Int($0) }
 do {
-    if CommandLine.arguments.dropFirst().first == "--kill" {
+    if flags.contains("--kill") {
         try await measureKillLoss(
             runs: max(1, arguments.first ?? 20),
             reads: max(1, arguments.dropFirst().first ?? 500)
         )
     } else {
-        try await run(rate: max(1, arguments.first ?? 100), seconds: max(1, arguments.dropFirst().first ?? 10))
+        try await run(
+            rate: max(1, arguments.first ?? 100),
+            seconds: max(1, arguments.dropFirst().first ?? 10),
+            scannerOnly: flags.contains("--scanner-only")
+        )
     }
 } catch {
     print("daemon-bench: \(error)")

@@ -148,14 +148,14 @@ struct LockerStateFileTests {
     }
 
     @Test("records survive a restart: instants are kept in wall time and come back on the new clock's timeline")
-    func roundTripAcrossRestart() throws {
+    func roundTripAcrossRestart() async throws {
         let directory = scratchDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         // Before: the monotonic clock reads 5000 s while the wall clock reads 1 000 000 s.
         let before = ManualClock(now: .zero + .seconds(5000))
         let file = LockerStateFile(directory: directory, locker: "lockers-A", clock: before) { 1_000_000_000 }
         let records = try sampleRecords(now: before.now)
-        try file.save(records)
+        try await file.save(records)
         // After a reboot 100 s later: the monotonic clock restarted at 20 s.
         let after = ManualClock(now: .zero + .seconds(20))
         let reopened = LockerStateFile(directory: directory, locker: "lockers-A", clock: after) { 1_000_100_000 }
@@ -187,12 +187,12 @@ struct LockerStateFileTests {
     }
 
     @Test("a damaged file is refused as state-unreadable, never read as empty", arguments: Damage.allCases)
-    func damaged(_ damage: Damage) throws {
+    func damaged(_ damage: Damage) async throws {
         let directory = scratchDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let clock = ManualClock()
         let file = LockerStateFile(directory: directory, locker: "lockers-A", clock: clock) { 0 }
-        try file.save(try sampleRecords(now: clock.now))
+        try await file.save(try sampleRecords(now: clock.now))
         var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: file.path)))
         switch damage {
         case .flippedPayloadByte: bytes[bytes.count - 10] ^= 0x01
@@ -221,9 +221,9 @@ private final class FailingStore: LockerStateStore, @unchecked Sendable {
 
     func load() throws(LockerError) -> LockerRecords { try inner.load() }
 
-    func save(_ records: LockerRecords) throws(LockerError) {
+    func save(_ records: LockerRecords) async throws(LockerError) {
         if failing { throw .stateNotStored("write: No space left on device") }
-        try inner.save(records)
+        try await inner.save(records)
     }
 }
 

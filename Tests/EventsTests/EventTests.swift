@@ -24,6 +24,31 @@ struct EventTests {
         )
     }
 
+    @Test("strings are escaped and numbers written as JSON has them, in the envelope as in data")
+    func escapingAndNumbers() {
+        let event = Event(
+            id: EventID(high: 0, low: .max),
+            seq: UInt64(Int64.max),
+            site: "a\"b",
+            controller: "c\\d",
+            device: "dév-漢",
+            type: EventType(rawValue: "x\ny"),
+            time: EventTime(millisecondsSinceEpoch: 253_402_300_799_999),
+            data: [
+                "text": "\u{1D}\r\t\u{01}😀", "min": .int(.min), "zero": 0, "half": .double(0.5),
+                "infinite": .double(.infinity), "list": [nil, true, false, [], [:]],
+            ]
+        )
+        #expect(
+            event.jsonText
+                == #"{"v":1,"id":"00000000-0000-0000-ffff-ffffffffffff","seq":9223372036854775807,"site":"a\"b","#
+                + #""controller":"c\\d","device":"dév-漢","type":"x\ny","time":"9999-12-31T23:59:59.999Z","#
+                + #""data":{"text":"\u001d\r\t\u0001😀","min":-9223372036854775808,"zero":0,"half":0.5,"#
+                + #""infinite":null,"list":[null,true,false,[],{}]}}"#
+        )
+        #expect(event.jsonBytes == Array(event.json.jsonText.utf8))
+    }
+
     @Test("an event read back from its JSON is the same event")
     func roundTrip() throws {
         let parsed = try Event(json: JSONValue(parsing: Self.sample.jsonText))

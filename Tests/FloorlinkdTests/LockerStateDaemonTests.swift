@@ -24,10 +24,10 @@ struct LockerStateDaemonTests {
     }
 
     /// Stores a deposited ORD-3 on A3 and a blocked keypad `locker-scanner`, as a bank would have.
-    static func storeState(_ scratch: Scratch) throws {
+    static func storeState(_ scratch: Scratch) async throws {
         let clock = SystemClock()
         mkdir(scratch.path("data"), 0o750)
-        try LockerStateFile(directory: scratch.path("data") + "/lockers", locker: "lockers-A", clock: clock).save(
+        try await LockerStateFile(directory: scratch.path("data") + "/lockers", locker: "lockers-A", clock: clock).save(
             LockerRecords(
                 orders: [
                     LockerRecords.Order(
@@ -62,7 +62,7 @@ struct LockerStateDaemonTests {
     func refusedAtStart() async throws {
         let scratch = try Scratch()
         defer { scratch.remove() }
-        try Self.storeState(scratch)
+        try await Self.storeState(scratch)
         let config = try scratch.write("site.json", json: Self.site(scratch, doors: ["A1", "A2"]))
         let run = try await Floorlinkd.run(["--config", config], scratch: scratch)
         #expect(run.status == 78)
@@ -73,7 +73,7 @@ struct LockerStateDaemonTests {
     func restoredAndReloadRefused() async throws {
         let scratch = try Scratch()
         defer { scratch.remove() }
-        try Self.storeState(scratch)
+        try await Self.storeState(scratch)
         let socket = scratch.path("control.sock")
         let config = try scratch.write("site.json", json: Self.site(scratch, doors: ["A1", "A2", "A3"]))
         let daemon = try Floorlinkd(config: config, socket: socket, scratch: scratch)
@@ -124,7 +124,7 @@ struct LockerStateDaemonTests {
     func simulatorLeavesRealOrders() async throws {
         let scratch = try Scratch()
         defer { scratch.remove() }
-        try Self.storeState(scratch)
+        try await Self.storeState(scratch)
         let socket = scratch.path("control.sock")
         let config = try scratch.write("site.json", json: Self.site(scratch, doors: ["A3"]))
         let daemon = try Floorlinkd(

@@ -1,3 +1,4 @@
+import Dispatch
 import Glibc
 import IOEngine
 import Testing
@@ -52,5 +53,72 @@ struct IOLoopTests {
         #expect(await cancelled.value == .cancelled)
         loop.forget(other.readFD)
         loop.forget(pipe.readFD)
+    }
+
+    @Test("a deadline earlier than the one the timer is set for ends its wait on time", .timeLimit(.minutes(1)))
+    func earlierDeadline() async throws {
+        let loop = try IOLoop.shared()
+        let late = try Pipe()
+        let early = try Pipe()
+        defer {
+            late.close()
+            early.close()
+        }
+        let lateWait = Task { await loop.wait(for: .readable, on: late.readFD, deadline: IOLoop.now + .seconds(3600)) }
+        // The timer is set for an hour; the early wait must set it earlier and end at its own deadline.
+        let outcome = await loop.wait(for: .readable, on: early.readFD, deadline: IOLoop.now + .milliseconds(20))
+        #expect(outcome == .timedOut)
+        lateWait.cancel()
+        #expect(await lateWait.value == .cancelled)
+        loop.forget(late.readFD)
+        loop.forget(early.readFD)
+    }
+
+    @Test("a sleep ends at its deadline with timedOut, or with cancelled when its task is cancelled")
+    func sleep() async throws {
+        let loop = try IOLoop.shared()
+        let start = IOLoop.now
+        #expect(await loop.sleep(until: start + .milliseconds(20)) == .timedOut)
+        #expect(IOLoop.now >= start + .milliseconds(20))
+        let sleeping = Task { await loop.sleep(until: IOLoop.now + .seconds(3600)) }
+        sleeping.cancel()
+        #expect(await sleeping.value == .cancelled)
+    }
+
+    /// Counts on whatever thread its caller's task runs.
+    actor Counter {
+        var count = 0
+        func increment(onLoop loop: IOLoop) -> Bool {
+            count += 1
+            return loop.isCurrentThread
+        }
+    }
+
+    @Test("a task that prefers the loop runs on its thread: its own code, the actors it calls, its child tasks")
+    func taskExecutor() async throws {
+        let loop = try IOLoop.shared()
+        let counter = Counter()
+        let pipe = try Pipe()
+        defer { pipe.close() }
+        let onLoop = await withTaskExecutorPreference(loop) { () async -> [Bool] in
+            var seen = [loop.isCurrentThread, await counter.increment(onLoop: loop)]
+            async let child = loop.isCurrentThread
+            seen.append(await child)
+            // Resumed from a Dispatch thread while the loop sleeps: the job must wake it.
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                DispatchQueue.global().async { continuation.resume() }
+            }
+            seen.append(loop.isCurrentThread)
+            // Resumed by the loop itself when the descriptor is ready.
+            var byte: UInt8 = 1
+            _ = write(pipe.writeFD, &byte, 1)
+            seen.append(await loop.wait(for: .readable, on: pipe.readFD, deadline: nil) == .ready(hangup: false))
+            seen.append(loop.isCurrentThread)
+            return seen
+        }
+        loop.forget(pipe.readFD)
+        #expect(onLoop == [true, true, true, true, true, true])
+        #expect(await Task(executorPreference: loop) { loop.isCurrentThread }.value)
+        #expect(!loop.isCurrentThread)
     }
 }
