@@ -153,7 +153,7 @@ struct ContractEndToEndTests {
         let all = subscriber.messages().filter { $0.topic.hasPrefix(Self.prefix + "/") }.map {
             JSONSchemaValidator.Message(topic: String($0.topic.dropFirst(Self.prefix.count + 1)), payload: $0.payload)
         }
-        // c-missing lacks its required slot on purpose: the validator must refuse it (so it does validate).
+        // Commands included here (expectMatchesContract leaves them out). c-missing lacks its required slot on purpose: the validator must refuse it (so it does validate).
         let isMissingSlot = { (message: JSONSchemaValidator.Message) in
             message.topic == "commands" && message.payload.contains(#""id":"c-missing""#)
         }
