@@ -73,6 +73,46 @@ public enum JSONSchemaValidator {
         sys.exit(1 if failures else 0)
         """#
 
+    /// Checks each sample's `data` against its type's schema in `schemas` (a type without one is a failure), in a
+    /// temporary directory; returns the validator's exit status and report as `validate` does.
+    public static func validate(
+        data samples: [(type: EventType, data: JSONValue)],
+        schemas: [EventTypeSchema]
+    ) async throws -> (status: Int32?, report: String) {
+        let prefix = "floorlink/{site}/{controller}/"
+        var channels: [(String, JSONValue)] = []
+        var messages: [(String, JSONValue)] = []
+        var components: [(String, JSONValue)] = []
+        for entry in schemas {
+            let name = entry.type.rawValue
+            channels.append(
+                (
+                    name,
+                    [
+                        "address": .string("\(prefix)events/\(name)"),
+                        "messages": [name: ["$ref": .string("#/components/messages/\(name)")]],
+                    ]
+                )
+            )
+            messages.append((name, ["payload": ["$ref": .string("#/components/schemas/\(name)")]]))
+            components.append((name, entry.data))
+        }
+        let document: JSONValue = [
+            "channels": .object(channels),
+            "components": ["messages": .object(messages), "schemas": .object(components)],
+        ]
+        let template = Array("\(FileManager.default.temporaryDirectory.path)/schema-XXXXXX".utf8CString)
+        var buffer = template
+        guard let made = mkdtemp(&buffer) else { throw HarnessError("mkdtemp failed: errno \(errno)") }
+        let directory = String(cString: made)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        return try await validate(
+            samples.map { Message(topic: "events/\($0.type.rawValue)", payload: $0.data.jsonText) },
+            against: document,
+            directory: directory
+        )
+    }
+
     /// Checks `messages` against `document`; returns the validator's report (empty when every message is valid)
     /// and its exit status. Files go to `directory`.
     public static func validate(
