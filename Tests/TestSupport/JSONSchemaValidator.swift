@@ -27,6 +27,7 @@ public enum JSONSchemaValidator {
         /// The payload as sent.
         public var payload: String
 
+        /// A message on `topic` (relative to the controller's prefix) with `payload`.
         public init(topic: String, payload: String) {
             self.topic = topic
             self.payload = payload
