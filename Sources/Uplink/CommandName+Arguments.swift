@@ -90,28 +90,33 @@ extension CommandName {
 
     /// JSON Schema (draft-07) of this command's `args`.
     public var argumentsSchema: JSONValue {
-        var schema = JSONSchema.object(
+        let schema = JSONSchema.object(
             "The arguments of \(rawValue). Other members are ignored.",
             arguments.map { argument in
-                argument.requirement == .required
-                    ? .required(argument.name, argument.schema) : .optional(argument.name, argument.schema)
+                // The router refuses an empty string where it needs a value.
+                var schema = argument.schema
+                if argument.requirement != .optional, case .object(let members) = schema {
+                    schema = .object(members + [("minLength", 1)])
+                }
+                return argument.requirement == .required
+                    ? .required(argument.name, schema) : .optional(argument.name, schema)
             }
         )
-        var groups: [String: [String]] = [:]
-        var order: [String] = []
+        var groups: [(name: String, members: [String])] = []
         for argument in arguments {
             guard case .oneOfGroup(let group) = argument.requirement else { continue }
-            if groups[group] == nil { order.append(group) }
-            groups[group, default: []].append(argument.name)
-        }
-        if case .object(var members) = schema, !order.isEmpty {
-            for group in order {
-                let names = groups[group] ?? []
-                members.append(("oneOf", .array(names.map { ["required": [.string($0)]] })))
+            if let index = groups.firstIndex(where: { $0.name == group }) {
+                groups[index].members.append(argument.name)
+            } else {
+                groups.append((group, [argument.name]))
             }
-            schema = .object(members)
         }
-        return schema
+        let clauses: [JSONValue] = groups.map { group in
+            ["oneOf": .array(group.members.map { ["required": [.string($0)]] })]
+        }
+        guard case .object(let members) = schema, let first = clauses.first else { return schema }
+        // One group: its oneOf; several: all of them.
+        return .object(members + (clauses.count == 1 ? first.objectMembers : [("allOf", .array(clauses))]))
     }
 
     /// JSON Schema (draft-07) of a whole payload carrying this command.
@@ -157,5 +162,13 @@ extension Command {
             "description": "One command on MQTT .../commands or the control socket; at most 64 KiB.",
             "oneOf": .array(CommandName.allCases.map(\.payloadSchema)),
         ]
+    }
+}
+
+extension JSONValue {
+    /// The members of an object; empty for any other value.
+    fileprivate var objectMembers: [(String, JSONValue)] {
+        if case .object(let members) = self { return members }
+        return []
     }
 }
