@@ -178,7 +178,7 @@ let package = Package(
         // End to end: the built floorlinkd as a process, with mosquitto and socat where installed.
         .testTarget(
             name: "FloorlinkdTests",
-            dependencies: ["Service", "Events", "HAL", "IOEngine", "Locking", "TestSupport"],
+            dependencies: ["Service", "Events", "HAL", "IOEngine", "Locking", "TestSupport", "Uplink"],
             swiftSettings: strict
         ),
         // Daemon figures (startup, RSS, CPU, scan-to-subscriber latency), printed: run with -c release.

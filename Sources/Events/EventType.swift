@@ -1,4 +1,8 @@
 /// A stable, dotted event type name (`scan`, `locker.door.opened`, …): the MQTT topic suffix and the `type` field.
+///
+/// Every type declared here has an entry with the JSON Schema of its `data` in `EventType.coreSchemas` (a type
+/// declared in another module, in that module's table, e.g. `outboxSchemas`): `floorctl schema` prints them, and
+/// `ContractSchemaTests` fails for a declared type without one.
 public struct EventType: RawRepresentable, Hashable, Sendable, Codable, ExpressibleByStringLiteral,
     CustomStringConvertible
 {

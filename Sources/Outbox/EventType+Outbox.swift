@@ -1,5 +1,6 @@
 import Events
 
+/// The outbox's own event types; each has its schema in `EventType.outboxSchemas`.
 extension EventType {
     /// Recovery on open dropped a torn or corrupt record (data: segment, droppedRecords, droppedBytes, reason).
     public static let outboxRecovered: EventType = "outbox.recovered"

@@ -21,22 +21,29 @@ public struct CommandRouter: CommandTarget {
         }
         let args = command.args
         func string(_ key: String) -> String? { args[key]?.stringValue }
-        func require(_ key: String) throws(CommandFailure) -> String {
-            guard let value = string(key), !value.isEmpty else {
-                throw CommandFailure(code: "bad-args", detail: "\(command.command.rawValue) needs \"\(key)\"")
+        // The required arguments come from the table `floorctl schema` prints (`CommandName.arguments`).
+        func requireArguments() throws(CommandFailure) {
+            for argument in command.command.arguments where argument.requirement == .required {
+                guard let value = string(argument.name), !value.isEmpty else {
+                    throw CommandFailure(
+                        code: "bad-args",
+                        detail: "\(command.command.rawValue) needs \"\(argument.name)\""
+                    )
+                }
             }
-            return value
         }
         do throws(CommandFailure) {
             switch command.command {
             case .deviceReset:
+                try requireArguments()
                 guard registry.restart(command.device) else {
                     throw CommandFailure(code: "unknown-device", detail: command.device)
                 }
                 return .success(nil)
             case .ptlLight, .ptlClear:
                 guard kind == "pick-to-light" else { throw wrongKind(command, kind) }
-                let slot = command.command == .ptlLight ? try require("slot") : ""
+                try requireArguments()
+                let slot = string("slot") ?? ""
                 guard let module = registry.pickToLight(command.device) else { throw unavailable(command) }
                 do throws(PickToLightError) {
                     if command.command == .ptlLight {
@@ -50,8 +57,9 @@ public struct CommandRouter: CommandTarget {
                 return .success(nil)
             case .lockerAssign, .lockerRelease, .lockerOpen:
                 guard kind == "locker-bank" else { throw wrongKind(command, kind) }
-                let door = try require("door")
-                let order = command.command == .lockerAssign ? try require("order") : ""
+                try requireArguments()
+                let door = string("door") ?? ""
+                let order = string("order") ?? ""
                 let code = command.command == .lockerAssign ? try pickupCode(args) : .clear("")
                 guard let bank = registry.lockerBank(command.device) else { throw unavailable(command) }
                 do throws(LockerError) {

@@ -5,13 +5,13 @@ enum FloorctlCommands {
         Command(
             "floorctl",
             abstract: "Inspect and operate a Floorlink edge controller.",
-            discussion: "Commands talk to floorlinkd over its control socket, except decode, serial and gpio, "
+            discussion: "Commands talk to floorlinkd over its control socket, except decode, schema, serial and gpio, "
                 + "which work on the data or the hardware directly.",
             subcommands: [
                 DaemonCommands.status, DaemonCommands.devices, DaemonCommands.events, DaemonCommands.outbox,
                 DeviceCommands.group, LockerCommands.group, PickToLightCommands.group, SimulateCommands.group,
                 DoctorCommand.command,
-                DecodeCommand.command, SerialCommands.group, GPIOCommands.group,
+                DecodeCommand.command, SchemaCommand.command, SerialCommands.group, GPIOCommands.group,
             ]
         )
     }

@@ -2,6 +2,7 @@ import Devices
 import Events
 import HAL
 import HALSimulated
+import TestSupport
 import Testing
 
 /// The barcode scanner driver on a simulated serial port with a manual clock.
@@ -232,7 +233,8 @@ struct BarcodeScannerTests {
         let rig = Rig()
         let task = rig.start()
         defer { task.cancel() }
-        #expect(await rig.events.next().type == .deviceConnected)
+        let connected = await rig.events.next()
+        #expect(connected.type == .deviceConnected)
         rig.device.unplug()
         let gone = await rig.events.next()
         #expect(gone.type == .deviceDisconnected)
@@ -240,9 +242,18 @@ struct BarcodeScannerTests {
         rig.device.plug()
         await rig.clock.waitForSleepers(1)
         rig.clock.advance(by: .milliseconds(100))
-        #expect(await rig.events.next().type == .deviceConnected)
+        let back = await rig.events.next()
+        #expect(back.type == .deviceConnected)
         rig.device.feed("]C0AFTER\r\n")
-        #expect(await rig.events.next().data["text"] == "]C0AFTER")
+        let scan = await rig.events.next()
+        #expect(scan.data["text"] == "]C0AFTER")
+        // The same events against their published schemas (python3-jsonschema).
+        try #require(JSONSchemaValidator.isInstalled, "needs python3-jsonschema")
+        let (status, report) = try await JSONSchemaValidator.validate(
+            data: [connected, gone, back, scan].map { ($0.type, $0.data) },
+            schemas: EventType.coreSchemas
+        )
+        #expect(status == 0 && report.isEmpty, "\(report)")
     }
 
     @Test("a scanner absent at start is reported once, retried with growing delays, and found when plugged in")

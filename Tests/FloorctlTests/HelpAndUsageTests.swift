@@ -5,8 +5,8 @@ struct HelpAndUsageTests {
     static let rootHelp = """
         OVERVIEW: Inspect and operate a Floorlink edge controller.
 
-        Commands talk to floorlinkd over its control socket, except decode, serial and
-        gpio, which work on the data or the hardware directly.
+        Commands talk to floorlinkd over its control socket, except decode, schema,
+        serial and gpio, which work on the data or the hardware directly.
 
         USAGE: floorctl <subcommand>
 
@@ -31,6 +31,8 @@ struct HelpAndUsageTests {
                                   uplinks, clock and the daemon.
           decode                  Explain a scan (AIM symbology, GS1 AIs) or an RFID
                                   tag's EPC.
+          schema                  Print the events, status and commands contract as an
+                                  AsyncAPI 3.0 document.
           serial                  List serial ports and watch raw bytes from a reader.
           gpio                    List GPIO chips and lines; read, drive and watch a
                                   line.

@@ -86,5 +86,6 @@ struct DemoBrokerEndToEndTests {
             ) ? true : nil
         }
         #expect(connected == true)
+        try await subscriber.expectMatchesContract(scratch: scratch)
     }
 }

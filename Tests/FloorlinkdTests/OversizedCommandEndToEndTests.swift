@@ -96,6 +96,7 @@ struct OversizedCommandEndToEndTests {
         }
         #expect(marker == true, "stderr:\n\(daemon.standardError)")
         #expect(resultMessages(subscriber).dropFirst(3).map { $0["command"]?.stringValue } == ["marker"])
+        try await subscriber.expectMatchesContract(scratch: scratch)
     }
 
     /// The process's peak resident set size (`VmHWM`), in bytes.

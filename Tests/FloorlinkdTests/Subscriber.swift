@@ -1,6 +1,8 @@
 import Events
 import Glibc
+import Service
 import TestSupport
+import Testing
 
 /// One message a subscriber received.
 struct ReceivedMessage: Sendable {
@@ -74,4 +76,28 @@ final class Subscriber: Sendable {
     }
 
     func stop() { child.stop() }
+
+    /// Expects every message the daemon published so far (events, the status, command results: not the commands
+    /// a test sent, which may be invalid on purpose) to be valid against `floorctl schema`'s contract, checked by
+    /// python3-jsonschema; a topic without a schema is a failure too.
+    func expectMatchesContract(scratch: Scratch, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        try #require(JSONSchemaValidator.isInstalled, "needs python3-jsonschema", sourceLocation: sourceLocation)
+        let published = messages().compactMap { message -> JSONSchemaValidator.Message? in
+            let levels = message.topic.split(separator: "/", maxSplits: 3, omittingEmptySubsequences: false)
+            guard levels.count == 4, levels[0] == "floorlink", levels[1] != "_probe", levels[3] != "commands" else {
+                return nil
+            }
+            return JSONSchemaValidator.Message(topic: String(levels[3]), payload: message.payload)
+        }
+        let (status, report) = try await JSONSchemaValidator.validate(
+            published,
+            against: ContractSchema.asyncAPI,
+            directory: scratch.directory
+        )
+        #expect(
+            status == 0 && report.isEmpty,
+            "\(published.count) messages:\n\(report)",
+            sourceLocation: sourceLocation
+        )
+    }
 }

@@ -52,6 +52,7 @@ struct UplinkEndToEndTests {
         #expect(status?["state"]?.stringValue == "online")
         #expect(status?["version"]?.stringValue != nil)
         #expect(daemon.child.isRunning)
+        try await subscriber.expectMatchesContract(scratch: scratch)
     }
 
     @Test(
@@ -87,6 +88,7 @@ struct UplinkEndToEndTests {
         #expect(data["aim"]?.stringValue == "]C1")
         #expect(data["text"]?.stringValue == "]C1010950600013435217261231\u{1D}10ABC123")
         #expect(data["gs1"] == ["01": "09506000134352", "17": "261231", "10": "ABC123"])
+        try await subscriber.expectMatchesContract(scratch: scratch)
     }
 
     @Test(
@@ -119,6 +121,7 @@ struct UplinkEndToEndTests {
         let lastStatus = subscriber.messages().last { $0.topic == "\(prefix)/status" }
         #expect(lastStatus?.json?["state"]?.stringValue == "offline")
         #expect(access(scratch.path("control.sock"), F_OK) != 0, "the control socket file is removed on stop")
+        try await subscriber.expectMatchesContract(scratch: scratch)
     }
 }
 

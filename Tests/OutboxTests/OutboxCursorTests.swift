@@ -94,6 +94,7 @@ struct OutboxCursorTests {
         #expect(report.data["uplink"]?.stringValue == "mqtt")
         #expect(report.data["restartAfter"] == .int(Int64(oldest - 1)))
         #expect(report.data["detail"]?.stringValue?.contains(path) == true)
+        try await expectMatchingSchemas([report])
         // Repaired on disk at once: the next start neither fails nor reports it again.
         let repaired = try OutboxFixture.readFile(path)
         #expect(String(decoding: repaired, as: UTF8.self) == "\(oldest - 1)\n")

@@ -46,6 +46,7 @@ struct OutboxFaultTests {
         #expect(fault.data["reason"] == (failing == "sync" ? "fsync-failed" : "write-failed"))
         #expect(fault.data["errno"] == .int(Int64(failing == "sync" ? EIO : ENOSPC)))
         #expect(fault.data["segment"] == .string(Segment.fileName(firstSeq: 1)))
+        try await expectMatchingSchemas([fault])
         await outbox.close()
 
         outbox = try await OutboxFixture.open(directory.path, policy: policy)

@@ -49,6 +49,7 @@ struct OutboxQuotaTests {
         #expect((alarms[0].data["percent"]?.intValue ?? 0) >= 80)
         #expect((alarms[1].data["percent"]?.intValue ?? 0) >= 95)
         #expect(alarms[0].data["quotaBytes"] == .int(Int64(Self.quotaBytes)))
+        try await expectMatchingSchemas(alarms)
         let status = await outbox.status
         #expect(status.usedBytes <= Self.quotaBytes)
         #expect(status.depth == UInt64(stored.count))

@@ -99,6 +99,7 @@ struct OutboxRecoveryTests {
         #expect(reopened.status.droppedBytes == offsets[3] - offsets[2])
         #expect(reopened.events[4].type == .outboxRecovered)
         #expect(reopened.events[4].data["reason"] == "corrupt-record")
+        try await expectMatchingSchemas([reopened.events[4]])
         #expect(reopened.events[4].seq == 6)
     }
 
@@ -134,6 +135,7 @@ struct OutboxRecoveryTests {
         #expect(reports.count == 1)
         #expect(reports.first?.data["droppedRecords"] == 1)
         #expect(reports.first?.data["offset"] == .int(Int64(offsets[record])))
+        try await expectMatchingSchemas(reports)
         await outbox.close()
     }
 }

@@ -48,4 +48,36 @@ struct CommandRouterTests {
         }
         #expect(failure.code == code, "\(failure.detail)")
     }
+
+    /// Each required argument of each command, from the table `floorctl schema` prints.
+    static let requiredArguments: [(CommandName, String)] = CommandName.allCases.flatMap { command in
+        command.arguments.filter { $0.requirement == .required }.map { (command, $0.name) }
+    }
+
+    @Test(
+        "a command without an argument its schema requires is refused with bad-args naming it",
+        arguments: requiredArguments
+    )
+    func missingRequiredArgument(command: CommandName, missing: String) async throws {
+        var args: [(String, JSONValue)] = []
+        var groups: Set<String> = []
+        for argument in command.arguments where argument.name != missing {
+            switch argument.requirement {
+            case .required: args.append((argument.name, "x"))
+            case .oneOfGroup(let group) where groups.insert(group).inserted: args.append((argument.name, "123456"))
+            case .optional, .oneOfGroup: break
+            }
+        }
+        let device = command.rawValue.hasPrefix("ptl.") ? "ptl-1" : "lockers-A"
+        let json: JSONValue = [
+            "id": "c-missing", "command": .string(command.rawValue), "device": .string(device), "args": .object(args),
+        ]
+        let result = try await Self.route(json.jsonText)
+        guard case .failure(let failure) = result else {
+            Issue.record("expected bad-args, got \(result)")
+            return
+        }
+        #expect(failure.code == "bad-args")
+        #expect(failure.detail == "\(command.rawValue) needs \"\(missing)\"")
+    }
 }
