@@ -187,7 +187,7 @@ struct SiteControl: ControlHandler {
     private func locker(_ request: ControlRequest) async throws(ControlError) -> JSONValue {
         let id = try request.string("locker")
         guard let bank = site.registry.lockerBank(id) else {
-            throw ControlError(code: "unknown-device", message: "no running locker bank \"\(id)\"")
+            throw notRunning(id, kind: "locker-bank", for: request.op)
         }
         do {
             switch request.op {
@@ -218,32 +218,57 @@ struct SiteControl: ControlHandler {
         }
     }
 
+    /// Why `op` found no running device `id` of `kind`: `unknown-device` when the site has no device by that id,
+    /// `wrong-device-kind` when it is another kind (`locker open ptl-1 A1`), `device-unavailable` when it is
+    /// configured but not running now.
+    private func notRunning(_ id: String, kind: String, for op: String) -> ControlError {
+        guard let device = site.configuration.devices.first(where: { $0.id == id }) else {
+            let known = site.configuration.devices.filter { $0.kind == kind }.map(\.id)
+            let hint = known.isEmpty ? "this site has no \(kind)" : "\(kind) devices: \(known.joined(separator: ", "))"
+            return ControlError(code: "unknown-device", message: "no device \"\(id)\" (\(hint))")
+        }
+        guard device.kind == kind else {
+            return ControlError(
+                code: "wrong-device-kind",
+                message: "\(op) does not apply to \(id), a \(device.kind) (it needs a \(kind))"
+            )
+        }
+        return ControlError(code: "device-unavailable", message: "\(id) is not running (see floorctl status)")
+    }
+
     /// The error as a control-socket failure (argument errors pass through unchanged).
     static func controlError(_ error: any Error) -> ControlError {
         (error as? ControlError) ?? ControlError(code: "internal", message: "\(error)")
     }
 
-    /// Pulses every lock in turn and checks the door sensor saw the door open, the way a technician would.
+    /// Pulses every lock in turn and checks the door sensor saw the door go from closed to open, the way a
+    /// technician would: a door already open before its unlock fails without being unlocked (its sensor could not
+    /// tell a working lock from a stuck one), and so does one whose sensor never reports it open.
     private func lockerTest(_ bank: LockerBank) async throws(LockerError) -> JSONValue {
         var results: [JSONValue] = []
         for door in try await bank.status() {
-            try await bank.open(door: door.door, reason: "technician")
-            var opened = false
-            for _ in 0..<30 {
-                try? await Task.sleep(for: .milliseconds(100))
-                if try await bank.status().first(where: { $0.door == door.door })?.open == true {
-                    opened = true
-                    break
+            let outcome: (pass: Bool, detail: String)
+            if try await bank.status().first(where: { $0.door == door.door })?.open == true {
+                outcome = (
+                    false,
+                    "door open before the test: a stuck sensor or an unlatched door; close it and test again"
+                )
+            } else {
+                try await bank.open(door: door.door, reason: "technician")
+                var opened = false
+                for _ in 0..<30 {
+                    try? await Task.sleep(for: .milliseconds(100))
+                    if try await bank.status().first(where: { $0.door == door.door })?.open == true {
+                        opened = true
+                        break
+                    }
                 }
-            }
-            results.append([
-                "door": .string(door.door), "pass": .bool(opened),
-                "detail": .string(
+                outcome =
                     opened
-                        ? "lock released and the door sensor saw it open"
-                        : "no door-open seen within 3 s: check the lock and sensor wiring"
-                ),
-            ])
+                    ? (true, "lock released and the door sensor saw it go from closed to open")
+                    : (false, "no door-open seen within 3 s of the unlock: check the lock and sensor wiring")
+            }
+            results.append(["door": .string(door.door), "pass": .bool(outcome.pass), "detail": .string(outcome.detail)])
         }
         return ["doors": .array(results)]
     }
@@ -251,7 +276,7 @@ struct SiteControl: ControlHandler {
     private func pickToLight(_ request: ControlRequest) async throws(ControlError) -> JSONValue {
         let id = try request.string("device")
         guard let module = site.registry.pickToLight(id) else {
-            throw ControlError(code: "unknown-device", message: "no running pick-to-light \"\(id)\"")
+            throw notRunning(id, kind: "pick-to-light", for: request.op)
         }
         do {
             switch request.op {

@@ -83,8 +83,9 @@ enum LockerCommands {
         Command(
             "test",
             abstract: "Cycle every lock and check its door sensor.",
-            discussion: "Each door is unlocked in turn; the test passes when its sensor reports the door released. "
-                + "Exits 1 when any door fails.",
+            discussion: "Each door is unlocked in turn and passes when its sensor saw it closed before the unlock "
+                + "and open after it (a released lock lets its door spring open). A door already open fails without "
+                + "being unlocked: close it and test again. Exits 1 when any door fails.",
             arguments: [lockerArgument],
             options: [DaemonClient.socketOption, FloorctlCommands.jsonFlag]
         ) { context in
