@@ -154,10 +154,10 @@ struct SiteControl: ControlHandler {
     }
 
     private func events(_ request: ControlRequest) async throws(ControlError) -> ControlReply {
-        let type = request.optionalString("type")
+        let types = try Self.typePatterns(request)
         let device = request.optionalString("device")
         let matches = { (event: Event) in
-            (type == nil || event.type.rawValue == type) && (device == nil || event.device == device)
+            EventTypePattern.any(types, match: event.type) && (device == nil || event.device == device)
         }
         if case .bool(true) = request.args["follow"] ?? .null {
             let live = await site.outbox.subscribe()
@@ -177,11 +177,34 @@ struct SiteControl: ControlHandler {
         }
         let head = await site.outbox.status.lastSeq
         // Look back far enough to find `last` matches among the newest events.
-        let window = UInt64(type == nil && device == nil ? last : 10_000)
+        let window = UInt64(types.isEmpty && device == nil ? last : 10_000)
         guard head > 0 else { return .result(["events": []]) }
         let from = head > window ? head - window : 0
         let recent = (try? await site.outbox.events(after: from, limit: Int(window))) ?? []
         return .result(["events": .array(recent.filter(matches).suffix(last).map(\.json))])
+    }
+
+    /// The `type` argument of `events`: one pattern (a string) or several (an array of strings; an event matching
+    /// any is shown); none selects every type.
+    static func typePatterns(_ request: ControlRequest) throws(ControlError) -> [EventTypePattern] {
+        let refusal = ControlError(
+            code: "bad-request",
+            message: "\"type\" must be an event type or prefix (scan, locker.*), or an array of them"
+        )
+        let texts: [String]
+        switch request.args["type"] {
+        case nil, .null?: return []
+        case .string(let text)?: texts = [text]
+        case .array(let items)?:
+            texts = try items.map { item throws(ControlError) in
+                guard let text = item.stringValue else { throw refusal }
+                return text
+            }
+        default: throw refusal
+        }
+        let patterns = texts.map(EventTypePattern.init)
+        guard !patterns.contains(where: { $0.text.isEmpty }) else { throw refusal }
+        return patterns
     }
 
     private func locker(_ request: ControlRequest) async throws(ControlError) -> JSONValue {

@@ -90,6 +90,20 @@ struct DaemonCommandTests {
         #expect(daemon.requests == [#"{"id":1,"op":"events","args":{"follow":true,"type":"scan","last":5}}"#])
     }
 
+    @Test(
+        "events --type repeats: one type is sent as a string, several as an array, prefixes as written",
+        arguments: [
+            (["--type", "locker.*"], #""type":"locker.*""#),
+            (["--type", "locker.*", "--type=scan", "-n", "3"], #""type":["locker.*","scan"]"#),
+        ]
+    )
+    func repeatedType(options: [String], sent: String) async throws {
+        let daemon = FakeDaemon(results: ["events": ["events": .array(Self.events)]])
+        let run = try await Self.run(["events"] + options, daemon)
+        #expect(run.status == 0, "stderr: \(run.standardError)")
+        #expect(daemon.requests.count == 1 && daemon.requests[0].contains(sent), "\(daemon.requests)")
+    }
+
     @Test("locker open succeeds with exit 0 and names the door")
     func lockerOpen() async throws {
         let daemon = FakeDaemon(results: ["locker.open": [:]])

@@ -65,7 +65,7 @@ struct HelpAndUsageTests {
         """
 
     static let eventsUsage = """
-        Usage: floorctl events [--follow] [--type <type>] [--device <device>] [--last <n>] [--socket <path>] [--json]
+        Usage: floorctl events [--follow] [--type <type> ...] [--device <device>] [--last <n>] [--socket <path>] [--json]
           See 'floorctl events --help' for more information.
 
         """
