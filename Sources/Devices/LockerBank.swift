@@ -22,22 +22,27 @@ public final class LockerBank: Sendable {
     private let events: any EventSink
     private let inbox: DeviceInbox<LockerInput>
     private let store: (any LockerStateStore)?
+    private let wallClock: @Sendable () -> EventTime
     private let replies = Locked(Replies())
 
     /// Makes a bank over `io`; nothing happens until `run()`. With a `store`, orders and keypads' wrong codes are
     /// restored from it at start and every change is stored there before it is acknowledged or acted on.
+    /// `wallClock` tells the time of day for times events carry as UTC (a keypad's `lockedUntil`); tests pass a
+    /// fixed one.
     public init(
         configuration: LockerBankConfiguration,
         io: any DoorIO,
         clock: any Clock,
         events: any EventSink,
-        store: (any LockerStateStore)? = nil
+        store: (any LockerStateStore)? = nil,
+        wallClock: @escaping @Sendable () -> EventTime = { EventTime.now() }
     ) {
         self.configuration = configuration
         self.io = io
         self.clock = clock
         self.events = events
         self.store = store
+        self.wallClock = wallClock
         inbox = DeviceInbox(clock: clock)
     }
 
@@ -287,7 +292,7 @@ public final class LockerBank: Sendable {
                 case .deenergise(let door):
                     try await io.setLock(door: door, energised: false)
                 case .emit(let type, let data):
-                    await events.emit(type, device: configuration.id, data: data)
+                    await events.emit(type, device: configuration.id, data: withWallTimes(data))
                 }
             } catch {
                 faults += 1
@@ -295,6 +300,16 @@ public final class LockerBank: Sendable {
             }
         }
         return faults
+    }
+
+    /// Adds `lockedUntil`, the end of a keypad's lock-out as a UTC RFC 3339 time (`2026-12-03T10:55:21.123Z`),
+    /// after the state's `lockedForMs`: the state's clock is monotonic, so only the shell, which reads the wall
+    /// clock as it reports, can say when that is.
+    private func withWallTimes(_ data: JSONValue) -> JSONValue {
+        guard case .object(var members) = data, let lockedFor = data["lockedForMs"]?.intValue else { return data }
+        let until = EventTime(millisecondsSinceEpoch: wallClock().millisecondsSinceEpoch + lockedFor)
+        members.append(("lockedUntil", .string(until.description)))
+        return .object(members)
     }
 
     private func reportFault(_ error: HALError, count: Int) async {
