@@ -21,7 +21,7 @@ struct SiteControl: ControlHandler {
                 return .result(try await locker(request))
             case "locker.probe": return .result(try await probe(request))
             case "bus.status": return .result(try await busStatus(request))
-            case "ptl.light", "ptl.clear", "ptl.test": return .result(try await pickToLight(request))
+            case "ptl.light", "ptl.clear", "ptl.test", "ptl.status": return .result(try await pickToLight(request))
             case "simulate.scan", "simulate.tag", "simulate.press", "simulate.door":
                 return .result(try await simulate(request))
             case "device.reset":
@@ -311,9 +311,10 @@ struct SiteControl: ControlHandler {
                 )
             case "ptl.clear":
                 try await module.clear(slot: request.optionalString("slot"))
+            case "ptl.status":
+                return Self.pickToLightStatus(await module.status())
             default:
-                await module.test()
-                return ["device": .string(id), "tested": true]
+                return try await pickToLightTest(module, request)
             }
         } catch let error as PickToLightError {
             throw ControlError(code: error.code, message: error.description)
@@ -321,6 +322,49 @@ struct SiteControl: ControlHandler {
             throw Self.controlError(error)
         }
         return ["device": .string(id)]
+    }
+
+    /// The longest a button test waits for one slot's button (`timeoutMs`, 10 s by default).
+    static let buttonTestTimeouts = 100...600_000
+
+    /// `ptl.test`: with `lightsOnly`, the lamp cycle; else each slot lit in turn until its button is pressed or
+    /// `timeoutMs` passes, with a pass or fail per slot.
+    private func pickToLightTest(
+        _ module: PickToLight,
+        _ request: ControlRequest
+    ) async throws(ControlError) -> JSONValue {
+        let id = module.configuration.id
+        if case .bool(true) = request.args["lightsOnly"] ?? .null {
+            await module.test()
+            return ["device": .string(id), "tested": true, "lightsOnly": true]
+        }
+        var timeoutMs = 10_000
+        if let given = request.args["timeoutMs"] {
+            guard let value = given.intValue.map(Int.init), Self.buttonTestTimeouts.contains(value) else {
+                throw ControlError(code: "bad-request", message: "\"timeoutMs\" must be 100...600000")
+            }
+            timeoutMs = value
+        }
+        let results = await module.testButtons(timeout: .milliseconds(timeoutMs))
+        let slots = results.map { result -> JSONValue in
+            ["slot": .string(result.slot), "pass": .bool(result.passed), "detail": .string(result.detail)]
+        }
+        return ["device": .string(id), "timeoutMs": .int(Int64(timeoutMs)), "slots": .array(slots)]
+    }
+
+    /// `ptl.status`: each slot lit or dark, with its task and colour, and whether a test is running.
+    static func pickToLightStatus(_ status: PickToLightStatus) -> JSONValue {
+        let slots = status.slots.map { slot -> JSONValue in
+            [
+                "slot": .string(slot.id), "lit": .bool(slot.lit), "task": slot.task.map { .string($0) } ?? .null,
+                "color": slot.color.map { .string($0) } ?? .null,
+                "outputs": .array(slot.outputs.map { .string($0) }),
+            ]
+        }
+        return [
+            "device": .string(status.id), "running": .bool(status.running), "testing": .bool(status.testing),
+            "testingSlot": status.testingSlot.map { .string($0) } ?? .null, "slots": .array(slots),
+        ]
     }
 
     private func simulate(_ request: ControlRequest) async throws(ControlError) -> JSONValue {
