@@ -292,7 +292,7 @@ public final class LockerBank: Sendable {
                 case .deenergise(let door):
                     try await io.setLock(door: door, energised: false)
                 case .emit(let type, let data):
-                    await events.emit(type, device: configuration.id, data: withWallTimes(data))
+                    await events.emit(type, device: configuration.id, data: withWallTimes(data, in: state))
                 }
             } catch {
                 faults += 1
@@ -303,11 +303,15 @@ public final class LockerBank: Sendable {
     }
 
     /// Adds `lockedUntil`, the end of a keypad's lock-out as a UTC RFC 3339 time (`2026-12-03T10:55:21.123Z`),
-    /// after the state's `lockedForMs`: the state's clock is monotonic, so only the shell, which reads the wall
-    /// clock as it reports, can say when that is.
-    private func withWallTimes(_ data: JSONValue) -> JSONValue {
-        guard case .object(var members) = data, let lockedFor = data["lockedForMs"]?.intValue else { return data }
-        let until = EventTime(millisecondsSinceEpoch: wallClock().millisecondsSinceEpoch + lockedFor)
+    /// after the state's `lockedForMs`: the state's clock is monotonic, so the shell converts the keypad's lock-out
+    /// end with the wall clock and the bank's clock read together, and every event of one lock-out names the same
+    /// time however long the code took to check.
+    private func withWallTimes(_ data: JSONValue, in state: LockerBankState) -> JSONValue {
+        guard case .object(var members) = data, data["lockedForMs"] != nil, let keypad = data["keypad"]?.stringValue,
+            let lockedUntil = state.records.keypads.first(where: { $0.keypad == keypad })?.lockedUntil
+        else { return data }
+        let (wallNow, clockNow) = (wallClock().millisecondsSinceEpoch, clock.now)
+        let until = EventTime(millisecondsSinceEpoch: wallNow + (lockedUntil - clockNow).wholeMilliseconds)
         members.append(("lockedUntil", .string(until.description)))
         return .object(members)
     }
