@@ -105,6 +105,12 @@ public final class LockerBank: Sendable {
         return doors
     }
 
+    /// Every keypad that entered a wrong code (or is blocked), with its lock-out's end as a UTC time.
+    public func keypads() async throws(LockerError) -> [KeypadStatus] {
+        guard case .keypads(let keypads) = try await send(.keypads) else { return [] }
+        return keypads
+    }
+
     private func send(_ command: LockerCommand) async throws(LockerError) -> LockerReply {
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<Answer, Never>) in
             let id = replies.withLock { replies -> UInt64? in
@@ -267,6 +273,22 @@ public final class LockerBank: Sendable {
             case .status:
                 state.expire(at: now)
                 return .success(.status(state.status()))
+            case .keypads:
+                state.expire(at: now)
+                let wallNow = wallClock().millisecondsSinceEpoch
+                let keypads = state.records.keypads.map { pad in
+                    KeypadStatus(
+                        keypad: pad.keypad,
+                        failures: pad.failures,
+                        recentWrongCodes: pad.recentWrongCodes.count,
+                        lockedUntil: pad.lockedUntil.flatMap { until in
+                            until > now
+                                ? EventTime(millisecondsSinceEpoch: wallNow + (until - now).wholeMilliseconds) : nil
+                        },
+                        blocked: pad.blocked
+                    )
+                }
+                return .success(.keypads(keypads))
             }
         } catch {
             return .failure(error)

@@ -225,7 +225,15 @@ struct SiteControl: ControlHandler {
                         "order": door.order.map { .string($0) } ?? .null, "deposited": .bool(door.deposited),
                     ]
                 }
-                return ["doors": .array(doors)]
+                let keypads = try await bank.keypads().map { pad -> JSONValue in
+                    [
+                        "keypad": .string(pad.keypad), "failures": .int(Int64(pad.failures)),
+                        "wrongCodes24h": .int(Int64(pad.recentWrongCodes)),
+                        "lockedUntil": pad.lockedUntil.map { .string($0.description) } ?? .null,
+                        "blocked": .bool(pad.blocked),
+                    ]
+                }
+                return ["doors": .array(doors), "keypads": .array(keypads)]
             case "locker.unlock-keypad":
                 let keypad = try request.string("keypad")
                 try await bank.unblockKeypad(keypad)

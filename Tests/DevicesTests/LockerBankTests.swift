@@ -335,6 +335,20 @@ struct LockerBankTests {
         )
         #expect(rejected.map { $0["lockedForMs"]?.intValue } == [nil, nil, 30_000, 25_000])
         #expect(rejected.allSatisfy { $0["lockedUntilMs"] == nil })
+        // floorctl locker status shows the same end of the lock-out, as a UTC time.
+        #expect(
+            try await bank.keypads() == [
+                KeypadStatus(
+                    keypad: "scanner-2",
+                    failures: 3,
+                    recentWrongCodes: 3,
+                    lockedUntil: EventTime(parsing: "2026-11-22T10:00:30.123Z"),
+                    blocked: false
+                )
+            ]
+        )
+        clock.advance(by: .seconds(25))
+        #expect(try await bank.keypads().map(\.lockedUntil) == [nil])
         runner.cancel()
         await runner.value
     }

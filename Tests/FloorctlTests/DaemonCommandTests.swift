@@ -222,6 +222,31 @@ struct DaemonCommandTests {
         #expect(daemon.requests == [#"{"id":1,"op":"ptl.status","args":{"device":"ptl-1"}}"#])
     }
 
+    @Test("locker status shows the doors, then each keypad's wrong codes and lock-out end as a UTC time")
+    func lockerStatusWithKeypads() async throws {
+        let result: JSONValue = [
+            "doors": [["door": "A1", "open": false, "locked": true, "order": nil, "deposited": false]],
+            "keypads": [
+                [
+                    "keypad": "locker-scanner", "failures": 3, "wrongCodes24h": 3,
+                    "lockedUntil": "2026-12-03T11:13:46.085Z", "blocked": false,
+                ]
+            ],
+        ]
+        let run = try await Self.run(["locker", "status", "lockers-A"], FakeDaemon(results: ["locker.status": result]))
+        #expect(run.status == 0)
+        #expect(
+            run.standardOutput == """
+                DOOR  OPEN  LOCKED  ORDER  DEPOSITED
+                A1    no    yes     -      no
+
+                KEYPAD          WRONG CODES  LAST 24 H  LOCKED OUT UNTIL (UTC)    BLOCKED
+                locker-scanner  3            3          2026-12-03T11:13:46.085Z  no
+
+                """
+        )
+    }
+
     @Test("locker test exits 1 when a door fails")
     func lockerTest() async throws {
         let result: JSONValue = [
