@@ -177,6 +177,9 @@ public struct ControlServer: LifecycleService {
                     ["pid": client.peerCredentials().map { "\($0.pid)" } ?? "unknown"]
                 )
                 return
+            } catch .cancelled {
+                // The daemon is stopping or reloading: the client sees the stream end, nobody did anything wrong.
+                return
             } catch {
                 logger.info("dropped a control client that stopped reading", ["error": error.description])
                 return
