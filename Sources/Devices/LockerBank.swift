@@ -22,22 +22,27 @@ public final class LockerBank: Sendable {
     private let events: any EventSink
     private let inbox: DeviceInbox<LockerInput>
     private let store: (any LockerStateStore)?
+    private let wallClock: @Sendable () -> EventTime
     private let replies = Locked(Replies())
 
     /// Makes a bank over `io`; nothing happens until `run()`. With a `store`, orders and keypads' wrong codes are
     /// restored from it at start and every change is stored there before it is acknowledged or acted on.
+    /// `wallClock` tells the time of day for times events carry as UTC (a keypad's `lockedUntil`); tests pass a
+    /// fixed one.
     public init(
         configuration: LockerBankConfiguration,
         io: any DoorIO,
         clock: any Clock,
         events: any EventSink,
-        store: (any LockerStateStore)? = nil
+        store: (any LockerStateStore)? = nil,
+        wallClock: @escaping @Sendable () -> EventTime = { EventTime.now() }
     ) {
         self.configuration = configuration
         self.io = io
         self.clock = clock
         self.events = events
         self.store = store
+        self.wallClock = wallClock
         inbox = DeviceInbox(clock: clock)
     }
 
@@ -98,6 +103,12 @@ public final class LockerBank: Sendable {
     public func status() async throws(LockerError) -> [DoorStatus] {
         guard case .status(let doors) = try await send(.status) else { return [] }
         return doors
+    }
+
+    /// Every keypad that entered a wrong code (or is blocked), with its lock-out's end as a UTC time.
+    public func keypads() async throws(LockerError) -> [KeypadStatus] {
+        guard case .keypads(let keypads) = try await send(.keypads) else { return [] }
+        return keypads
     }
 
     private func send(_ command: LockerCommand) async throws(LockerError) -> LockerReply {
@@ -262,6 +273,22 @@ public final class LockerBank: Sendable {
             case .status:
                 state.expire(at: now)
                 return .success(.status(state.status()))
+            case .keypads:
+                state.expire(at: now)
+                let wallNow = wallClock().millisecondsSinceEpoch
+                let keypads = state.records.keypads.map { pad in
+                    KeypadStatus(
+                        keypad: pad.keypad,
+                        failures: pad.failures,
+                        recentWrongCodes: pad.recentWrongCodes.count,
+                        lockedUntil: pad.lockedUntil.flatMap { until in
+                            until > now
+                                ? EventTime(millisecondsSinceEpoch: wallNow + (until - now).wholeMilliseconds) : nil
+                        },
+                        blocked: pad.blocked
+                    )
+                }
+                return .success(.keypads(keypads))
             }
         } catch {
             return .failure(error)
@@ -287,7 +314,7 @@ public final class LockerBank: Sendable {
                 case .deenergise(let door):
                     try await io.setLock(door: door, energised: false)
                 case .emit(let type, let data):
-                    await events.emit(type, device: configuration.id, data: data)
+                    await events.emit(type, device: configuration.id, data: withWallTimes(data, in: state))
                 }
             } catch {
                 faults += 1
@@ -295,6 +322,20 @@ public final class LockerBank: Sendable {
             }
         }
         return faults
+    }
+
+    /// Adds `lockedUntil`, the end of a keypad's lock-out as a UTC RFC 3339 time (`2026-12-03T10:55:21.123Z`),
+    /// after the state's `lockedForMs`: the state's clock is monotonic, so the shell converts the keypad's lock-out
+    /// end with the wall clock and the bank's clock read together, and every event of one lock-out names the same
+    /// time however long the code took to check.
+    private func withWallTimes(_ data: JSONValue, in state: LockerBankState) -> JSONValue {
+        guard case .object(var members) = data, data["lockedForMs"] != nil, let keypad = data["keypad"]?.stringValue,
+            let lockedUntil = state.records.keypads.first(where: { $0.keypad == keypad })?.lockedUntil
+        else { return data }
+        let (wallNow, clockNow) = (wallClock().millisecondsSinceEpoch, clock.now)
+        let until = EventTime(millisecondsSinceEpoch: wallNow + (lockedUntil - clockNow).wholeMilliseconds)
+        members.append(("lockedUntil", .string(until.description)))
+        return .object(members)
     }
 
     private func reportFault(_ error: HALError, count: Int) async {

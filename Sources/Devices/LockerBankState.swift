@@ -553,7 +553,8 @@ public struct LockerBankState: Sendable {
         data.append(("reason", .string(reason)))
         data.append(("attempts", .int(Int64(attempts))))
         if let lockedUntil {
-            data.append(("lockedUntilMs", .int(lockedUntil.sinceOrigin.wholeMilliseconds)))
+            // How long is all the state can say: its clock is monotonic, not a time of day. The shell
+            // (`LockerBank`) adds the lock-out's end as a UTC time from the wall clock.
             data.append(("lockedForMs", .int((lockedUntil - now).wholeMilliseconds)))
         }
         actions.append(.emit(.lockerCodeRejected, .object(data)))

@@ -15,6 +15,7 @@ enum LockerCommand: Sendable {
     case release(door: String)
     case pickupCode(String, keypad: String)
     case status
+    case keypads
 }
 
 /// The loop's answer to a `LockerCommand`.
@@ -22,6 +23,7 @@ enum LockerReply: Sendable {
     case done
     case door(String)
     case status([DoorStatus])
+    case keypads([KeypadStatus])
 }
 
 /// How an assignment's pickup code arrives: in clear (hashed by the bank) or already hashed upstream.

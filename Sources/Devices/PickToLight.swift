@@ -143,12 +143,33 @@ public actor PickToLight {
         await withCheckedContinuation { testWaiters.append($0) }
     }
 
+    /// Lights each slot in turn and waits up to `timeout` for its confirm button (`floorctl ptl test`); returns
+    /// every slot's outcome in configuration order once the last has answered or timed out. A press meanwhile is
+    /// the test's answer, not a confirmation or a fault; task lamps are dark meanwhile and show again after. When
+    /// the driver is not running, or stops during the test, the slots not reached fail saying so.
+    public func testButtons(timeout: Duration) async -> [PickToLightState.ButtonTestResult] {
+        guard running else {
+            return configuration.slots.map {
+                .init(slot: $0.id, passed: false, detail: "the pick-to-light is not running (see floorctl status)")
+            }
+        }
+        let actions = state.startButtonTest(timeout: timeout, at: clock.now)
+        inbox?.send(.wake)
+        await perform(actions)
+        while state.isTesting, running {
+            await withCheckedContinuation { testWaiters.append($0) }
+        }
+        state.endButtonTest(remaining: "the pick-to-light stopped during the test")
+        return state.buttonTestResults
+    }
+
     /// What every slot shows, and the driver's counters.
     public func status() -> PickToLightStatus {
         PickToLightStatus(
             id: configuration.id,
             running: running,
             testing: state.isTesting,
+            testingSlot: state.buttonTestSlot,
             edgesSeen: edgesSeen,
             faults: state.faults,
             slots: state.slots.map { slot in

@@ -12,7 +12,12 @@ import HAL
 ///   it emits `device.fault` with reason `unexpected-press` and a cumulative `count`.
 /// - `clear` darkens one slot or all without emitting anything (the command's `command.result` reports it).
 /// - `startTest` lights every output in turn for `testStep`, alone: while it runs, task lamps are dark (tasks stay
-///   assigned and buttons keep working), and they show again when it ends.
+///   assigned and buttons keep working), and they show again when it ends. A press on a dark slot meanwhile is a
+///   tester's, not a fault.
+/// - `startButtonTest` lights each slot in turn (every lamp of it) and waits up to its timeout for that slot's
+///   confirm button: the press passes the slot, a press of another slot's button fails it (crossed wiring), the
+///   timeout fails it; then the next slot lights. Every confirm press meanwhile is the test's answer, never a
+///   confirmation or a fault; shortage buttons are ignored. `buttonTestResults` holds the outcome once it ends.
 ///
 /// Lamp changes come before events in every returned batch, turn-offs before turn-ons.
 public struct PickToLightState: Sendable {
@@ -62,6 +67,33 @@ public struct PickToLightState: Sendable {
         var button: PickToLightButton
     }
 
+    /// One slot's outcome in a button test.
+    public struct ButtonTestResult: Hashable, Sendable {
+        /// The slot id.
+        public var slot: String
+        /// Whether its own button was pressed while it was lit, within the timeout.
+        public var passed: Bool
+        /// What happened, for the technician.
+        public var detail: String
+
+        /// Describes a slot's outcome.
+        public init(slot: String, passed: Bool, detail: String) {
+            self.slot = slot
+            self.passed = passed
+            self.detail = detail
+        }
+    }
+
+    /// A button test under way: the slot lit now, since when, and until when it waits.
+    private struct ButtonTest: Sendable {
+        var index: Int
+        var litSince: ClockInstant
+        var timeout: Duration
+        var results: [ButtonTestResult] = []
+
+        var deadline: ClockInstant { litSince + timeout }
+    }
+
     /// The reason code of a press on a dark slot.
     public static let unexpectedPress = "unexpected-press"
 
@@ -79,6 +111,9 @@ public struct PickToLightState: Sendable {
     private var buttons: [ButtonKey: Debouncer] = [:]
     private var faultCounts: [String: Int] = [:]
     private var testStart: ClockInstant?
+    private var buttonTest: ButtonTest?
+    /// The outcome of the last button test, slot by slot, once it has ended (empty while one runs).
+    public private(set) var buttonTestResults: [ButtonTestResult] = []
     /// The latest instant seen; lamps are computed for it so that late edge timestamps never step them back.
     private var latest = ClockInstant.zero
 
@@ -113,8 +148,11 @@ public struct PickToLightState: Sendable {
         assignments[slot]
     }
 
-    /// Whether a lamp test is running.
-    public var isTesting: Bool { testStart != nil }
+    /// Whether a lamp test or a button test is running.
+    public var isTesting: Bool { testStart != nil || buttonTest != nil }
+
+    /// The slot a running button test has lit, waiting for its button.
+    public var buttonTestSlot: String? { buttonTest.map { slots[$0.index].id } }
 
     /// How many faults were reported, by reason code.
     public var faults: [String: Int] { faultCounts }
@@ -137,6 +175,9 @@ public struct PickToLightState: Sendable {
         if let testStart {
             let step = min(Self.wholePeriods(of: testStep, in: latest - testStart), testSequence.count - 1)
             candidates.append(testStart + testStep * (step + 1))
+        }
+        if let buttonTest {
+            candidates.append(buttonTest.deadline)
         }
         return candidates.min()
     }
@@ -193,8 +234,31 @@ public struct PickToLightState: Sendable {
     /// Starts (or restarts) a lamp test: each output in configuration order, on for `testStep`.
     public mutating func startTest(at now: ClockInstant) -> [Action] {
         advance(to: now)
+        endButtonTest(remaining: "the test was interrupted by a lamp test")
         testStart = testSequence.isEmpty ? nil : latest
         return syncOutputs()
+    }
+
+    /// Starts (or restarts) a button test: the first slot lights and waits up to `timeout` for its confirm button.
+    public mutating func startButtonTest(timeout: Duration, at now: ClockInstant) -> [Action] {
+        advance(to: now)
+        testStart = nil
+        endButtonTest(remaining: "the test was restarted")
+        buttonTestResults = []
+        if !slots.isEmpty {
+            buttonTest = ButtonTest(index: 0, litSince: latest, timeout: max(timeout, .milliseconds(1)))
+        }
+        return syncOutputs()
+    }
+
+    /// Ends a running button test, failing the slots it had not reached with `remaining` (the driver stopped).
+    public mutating func endButtonTest(remaining detail: String) {
+        guard var test = buttonTest else { return }
+        for slot in slots[test.index...] {
+            test.results.append(ButtonTestResult(slot: slot.id, passed: false, detail: detail))
+        }
+        buttonTestResults = test.results
+        buttonTest = nil
     }
 
     // MARK: Buttons and time
@@ -231,7 +295,7 @@ public struct PickToLightState: Sendable {
         let confirmed = debouncer.observe(active, at: time)
         buttons[key] = debouncer
         if confirmed == true {
-            events += pressEvents(slot: slot, button: button)
+            events += pressEvents(slot: slot, button: button, at: time)
         }
         advance(to: time)
         return syncOutputs() + events
@@ -241,7 +305,7 @@ public struct PickToLightState: Sendable {
     public mutating func press(slot: String, button: PickToLightButton, at now: ClockInstant) -> [Action] {
         guard slotIndex[slot] != nil else { return [] }
         advance(to: now)
-        let events = pressEvents(slot: slot, button: button)
+        let events = pressEvents(slot: slot, button: button, at: latest)
         return syncOutputs() + events
     }
 
@@ -249,6 +313,7 @@ public struct PickToLightState: Sendable {
     public mutating func expire(at now: ClockInstant) -> [Action] {
         let events = expireButtons(at: now)
         advance(to: now)
+        expireButtonTest(at: latest)
         if let testStart, latest >= testStart + testStep * testSequence.count {
             self.testStart = nil
         }
@@ -275,6 +340,56 @@ public struct PickToLightState: Sendable {
         latest = max(latest, time)
     }
 
+    /// Fails every slot of a button test whose wait ended by `time`; the next slot lights at the end of the wait.
+    private mutating func expireButtonTest(at time: ClockInstant) {
+        while let test = buttonTest, test.deadline <= time {
+            let slot = slots[test.index].id
+            nextButtonTestSlot(
+                ButtonTestResult(
+                    slot: slot,
+                    passed: false,
+                    detail: "no button press within \(Self.seconds(test.timeout)) of the light: check the lamp, "
+                        + "the button and their wiring"
+                ),
+                at: test.deadline
+            )
+        }
+    }
+
+    /// Records the lit slot's outcome and lights the next slot from `time`, or ends the test after the last.
+    private mutating func nextButtonTestSlot(_ result: ButtonTestResult, at time: ClockInstant) {
+        guard var test = buttonTest else { return }
+        test.results.append(result)
+        test.index += 1
+        test.litSince = time
+        guard test.index < slots.count else {
+            buttonTestResults = test.results
+            buttonTest = nil
+            return
+        }
+        buttonTest = test
+    }
+
+    /// A confirmed press at `time` during a button test: the lit slot's answer.
+    private mutating func answerButtonTest(slot: String, button: PickToLightButton, at time: ClockInstant) {
+        expireButtonTest(at: time)
+        guard let test = buttonTest, button == .confirm else { return }
+        let lit = slots[test.index].id
+        let result =
+            slot == lit
+            ? ButtonTestResult(
+                slot: lit,
+                passed: true,
+                detail: "button pressed \(Self.seconds(time - test.litSince)) after the light went on"
+            )
+            : ButtonTestResult(
+                slot: lit,
+                passed: false,
+                detail: "the button of \(slot) was pressed while \(lit) was lit: check the wiring of both slots"
+            )
+        nextButtonTestSlot(result, at: max(time, test.litSince))
+    }
+
     private mutating func expireButtons(at time: ClockInstant) -> [Action] {
         let due = buttons.compactMap { key, debouncer -> (ButtonKey, ClockInstant)? in
             guard let deadline = debouncer.deadline, deadline <= time else { return nil }
@@ -288,18 +403,25 @@ public struct PickToLightState: Sendable {
             return lhs.0.button == .confirm && rhs.0.button == .shortage
         }
         var events: [Action] = []
-        for (key, _) in due {
+        for (key, deadline) in due {
             guard var debouncer = buttons[key] else { continue }
             let confirmed = debouncer.expire(at: time)
             buttons[key] = debouncer
             if confirmed == true {
-                events += pressEvents(slot: key.slot, button: key.button)
+                events += pressEvents(slot: key.slot, button: key.button, at: deadline)
             }
         }
         return events
     }
 
-    private mutating func pressEvents(slot: String, button: PickToLightButton) -> [Action] {
+    private mutating func pressEvents(slot: String, button: PickToLightButton, at time: ClockInstant) -> [Action] {
+        if buttonTest != nil {
+            answerButtonTest(slot: slot, button: button, at: time)
+            return []
+        }
+        if testStart != nil, assignments[slot] == nil {
+            return []
+        }
         guard let assignment = assignments.removeValue(forKey: slot) else {
             return [recordFault(reason: Self.unexpectedPress, detail: "\(button) button pressed on dark slot \(slot)")]
         }
@@ -331,6 +453,9 @@ public struct PickToLightState: Sendable {
     }
 
     private func wantsOn(_ key: OutputKey) -> Bool {
+        if let buttonTest {
+            return slots[buttonTest.index].id == key.slot
+        }
         if let testStart {
             let step = Self.wholePeriods(of: testStep, in: latest - testStart)
             return step < testSequence.count && testSequence[step] == key
@@ -354,6 +479,12 @@ public struct PickToLightState: Sendable {
 
     private static func eventData(slot: String, task: String?, color: String) -> [(String, JSONValue)] {
         [("slot", .string(slot)), ("task", task.map(JSONValue.string) ?? .null), ("color", .string(color))]
+    }
+
+    /// `1.2 s`: a duration as a technician reads it, to a tenth of a second.
+    private static func seconds(_ duration: Duration) -> String {
+        let tenths = max(nanoseconds(duration), 0) / 100_000_000
+        return "\(tenths / 10).\(tenths % 10) s"
     }
 
     /// How many whole `period`s fit in `elapsed` (0 when it is negative).

@@ -19,8 +19,10 @@ public struct PickToLightStatus: Hashable, Sendable {
     public var id: String
     /// Whether `run()` holds the GPIO lines.
     public var running: Bool
-    /// Whether a lamp test is in progress.
+    /// Whether a lamp or button test is in progress.
     public var testing: Bool
+    /// The slot a button test has lit, waiting for its button.
+    public var testingSlot: String?
     /// Button edges received since start (a diagnostics counter).
     public var edgesSeen: Int
     /// Faults reported, by reason code.

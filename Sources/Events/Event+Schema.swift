@@ -26,13 +26,7 @@ extension Event {
                     JSONSchema.string("The device id, \"controller\", \"outbox\" or <bus>/<board> for a lock board.")
                 ),
                 .required("type", JSONSchema.string("The dotted event type, also the MQTT topic's last level.")),
-                .required(
-                    "time",
-                    JSONSchema.string(
-                        "UTC with milliseconds.",
-                        pattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z$"
-                    )
-                ),
+                .required("time", JSONSchema.utcTime("UTC with milliseconds.")),
                 .required("data", ["type": "object", "description": "Type-specific members (see each type)."]),
             ]
         )

@@ -72,7 +72,7 @@ extension EventType {
                     JSONSchema.string("wrong-code, locked-out, blocked, expired, not-deposited, …")
                 ),
                 .required("attempts", JSONSchema.integer("Wrong codes at this keypad in a row.", minimum: 0)),
-                .optional("lockedUntilMs", JSONSchema.integer("End of the lock-out, on the controller's clock.")),
+                .optional("lockedUntil", JSONSchema.utcTime("End of the lock-out, UTC with milliseconds.")),
                 .optional("lockedForMs", JSONSchema.integer("How long the keypad is locked out.", minimum: 0)),
             ]
         ),

@@ -45,6 +45,11 @@ public enum JSONSchema {
         return .object(schema)
     }
 
+    /// A UTC time with milliseconds, as every time in an event is written (`2026-12-03T10:55:21.123Z`).
+    public static func utcTime(_ description: String) -> JSONValue {
+        string(description, pattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z$")
+    }
+
     /// A string that is one of `values`.
     public static func oneOf(_ description: String, _ values: [String]) -> JSONValue {
         ["type": "string", "description": .string(description), "enum": .array(values.map(JSONValue.string))]

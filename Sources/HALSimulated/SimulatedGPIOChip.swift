@@ -44,6 +44,7 @@ public final class SimulatedGPIOChip: GPIOChip {
         var lines: [Line]
         var history: [OutputChange] = []
         var nextRequestID: UInt64 = 0
+        var outputReactions: [Int: [@Sendable (Bool) -> Void]] = [:]
     }
 
     public let info: GPIOChipInfo
@@ -256,6 +257,13 @@ public final class SimulatedGPIOChip: GPIOChip {
         return true
     }
 
+    /// Calls `reaction` with the new physical level each time the code under test changes output `offset`'s level,
+    /// after the write and outside the chip's lock: how a simulation wires an output to the world around it (a
+    /// lock's solenoid that lets its door spring open, moving the door sensor's line).
+    public func onOutputChange(of offset: Int, _ reaction: @escaping @Sendable (_ high: Bool) -> Void) {
+        state.withLock { $0.outputReactions[offset, default: []].append(reaction) }
+    }
+
     /// The physical level of line `offset` now (what a meter on the pin would show).
     public func physicalLevel(_ offset: Int) -> Bool {
         state.withLock { state in state.lines.indices.contains(offset) ? state.lines[offset].physicalHigh : false }
@@ -311,7 +319,7 @@ public final class SimulatedGPIOChip: GPIOChip {
 
     fileprivate func setOutput(offset: Int, requestID: UInt64, value: Bool) throws(HALError) {
         let now = clock.now
-        let result = state.withLock { state -> Result<Void, HALError> in
+        let result = state.withLock { state -> Result<(high: Bool, reactions: [@Sendable (Bool) -> Void]), HALError> in
             guard let request = state.lines[offset].request, request.id == requestID else {
                 return .failure(.closed(path: "/dev/\(info.name) line \(offset)"))
             }
@@ -326,13 +334,17 @@ public final class SimulatedGPIOChip: GPIOChip {
             case (true, .pullDown): high = false
             case (true, _): high = state.lines[offset].physicalHigh
             }
-            if state.lines[offset].physicalHigh != high || !state.history.contains(where: { $0.offset == offset }) {
+            let changed = state.lines[offset].physicalHigh != high
+            if changed || !state.history.contains(where: { $0.offset == offset }) {
                 state.history.append(OutputChange(time: now, offset: offset, high: high))
             }
             state.lines[offset].physicalHigh = high
-            return .success(())
+            return .success((high, changed ? state.outputReactions[offset, default: []] : []))
         }
-        try result.get()
+        let (high, reactions) = try result.get()
+        for reaction in reactions {
+            reaction(high)
+        }
     }
 }
 

@@ -163,11 +163,23 @@ public struct ControlServer: LifecycleService {
     }
 
     /// Streams items until the client goes away or stops reading for longer than `writeTimeout`.
+    ///
+    /// A follower that hangs up (`floorctl events --follow` ended with Ctrl-C or killed) is routine and logged at
+    /// debug level as a client that closed its connection: never in the words of a device that was unplugged.
     private func stream(_ items: AsyncStream<JSONValue>, to client: UnixStream, id: JSONValue) async {
         for await item in items {
             let line = JSONValue.object([("id", id), ("event", item)]).jsonText
             do throws(HALError) {
                 try await client.writeLine(line, timeout: writeTimeout)
+            } catch .disconnected {
+                logger.debug(
+                    "control client closed its connection while following events",
+                    ["pid": client.peerCredentials().map { "\($0.pid)" } ?? "unknown"]
+                )
+                return
+            } catch .cancelled {
+                // The daemon is stopping or reloading: the client sees the stream end, nobody did anything wrong.
+                return
             } catch {
                 logger.info("dropped a control client that stopped reading", ["error": error.description])
                 return

@@ -158,9 +158,12 @@ struct DemoSimulator: Sendable {
         while await pause(.seconds(3)) {
             for settings in modules {
                 guard let module = registry.pickToLight(settings.id), !settings.slots.isEmpty else { continue }
+                // A technician's `floorctl ptl test` takes every press as its answer: the pickers wait for it.
+                guard await !module.status().testing else { continue }
                 let slot = settings.slots[round % settings.slots.count].id
                 try? await module.light(slot: slot, color: colours[round % colours.count], task: "pick-\(7000 + round)")
                 guard await pause(.milliseconds(1800)) else { return }
+                guard await !module.status().testing else { continue }
                 try? await input.press(device: settings.id, slot: slot)
             }
             round += 1

@@ -65,9 +65,17 @@ public final class SimulatedHardware: Sendable {
             case .barcodeScanner(let settings): serial.addDevice(path: settings.port)
             case .rfidReader(let settings): serial.addDevice(path: settings.port)
             case .lockerBank(let bank):
-                // Doors start closed: an active-low sensor idles high.
+                // Doors start closed: an active-low sensor idles high. A released lock lets its door spring open,
+                // as a real locker's does; the door stays open until closed (`floorctl simulate door … closed`).
                 for door in bank.doors {
                     bySelector[door.sensor.chip]?.drive(door.sensor.offset, high: door.sensorActiveLow)
+                    if let sensorChip = bySelector[door.sensor.chip] {
+                        let sensor = door.sensor.offset
+                        let openLevel = !door.sensorActiveLow
+                        bySelector[door.lock.chip]?.onOutputChange(of: door.lock.offset) { energised in
+                            if energised { sensorChip.drive(sensor, high: openLevel) }
+                        }
+                    }
                     if let occupancy = door.occupancy {
                         bySelector[occupancy.chip]?.drive(occupancy.offset, high: door.occupancyActiveLow)
                     }

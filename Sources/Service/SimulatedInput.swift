@@ -20,7 +20,7 @@ struct SimulatedInput: Sendable {
 
     func scan(device: String, text: String) throws(Failure) {
         guard case .barcodeScanner(let settings) = configuration.devices.first(where: { $0.id == device }) else {
-            throw Failure(code: "unknown-device", message: "no barcode scanner \"\(device)\"")
+            throw missing(device, kind: "barcode-scanner")
         }
         let terminator: [UInt8]
         switch settings.framing.terminator {
@@ -37,7 +37,7 @@ struct SimulatedInput: Sendable {
 
     func tag(device: String, epcHex: String, rssi: Int = -52) throws(Failure) {
         guard case .rfidReader(let settings) = configuration.devices.first(where: { $0.id == device }) else {
-            throw Failure(code: "unknown-device", message: "no RFID reader \"\(device)\"")
+            throw missing(device, kind: "rfid-reader")
         }
         let epc = Hex.bytes(epcHex.filter { !$0.isWhitespace }) ?? []
         guard !epc.isEmpty, epc.count % 2 == 0, epc.count <= 62 else {
@@ -53,7 +53,7 @@ struct SimulatedInput: Sendable {
 
     func press(device: String, slot: String) async throws(Failure) {
         guard case .pickToLight(let module) = configuration.devices.first(where: { $0.id == device }) else {
-            throw Failure(code: "unknown-device", message: "no pick-to-light \"\(device)\"")
+            throw missing(device, kind: "pick-to-light")
         }
         guard let wiring = module.slots.first(where: { $0.id == slot }) else {
             throw Failure(code: "unknown-slot", message: "\(device) has no slot \"\(slot)\"")
@@ -65,7 +65,7 @@ struct SimulatedInput: Sendable {
 
     func door(locker: String, door: String, open: Bool) throws(Failure) {
         guard case .lockerBank(let bank) = configuration.devices.first(where: { $0.id == locker }) else {
-            throw Failure(code: "unknown-device", message: "no locker bank \"\(locker)\"")
+            throw missing(locker, kind: "locker-bank")
         }
         if let onBus = bank.busDoors.first(where: { $0.id == door }) {
             guard let boards = hardware.lockBoards[onBus.bus] else {
@@ -79,6 +79,15 @@ struct SimulatedInput: Sendable {
         }
         // The sensor reads active (logical true) when the door is open.
         hardware.drive(wiring.sensor, high: open != wiring.sensorActiveLow)
+    }
+
+    /// Why no device `id` of `kind` was found: `wrong-device-kind` when the site has it as another kind,
+    /// `unknown-device` when it has no such device.
+    private func missing(_ id: String, kind: String) -> Failure {
+        guard let device = configuration.devices.first(where: { $0.id == id }) else {
+            return Failure(code: "unknown-device", message: "no \(kind) \"\(id)\"")
+        }
+        return Failure(code: "wrong-device-kind", message: "\(id) is a \(device.kind), not a \(kind)")
     }
 
     private func feed(_ port: String, _ bytes: [UInt8]) throws(Failure) {

@@ -22,7 +22,7 @@ struct SiteControl: ControlHandler {
                 return .result(try await locker(request))
             case "locker.probe": return .result(try await probe(request))
             case "bus.status": return .result(try await busStatus(request))
-            case "ptl.light", "ptl.clear", "ptl.test": return .result(try await pickToLight(request))
+            case "ptl.light", "ptl.clear", "ptl.test", "ptl.status": return .result(try await pickToLight(request))
             case "simulate.scan", "simulate.tag", "simulate.press", "simulate.door":
                 return .result(try await simulate(request))
             case "device.reset":
@@ -163,10 +163,10 @@ struct SiteControl: ControlHandler {
     }
 
     private func events(_ request: ControlRequest) async throws(ControlError) -> ControlReply {
-        let type = request.optionalString("type")
+        let types = try Self.typePatterns(request)
         let device = request.optionalString("device")
         let matches = { (event: Event) in
-            (type == nil || event.type.rawValue == type) && (device == nil || event.device == device)
+            EventTypePattern.any(types, match: event.type) && (device == nil || event.device == device)
         }
         if case .bool(true) = request.args["follow"] ?? .null {
             let after = try followStart(request)
@@ -201,7 +201,7 @@ struct SiteControl: ControlHandler {
         }
         let head = await site.outbox.status.lastSeq
         // Look back far enough to find `last` matches among the newest events.
-        let window = UInt64(type == nil && device == nil ? last : 10_000)
+        let window = UInt64(types.isEmpty && device == nil ? last : 10_000)
         guard head > 0 else { return .result(["events": []]) }
         let from = head > window ? head - window : 0
         let recent = (try? await site.outbox.events(after: from, limit: Int(window))) ?? []
@@ -217,10 +217,33 @@ struct SiteControl: ControlHandler {
         return UInt64(after)
     }
 
+    /// The `type` argument of `events`: one pattern (a string) or several (an array of strings; an event matching
+    /// any is shown); none selects every type.
+    static func typePatterns(_ request: ControlRequest) throws(ControlError) -> [EventTypePattern] {
+        let refusal = ControlError(
+            code: "bad-request",
+            message: "\"type\" must be an event type or prefix (scan, locker.*), or an array of them"
+        )
+        let texts: [String]
+        switch request.args["type"] {
+        case nil, .null?: return []
+        case .string(let text)?: texts = [text]
+        case .array(let items)?:
+            texts = try items.map { item throws(ControlError) in
+                guard let text = item.stringValue else { throw refusal }
+                return text
+            }
+        default: throw refusal
+        }
+        let patterns = texts.map(EventTypePattern.init)
+        guard !patterns.contains(where: { $0.text.isEmpty }) else { throw refusal }
+        return patterns
+    }
+
     private func locker(_ request: ControlRequest) async throws(ControlError) -> JSONValue {
         let id = try request.string("locker")
         guard let bank = site.registry.lockerBank(id) else {
-            throw ControlError(code: "unknown-device", message: "no running locker bank \"\(id)\"")
+            throw notRunning(id, kind: "locker-bank", for: request.op)
         }
         do {
             switch request.op {
@@ -235,7 +258,15 @@ struct SiteControl: ControlHandler {
                         "order": door.order.map { .string($0) } ?? .null, "deposited": .bool(door.deposited),
                     ]
                 }
-                return ["doors": .array(doors)]
+                let keypads = try await bank.keypads().map { pad -> JSONValue in
+                    [
+                        "keypad": .string(pad.keypad), "failures": .int(Int64(pad.failures)),
+                        "wrongCodes24h": .int(Int64(pad.recentWrongCodes)),
+                        "lockedUntil": pad.lockedUntil.map { .string($0.description) } ?? .null,
+                        "blocked": .bool(pad.blocked),
+                    ]
+                }
+                return ["doors": .array(doors), "keypads": .array(keypads)]
             case "locker.unlock-keypad":
                 let keypad = try request.string("keypad")
                 try await bank.unblockKeypad(keypad)
@@ -251,32 +282,57 @@ struct SiteControl: ControlHandler {
         }
     }
 
+    /// Why `op` found no running device `id` of `kind`: `unknown-device` when the site has no device by that id,
+    /// `wrong-device-kind` when it is another kind (`locker open ptl-1 A1`), `device-unavailable` when it is
+    /// configured but not running now.
+    private func notRunning(_ id: String, kind: String, for op: String) -> ControlError {
+        guard let device = site.configuration.devices.first(where: { $0.id == id }) else {
+            let known = site.configuration.devices.filter { $0.kind == kind }.map(\.id)
+            let hint = known.isEmpty ? "this site has no \(kind)" : "\(kind) devices: \(known.joined(separator: ", "))"
+            return ControlError(code: "unknown-device", message: "no device \"\(id)\" (\(hint))")
+        }
+        guard device.kind == kind else {
+            return ControlError(
+                code: "wrong-device-kind",
+                message: "\(op) does not apply to \(id), a \(device.kind) (it needs a \(kind))"
+            )
+        }
+        return ControlError(code: "device-unavailable", message: "\(id) is not running (see floorctl status)")
+    }
+
     /// The error as a control-socket failure (argument errors pass through unchanged).
     static func controlError(_ error: any Error) -> ControlError {
         (error as? ControlError) ?? ControlError(code: "internal", message: "\(error)")
     }
 
-    /// Pulses every lock in turn and checks the door sensor saw the door open, the way a technician would.
+    /// Pulses every lock in turn and checks the door sensor saw the door go from closed to open, the way a
+    /// technician would: a door already open before its unlock fails without being unlocked (its sensor could not
+    /// tell a working lock from a stuck one), and so does one whose sensor never reports it open.
     private func lockerTest(_ bank: LockerBank) async throws(LockerError) -> JSONValue {
         var results: [JSONValue] = []
         for door in try await bank.status() {
-            try await bank.open(door: door.door, reason: "technician")
-            var opened = false
-            for _ in 0..<30 {
-                try? await Task.sleep(for: .milliseconds(100))
-                if try await bank.status().first(where: { $0.door == door.door })?.open == true {
-                    opened = true
-                    break
+            let outcome: (pass: Bool, detail: String)
+            if try await bank.status().first(where: { $0.door == door.door })?.open == true {
+                outcome = (
+                    false,
+                    "door open before the test: a stuck sensor or an unlatched door; close it and test again"
+                )
+            } else {
+                try await bank.open(door: door.door, reason: "technician")
+                var opened = false
+                for _ in 0..<30 {
+                    try? await Task.sleep(for: .milliseconds(100))
+                    if try await bank.status().first(where: { $0.door == door.door })?.open == true {
+                        opened = true
+                        break
+                    }
                 }
-            }
-            results.append([
-                "door": .string(door.door), "pass": .bool(opened),
-                "detail": .string(
+                outcome =
                     opened
-                        ? "lock released and the door sensor saw it open"
-                        : "no door-open seen within 3 s: check the lock and sensor wiring"
-                ),
-            ])
+                    ? (true, "lock released and the door sensor saw it go from closed to open")
+                    : (false, "no door-open seen within 3 s of the unlock: check the lock and sensor wiring")
+            }
+            results.append(["door": .string(door.door), "pass": .bool(outcome.pass), "detail": .string(outcome.detail)])
         }
         return ["doors": .array(results)]
     }
@@ -284,7 +340,7 @@ struct SiteControl: ControlHandler {
     private func pickToLight(_ request: ControlRequest) async throws(ControlError) -> JSONValue {
         let id = try request.string("device")
         guard let module = site.registry.pickToLight(id) else {
-            throw ControlError(code: "unknown-device", message: "no running pick-to-light \"\(id)\"")
+            throw notRunning(id, kind: "pick-to-light", for: request.op)
         }
         do {
             switch request.op {
@@ -296,9 +352,10 @@ struct SiteControl: ControlHandler {
                 )
             case "ptl.clear":
                 try await module.clear(slot: request.optionalString("slot"))
+            case "ptl.status":
+                return Self.pickToLightStatus(await module.status())
             default:
-                await module.test()
-                return ["device": .string(id), "tested": true]
+                return try await pickToLightTest(module, request)
             }
         } catch let error as PickToLightError {
             throw ControlError(code: error.code, message: error.description)
@@ -306,6 +363,49 @@ struct SiteControl: ControlHandler {
             throw Self.controlError(error)
         }
         return ["device": .string(id)]
+    }
+
+    /// The longest a button test waits for one slot's button (`timeoutMs`, 10 s by default).
+    static let buttonTestTimeouts = 100...600_000
+
+    /// `ptl.test`: with `lightsOnly`, the lamp cycle; else each slot lit in turn until its button is pressed or
+    /// `timeoutMs` passes, with a pass or fail per slot.
+    private func pickToLightTest(
+        _ module: PickToLight,
+        _ request: ControlRequest
+    ) async throws(ControlError) -> JSONValue {
+        let id = module.configuration.id
+        if case .bool(true) = request.args["lightsOnly"] ?? .null {
+            await module.test()
+            return ["device": .string(id), "tested": true, "lightsOnly": true]
+        }
+        var timeoutMs = 10_000
+        if let given = request.args["timeoutMs"] {
+            guard let value = given.intValue.map(Int.init), Self.buttonTestTimeouts.contains(value) else {
+                throw ControlError(code: "bad-request", message: "\"timeoutMs\" must be 100...600000")
+            }
+            timeoutMs = value
+        }
+        let results = await module.testButtons(timeout: .milliseconds(timeoutMs))
+        let slots = results.map { result -> JSONValue in
+            ["slot": .string(result.slot), "pass": .bool(result.passed), "detail": .string(result.detail)]
+        }
+        return ["device": .string(id), "timeoutMs": .int(Int64(timeoutMs)), "slots": .array(slots)]
+    }
+
+    /// `ptl.status`: each slot lit or dark, with its task and colour, and whether a test is running.
+    static func pickToLightStatus(_ status: PickToLightStatus) -> JSONValue {
+        let slots = status.slots.map { slot -> JSONValue in
+            [
+                "slot": .string(slot.id), "lit": .bool(slot.lit), "task": slot.task.map { .string($0) } ?? .null,
+                "color": slot.color.map { .string($0) } ?? .null,
+                "outputs": .array(slot.outputs.map { .string($0) }),
+            ]
+        }
+        return [
+            "device": .string(status.id), "running": .bool(status.running), "testing": .bool(status.testing),
+            "testingSlot": status.testingSlot.map { .string($0) } ?? .null, "slots": .array(slots),
+        ]
     }
 
     private func simulate(_ request: ControlRequest) async throws(ControlError) -> JSONValue {

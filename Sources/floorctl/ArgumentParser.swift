@@ -151,6 +151,9 @@ private struct LeafReader {
             )
         }
         parsed.options[option.long] = value
+        if option.isRepeatable {
+            parsed.repeatedOptions[option.long, default: []].append(value)
+        }
     }
 
     /// Required positionals take values first; optional ones take what is left over, left to right.

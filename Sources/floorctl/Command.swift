@@ -54,10 +54,25 @@ struct OptionSpec: Hashable, Sendable {
     /// Shown as `(default: …)` and used when the option is absent.
     var defaultValue: String?
     var kind: ValueKind
+    /// Whether the option may be given more than once, each value kept (`--type scan --type locker.*`).
+    var isRepeatable = false
 
     /// A flag: present or absent.
     static func flag(_ long: String, short: Character? = nil, _ abstract: String) -> OptionSpec {
         OptionSpec(long: long, short: short, abstract: abstract, valueName: nil, defaultValue: nil, kind: .text)
+    }
+
+    /// An option that may be given more than once; every value is kept, in order (`ParsedArguments.values`).
+    static func repeatable(
+        _ long: String,
+        short: Character? = nil,
+        value: String? = nil,
+        kind: ValueKind = .text,
+        _ abstract: String
+    ) -> OptionSpec {
+        var option = option(long, short: short, value: value, kind: kind, abstract)
+        option.isRepeatable = true
+        return option
     }
 
     /// An option taking one value.
@@ -81,10 +96,15 @@ struct OptionSpec: Hashable, Sendable {
 
     var takesValue: Bool { valueName != nil }
 
-    /// `--baud <baud>` (the preferred name only), as the usage line and error messages show it.
+    /// `--baud <baud>` (the preferred name only), as error messages show it.
     var synopsis: String {
         let name = "--\(long)"
         return valueName.map { "\(name) <\($0)>" } ?? name
+    }
+
+    /// `--baud <baud>`, or `--type <type> ...` for a repeatable option, as the usage line shows it.
+    var usageSynopsis: String {
+        isRepeatable ? synopsis + " ..." : synopsis
     }
 
     /// `-b, --baud <baud>` (every name), as the help's OPTIONS section shows it.

@@ -94,11 +94,16 @@ enum DaemonCommands {
             abstract: "Print events, one JSON object per line.",
             discussion: "Without --follow, prints the most recent events (newest last) and exits; with --follow, "
                 + "keeps printing new events until interrupted. When the daemon stops or reloads, --follow says "
-                + "so on stderr, waits for it and resumes after the last event shown, like journalctl -f.",
+                + "so on stderr, waits for it and resumes after the last event shown, like journalctl -f. A --type "
+                + "is an event type (scan, locker.door.opened) or a prefix: locker.* (or locker) is every locker "
+                + "event; repeat --type for several, an event matching any of them is shown.",
             options: [
                 .flag("follow", short: "f", "Keep printing new events as they happen."),
                 .flag("no-wait", "With --follow, exit (status 69) when the daemon stops instead of waiting for it."),
-                .option("type", "Only events of this type (e.g. scan, tag.read, locker.opened)."),
+                .repeatable(
+                    "type",
+                    "Only events of this type or prefix (e.g. scan, tag.read, locker.*); may be repeated."
+                ),
                 .option("device", "Only events from this device."),
                 .option("last", short: "n", value: "n", kind: .integer(1...100_000), "Print the last n events."),
                 DaemonClient.socketOption,
@@ -107,7 +112,12 @@ enum DaemonCommands {
         ) { context in
             let arguments = context.arguments
             var args: [(String, JSONValue)] = [("follow", .bool(arguments.flag("follow")))]
-            if let type = arguments.option("type") { args.append(("type", .string(type))) }
+            let types = arguments.values("type")
+            if types.count == 1 {
+                args.append(("type", .string(types[0])))
+            } else if types.count > 1 {
+                args.append(("type", .array(types.map(JSONValue.string))))
+            }
             if let device = arguments.option("device") { args.append(("device", .string(device))) }
             if let last = arguments.integer("last") { args.append(("last", .int(Int64(last)))) }
             let client = DaemonClient(context)

@@ -18,7 +18,7 @@ struct HelpFormatter: Sendable {
         var words = names
         if command.subcommands.isEmpty {
             words += command.arguments.map(\.synopsis)
-            words += command.options.map { "[\($0.synopsis)]" }
+            words += command.options.map { "[\($0.usageSynopsis)]" }
         } else {
             words.append("<subcommand>")
         }

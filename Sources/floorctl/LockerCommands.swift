@@ -34,6 +34,9 @@ enum LockerCommands {
         Command(
             "status",
             abstract: "Show each door: open, locked, assigned order, deposited.",
+            discussion: "Then each keypad (code reader) that entered wrong codes: those since its last good code, "
+                + "those in the last 24 hours, the end of its lock-out as a UTC time, and whether it is blocked "
+                + "until 'floorctl locker unlock-keypad' clears it.",
             arguments: [lockerArgument],
             options: [DaemonClient.socketOption, FloorctlCommands.jsonFlag]
         ) { context in
@@ -50,7 +53,19 @@ enum LockerCommands {
                     door["deposited"].display,
                 ])
             }
-            Console.out(table.rendered)
+            var text = table.rendered
+            let keypads = result["keypads"]?.elements ?? []
+            if !keypads.isEmpty {
+                var keypadTable = TextTable("KEYPAD", "WRONG CODES", "LAST 24 H", "LOCKED OUT UNTIL (UTC)", "BLOCKED")
+                for pad in keypads {
+                    keypadTable.append([
+                        pad["keypad"].display, pad["failures"].display, pad["wrongCodes24h"].display,
+                        pad["lockedUntil"].display, pad["blocked"].display,
+                    ])
+                }
+                text += "\n" + keypadTable.rendered
+            }
+            Console.out(text)
             return .success
         }
     }
@@ -83,8 +98,9 @@ enum LockerCommands {
         Command(
             "test",
             abstract: "Cycle every lock and check its door sensor.",
-            discussion: "Each door is unlocked in turn; the test passes when its sensor reports the door released. "
-                + "Exits 1 when any door fails.",
+            discussion: "Each door is unlocked in turn and passes when its sensor saw it closed before the unlock "
+                + "and open after it (a released lock lets its door spring open). A door already open fails without "
+                + "being unlocked: close it and test again. Exits 1 when any door fails.",
             arguments: [lockerArgument],
             options: [DaemonClient.socketOption, FloorctlCommands.jsonFlag]
         ) { context in

@@ -2,6 +2,8 @@
 struct ParsedArguments: Hashable, Sendable {
     var flags: Set<String> = []
     var options: [String: String] = [:]
+    /// Every value of each repeatable option, in command-line order.
+    var repeatedOptions: [String: [String]] = [:]
     var positionals: [String: [String]] = [:]
 
     /// Whether the flag `--name` was given.
@@ -12,6 +14,11 @@ struct ParsedArguments: Hashable, Sendable {
     /// The value of option `--name`, or its default; nil when absent without a default.
     func option(_ name: String) -> String? {
         options[name]
+    }
+
+    /// Every value given for the repeatable option `--name`, in order; empty when absent.
+    func values(_ name: String) -> [String] {
+        repeatedOptions[name] ?? []
     }
 
     /// The integer value of option `--name` (validated while parsing).

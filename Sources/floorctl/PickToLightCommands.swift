@@ -1,9 +1,13 @@
 import Events
 
-/// `ptl light|clear|test`: pick-to-light slots.
+/// `ptl light|clear|status|test`: pick-to-light slots.
 enum PickToLightCommands {
     static var group: Command {
-        Command("ptl", abstract: "Light, clear and test pick-to-light slots.", subcommands: [light, clear, test])
+        Command(
+            "ptl",
+            abstract: "Light, clear and test pick-to-light slots.",
+            subcommands: [light, clear, status, test]
+        )
     }
 
     private static let deviceArgument = ArgumentSpec("device", "The pick-to-light device id (e.g. ptl-1).")
@@ -54,31 +58,83 @@ enum PickToLightCommands {
     static var test: Command {
         Command(
             "test",
-            abstract: "Light every slot in turn so a technician can check lights and buttons.",
+            abstract: "Light each slot in turn and wait for its button.",
+            discussion: "Each slot lights (every lamp of it) until its confirm button is pressed or --timeout-ms "
+                + "passes: the press passes the slot, the timeout or another slot's button fails it, and the next "
+                + "slot lights. A press during the test is its answer, never a pick confirmation or a fault; task "
+                + "lamps show again after. Exits 1 when any slot fails. With --lights-only, only cycles every lamp "
+                + "for a look, checking no button.",
             arguments: [deviceArgument],
-            options: [DaemonClient.socketOption, FloorctlCommands.jsonFlag]
+            options: [
+                .flag("lights-only", "Only cycle every lamp; wait for no button."),
+                .option(
+                    "timeout-ms",
+                    value: "ms",
+                    default: "10000",
+                    kind: .integer(100...600_000),
+                    "How long each slot waits for its button."
+                ),
+                DaemonClient.socketOption, FloorctlCommands.jsonFlag,
+            ]
         ) { context in
-            let device = context.arguments.argument("device") ?? ""
+            let arguments = context.arguments
+            let device = arguments.argument("device") ?? ""
+            let timeoutMs = arguments.integer("timeout-ms") ?? 10_000
+            let lightsOnly = arguments.flag("lights-only")
+            var args: [(String, JSONValue)] = [("device", .string(device))]
+            args.append(lightsOnly ? ("lightsOnly", true) : ("timeoutMs", .int(Int64(timeoutMs))))
+            // Every slot may wait its full timeout; a module has at most a few dozen slots.
             let result = try await DaemonClient(context).call(
                 "ptl.test",
-                ["device": .string(device)],
-                timeout: .seconds(120)
+                .object(args),
+                timeout: .milliseconds(Int64(timeoutMs) * 256 + 120_000)
             )
             let slots = result["slots"]?.elements ?? []
             let failed = slots.filter { $0["pass"] == .bool(false) }.count
-            if context.arguments.flag("json") {
+            if arguments.flag("json") {
                 Console.line(result.jsonText)
-            } else if slots.isEmpty {
-                Console.line("Tested \(device).")
+            } else if lightsOnly {
+                Console.line("Cycled every lamp of \(device).")
             } else {
                 var table = TextTable("SLOT", "RESULT", "DETAIL")
                 for slot in slots {
                     let detail = slot["detail"]?.stringValue ?? ""
                     table.append([slot["slot"].display, slot["pass"] == .bool(false) ? "FAIL" : "PASS", detail])
                 }
-                Console.out(table.rendered)
+                Console.out(table.rendered + "\n\(slots.count - failed) of \(slots.count) slots passed.\n")
             }
             return failed == 0 ? .success : .failure
+        }
+    }
+
+    static var status: Command {
+        Command(
+            "status",
+            abstract: "Show each slot: lit or dark, task, colour.",
+            arguments: [deviceArgument],
+            options: [DaemonClient.socketOption, FloorctlCommands.jsonFlag]
+        ) { context in
+            let device = context.arguments.argument("device") ?? ""
+            let result = try await DaemonClient(context).call("ptl.status", ["device": .string(device)])
+            if context.arguments.flag("json") {
+                Console.line(result.jsonText)
+                return .success
+            }
+            var table = TextTable("SLOT", "LIGHT", "TASK", "COLOR")
+            for slot in result["slots"]?.elements ?? [] {
+                table.append([
+                    slot["slot"].display, slot["lit"] == .bool(true) ? "lit" : "dark", slot["task"].display,
+                    slot["color"].display,
+                ])
+            }
+            var text = table.rendered
+            if let testing = result["testingSlot"]?.stringValue {
+                text += "\nA button test is running: \(testing) is lit, waiting for its button.\n"
+            } else if result["testing"] == .bool(true) {
+                text += "\nA lamp test is running.\n"
+            }
+            Console.out(text)
+            return .success
         }
     }
 }

@@ -305,6 +305,54 @@ struct LockerBankTests {
         await runner.value
     }
 
+    @Test("a keypad's lock-out end is a UTC time in locker.code.rejected (lockedUntil), not a monotonic clock value")
+    func lockOutEndIsUTC() async throws {
+        let clock = ManualClock()
+        clock.advance(by: .seconds(5000))
+        let start = clock.now
+        let sink = EventRecorder()
+        let bank = LockerBank(
+            configuration: lockerConfiguration(doors: ["A1"]),
+            io: QuietDoorIO(clock: clock),
+            clock: clock,
+            events: sink,
+            // The wall clock reads 2026-11-22T10:00:00.123Z when the bank's clock reads `start`, and moves with it.
+            wallClock: { EventTime(millisecondsSinceEpoch: 1_795_341_600_123 + (clock.now - start).wholeMilliseconds) }
+        )
+        let runner = Task { await bank.run() }
+        try await bank.assign(door: "A1", order: "ORD-1", pickupCode: "483920")
+        for wrong in ["000000", "000001", "000002"] {
+            await #expect(throws: LockerError.self) { try await bank.submitCode(wrong, keypad: "scanner-2") }
+        }
+        clock.advance(by: .seconds(5))
+        await #expect(throws: LockerError.keypadLockedOut(remaining: .seconds(25))) {
+            try await bank.submitCode("483920", keypad: "scanner-2")
+        }
+        let rejected = await sink.events.filter { $0.type == .lockerCodeRejected }.map(\.data)
+        #expect(
+            rejected.map { $0["lockedUntil"]?.stringValue }
+                == [nil, nil, "2026-11-22T10:00:30.123Z", "2026-11-22T10:00:30.123Z"]
+        )
+        #expect(rejected.map { $0["lockedForMs"]?.intValue } == [nil, nil, 30_000, 25_000])
+        #expect(rejected.allSatisfy { $0["lockedUntilMs"] == nil })
+        // floorctl locker status shows the same end of the lock-out, as a UTC time.
+        #expect(
+            try await bank.keypads() == [
+                KeypadStatus(
+                    keypad: "scanner-2",
+                    failures: 3,
+                    recentWrongCodes: 3,
+                    lockedUntil: EventTime(parsing: "2026-11-22T10:00:30.123Z"),
+                    blocked: false
+                )
+            ]
+        )
+        clock.advance(by: .seconds(25))
+        #expect(try await bank.keypads().map(\.lockedUntil) == [nil])
+        runner.cancel()
+        await runner.value
+    }
+
     /// Opens a door through its sensor 100 ms from now and closes it 1 s later. Each edge carries the time it
     /// was driven, so moving the clock past its debounce at once is enough: whenever the loop takes the edge,
     /// its settling deadline has already passed and the event follows without any further waiting.
@@ -334,6 +382,19 @@ private struct SlowEnergiseDoorIO: DoorIO {
     func start(deliver: @escaping @Sendable (DoorSignal) -> Void) throws(HALError) { try inner.start(deliver: deliver) }
 
     func close() { inner.close() }
+}
+
+/// Door I/O that works and never moves: locks take every write, doors stay closed.
+private struct QuietDoorIO: DoorIO {
+    let clock: ManualClock
+
+    func setLock(door: String, energised: Bool) async throws(HALError) -> ClockInstant { clock.now }
+
+    func currentLevels() async throws(HALError) -> [DoorSignal] { [] }
+
+    func start(deliver: @escaping @Sendable (DoorSignal) -> Void) throws(HALError) {}
+
+    func close() {}
 }
 
 /// Door I/O whose lock board is gone: every lock write fails, sensors read closed.

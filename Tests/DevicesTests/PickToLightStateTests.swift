@@ -28,6 +28,15 @@ private func off(_ slot: String, _ output: String = "default") -> PickToLightSta
     .setLight(slot: slot, output: output, on: false)
 }
 
+/// One button test: presses (slot, ms) in order, and each slot's outcome and the start of its detail.
+struct ButtonTestCase: Sendable, CustomTestStringConvertible {
+    let name: String
+    let presses: [(slot: String, ms: Int)]
+    let outcomes: [(slot: String, passed: Bool, detail: String)]
+
+    var testDescription: String { name }
+}
+
 /// One debounce scenario: raw levels of S1's confirm button at given milliseconds, then time runs to `endMs`.
 struct BounceCase: Sendable, CustomTestStringConvertible {
     let name: String
@@ -299,5 +308,82 @@ struct PickToLightStateTests {
         )
         #expect(!state.isTesting)
         #expect(state.assignment(of: "S2")?.task == "t")
+    }
+
+    @Test(
+        "a button test lights each slot until its button, another slot's button or the timeout answers it",
+        arguments: [
+            ButtonTestCase(
+                name: "every button pressed in turn",
+                presses: [("S1", 1200), ("S2", 1500), ("S3", 4000)],
+                outcomes: [
+                    ("S1", true, "button pressed 1.2 s after the light went on"),
+                    ("S2", true, "button pressed 0.3 s after"), ("S3", true, "button pressed 2.5 s after"),
+                ]
+            ),
+            ButtonTestCase(
+                name: "S2 never answers",
+                presses: [("S1", 100), ("S3", 10_200)],
+                outcomes: [
+                    ("S1", true, "button pressed 0.1 s"), ("S2", false, "no button press within 10.0 s"),
+                    ("S3", true, "button pressed 0.1 s"),
+                ]
+            ),
+            ButtonTestCase(
+                name: "S3's button pressed while S1 is lit",
+                presses: [("S3", 500), ("S2", 700), ("S3", 900)],
+                outcomes: [
+                    ("S1", false, "the button of S3 was pressed while S1 was lit"),
+                    ("S2", true, "button pressed 0.2 s"), ("S3", true, "button pressed 0.2 s"),
+                ]
+            ),
+        ]
+    )
+    func buttonTest(_ testCase: ButtonTestCase) throws {
+        var state = makeState()
+        _ = try state.light(slot: "S2", color: "green", task: "t", at: at(ms: 0))
+        #expect(state.startButtonTest(timeout: .seconds(10), at: at(ms: 0)) == [off("S2"), on("S1")])
+        #expect(state.buttonTestSlot == "S1")
+        var actions: [PickToLightState.Action] = []
+        for press in testCase.presses {
+            while let deadline = state.deadline, deadline <= at(ms: press.ms) {
+                actions += state.expire(at: deadline)
+            }
+            actions += state.press(slot: press.slot, button: .confirm, at: at(ms: press.ms))
+        }
+        while let deadline = state.deadline {
+            actions += state.expire(at: deadline)
+        }
+        #expect(!state.isTesting)
+        let results = state.buttonTestResults
+        #expect(results.map(\.slot) == testCase.outcomes.map(\.slot))
+        for (result, outcome) in zip(results, testCase.outcomes) {
+            #expect(result.passed == outcome.passed, "\(result)")
+            #expect(result.detail.hasPrefix(outcome.detail), "\(result)")
+        }
+        // Presses were the test's answers: no fault, no confirmation, and S2's task is lit again.
+        #expect(!actions.contains { if case .emit = $0 { true } else { false } }, "\(actions)")
+        #expect(state.faults.isEmpty)
+        #expect(state.assignment(of: "S2")?.task == "t")
+        #expect(actions.last == on("S2"))
+    }
+
+    @Test func aButtonTestLightsEveryLampOfTheSlotItWaitsFor() {
+        var state = makeState()
+        _ = state.startButtonTest(timeout: .seconds(5), at: at(ms: 0))
+        _ = state.press(slot: "S1", button: .confirm, at: at(ms: 10))
+        #expect(
+            state.press(slot: "S2", button: .confirm, at: at(ms: 20)) == [
+                off("S2"), on("S3", "blue"), on("S3", "green"), on("S3", "red"),
+            ]
+        )
+        #expect(state.buttonTestSlot == "S3")
+    }
+
+    @Test func aPressOnADarkSlotDuringTheLampTestIsNotAFault() {
+        var state = makeState()
+        _ = state.startTest(at: at(ms: 0))
+        #expect(state.press(slot: "S2", button: .confirm, at: at(ms: 100)) == [])
+        #expect(state.faults.isEmpty)
     }
 }

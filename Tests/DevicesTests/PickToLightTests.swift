@@ -297,6 +297,35 @@ struct PickToLightTests {
         await bench.stop()
     }
 
+    @Test func buttonTestWaitsForEachSlotsButtonAndTakesPressesAsAnswers() async throws {
+        let bench = await Bench.start()
+        try await bench.driver.light(slot: "S1", color: "green", task: "pick-1")
+        #expect(matches(await bench.events.next(), .ptlLit, ptl("S1", "pick-1", "green")))
+        let test = Task { await bench.driver.testButtons(timeout: .seconds(10)) }
+        await bench.clock.waitForSleepers(1)  // S1 lit, waiting for its button
+        #expect(await bench.driver.status().testingSlot == "S1")
+        #expect(bench.chip.physicalLevel(Line.s1Lamp) && !bench.chip.physicalLevel(Line.s2Lamp))
+        await bench.press(Line.s1Button)
+        await bench.clock.waitForSleepers(1)  // S2 lit; nobody presses its button
+        #expect(await bench.driver.status().testingSlot == "S2")
+        #expect(bench.chip.physicalLevel(Line.s2Lamp) && !bench.chip.physicalLevel(Line.s1Lamp))
+        bench.clock.advance(by: .seconds(10))
+        await bench.clock.waitForSleepers(1)  // S3 lit, every lamp of it
+        #expect(await bench.driver.status().testingSlot == "S3")
+        #expect(bench.chip.physicalLevel(Line.s3Red) && bench.chip.physicalLevel(Line.s3Green))
+        await bench.press(Line.s3Button)
+        let results = await test.value
+        #expect(results.map(\.slot) == ["S1", "S2", "S3"])
+        #expect(results.map(\.passed) == [true, false, true])
+        #expect(results[1].detail.hasPrefix("no button press within 10.0 s"), "\(results[1])")
+        // The presses answered the test: S1's task was not confirmed, nothing was a fault, and it shows again.
+        let unexpected = await bench.events.pending
+        #expect(unexpected.isEmpty, "\(unexpected)")
+        #expect(await bench.driver.status().slots.map(\.task) == ["pick-1", nil, nil])
+        #expect(bench.chip.physicalLevel(Line.s1Lamp))
+        await bench.stop()
+    }
+
     @Test func cancellingTurnsLampsOffAndReleasesEveryLine() async throws {
         let bench = await Bench.start()
         #expect(try bench.chip.lines().filter(\.used).count == 9)

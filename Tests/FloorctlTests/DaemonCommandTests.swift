@@ -153,6 +153,20 @@ struct DaemonCommandTests {
         )
     }
 
+    @Test(
+        "events --type repeats: one type is sent as a string, several as an array, prefixes as written",
+        arguments: [
+            (["--type", "locker.*"], #""type":"locker.*""#),
+            (["--type", "locker.*", "--type=scan", "-n", "3"], #""type":["locker.*","scan"]"#),
+        ]
+    )
+    func repeatedType(options: [String], sent: String) async throws {
+        let daemon = FakeDaemon(results: ["events": ["events": .array(Self.events)]])
+        let run = try await Self.run(["events"] + options, daemon)
+        #expect(run.status == 0, "stderr: \(run.standardError)")
+        #expect(daemon.requests.count == 1 && daemon.requests[0].contains(sent), "\(daemon.requests)")
+    }
+
     @Test("locker open succeeds with exit 0 and names the door")
     func lockerOpen() async throws {
         let daemon = FakeDaemon(results: ["locker.open": [:]])
@@ -212,6 +226,88 @@ struct DaemonCommandTests {
         let refused = try await Self.run(["locker", "unlock-keypad", "lockers-A", "locker-scanner"], refusing)
         #expect(refused.status == 1)
         #expect(refused.standardError == "Error: keypad locker-scanner is not blocked (keypad-not-blocked)\n")
+    }
+
+    @Test("ptl test prints PASS or FAIL per slot, sends the per-slot timeout and exits 1 when a slot fails")
+    func pickToLightTest() async throws {
+        let result: JSONValue = [
+            "device": "ptl-1", "timeoutMs": 5000,
+            "slots": [
+                ["slot": "S1", "pass": true, "detail": "button pressed 1.2 s after the light went on"],
+                ["slot": "S2", "pass": false, "detail": "no button press within 5.0 s of the light"],
+            ],
+        ]
+        let daemon = FakeDaemon(results: ["ptl.test": result])
+        let run = try await Self.run(["ptl", "test", "ptl-1", "--timeout-ms", "5000"], daemon)
+        #expect(run.status == 1)
+        #expect(
+            run.standardOutput == """
+                SLOT  RESULT  DETAIL
+                S1    PASS    button pressed 1.2 s after the light went on
+                S2    FAIL    no button press within 5.0 s of the light
+
+                1 of 2 slots passed.
+
+                """
+        )
+        #expect(daemon.requests == [#"{"id":1,"op":"ptl.test","args":{"device":"ptl-1","timeoutMs":5000}}"#])
+    }
+
+    @Test("ptl test --lights-only asks for the lamp cycle only and checks no button")
+    func pickToLightLightsOnly() async throws {
+        let daemon = FakeDaemon(results: ["ptl.test": ["device": "ptl-1", "tested": true, "lightsOnly": true]])
+        let run = try await Self.run(["ptl", "test", "ptl-1", "--lights-only"], daemon)
+        #expect(run.status == 0)
+        #expect(run.standardOutput == "Cycled every lamp of ptl-1.\n")
+        #expect(daemon.requests == [#"{"id":1,"op":"ptl.test","args":{"device":"ptl-1","lightsOnly":true}}"#])
+    }
+
+    @Test("ptl status prints each slot lit or dark with its task and colour")
+    func pickToLightStatus() async throws {
+        let result: JSONValue = [
+            "device": "ptl-1", "running": true, "testing": false, "testingSlot": nil,
+            "slots": [
+                ["slot": "S1", "lit": false, "task": nil, "color": nil, "outputs": ["default"]],
+                ["slot": "S2", "lit": true, "task": "pick-9", "color": "red", "outputs": ["default"]],
+            ],
+        ]
+        let daemon = FakeDaemon(results: ["ptl.status": result])
+        let run = try await Self.run(["ptl", "status", "ptl-1"], daemon)
+        #expect(run.status == 0)
+        #expect(
+            run.standardOutput == """
+                SLOT  LIGHT  TASK    COLOR
+                S1    dark   -       -
+                S2    lit    pick-9  red
+
+                """
+        )
+        #expect(daemon.requests == [#"{"id":1,"op":"ptl.status","args":{"device":"ptl-1"}}"#])
+    }
+
+    @Test("locker status shows the doors, then each keypad's wrong codes and lock-out end as a UTC time")
+    func lockerStatusWithKeypads() async throws {
+        let result: JSONValue = [
+            "doors": [["door": "A1", "open": false, "locked": true, "order": nil, "deposited": false]],
+            "keypads": [
+                [
+                    "keypad": "locker-scanner", "failures": 3, "wrongCodes24h": 3,
+                    "lockedUntil": "2026-12-03T11:13:46.085Z", "blocked": false,
+                ]
+            ],
+        ]
+        let run = try await Self.run(["locker", "status", "lockers-A"], FakeDaemon(results: ["locker.status": result]))
+        #expect(run.status == 0)
+        #expect(
+            run.standardOutput == """
+                DOOR  OPEN  LOCKED  ORDER  DEPOSITED
+                A1    no    yes     -      no
+
+                KEYPAD          WRONG CODES  LAST 24 H  LOCKED OUT UNTIL (UTC)    BLOCKED
+                locker-scanner  3            3          2026-12-03T11:13:46.085Z  no
+
+                """
+        )
     }
 
     @Test("locker test exits 1 when a door fails")

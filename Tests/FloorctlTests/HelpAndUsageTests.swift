@@ -67,7 +67,7 @@ struct HelpAndUsageTests {
         """
 
     static let eventsUsage = """
-        Usage: floorctl events [--follow] [--no-wait] [--type <type>] [--device <device>] [--last <n>] [--socket <path>] [--json]
+        Usage: floorctl events [--follow] [--no-wait] [--type <type> ...] [--device <device>] [--last <n>] [--socket <path>] [--json]
           See 'floorctl events --help' for more information.
 
         """

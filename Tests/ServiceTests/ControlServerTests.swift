@@ -42,7 +42,10 @@ struct ControlServerTests {
     }
 
     /// A server on a fresh socket path, running until the returned task is cancelled.
-    static func start(_ handler: EchoHandler = EchoHandler()) throws -> (path: String, task: Task<Void, any Error>) {
+    static func start(
+        _ handler: EchoHandler = EchoHandler(),
+        logger: Logger = Logger(label: "test", handler: MemoryLogHandler())
+    ) throws -> (path: String, task: Task<Void, any Error>) {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent(
             "fl-\(UUID().uuidString.prefix(8)).sock"
         ).path
@@ -50,7 +53,7 @@ struct ControlServerTests {
             path: path,
             handler: handler,
             writeTimeout: .milliseconds(300),
-            logger: Logger(label: "test", handler: MemoryLogHandler())
+            logger: logger
         )
         let listener = try server.bind()
         return (path, Task { try await server.serve(listener) })
@@ -127,6 +130,27 @@ struct ControlServerTests {
             _ = line
         }
         #expect(dropped, "the server should close a client that stopped reading")
+    }
+
+    @Test("a follower that hangs up is logged at debug level as a client that closed its connection, not as a device")
+    func followerHangsUp() async throws {
+        let log = MemoryLogHandler()
+        let handler = EchoHandler()
+        let (path, task) = try Self.start(handler, logger: Logger(label: "control", level: .debug, handler: log))
+        defer { task.cancel() }
+        let follower = try UnixStream.connect(path: path)
+        try await follower.writeLine(#"{"id":1,"op":"follow"}"#)
+        _ = try #require(try await follower.readLine(maxLength: 1 << 24, timeout: .seconds(30)))
+        follower.close()
+        try await BusSiteTests.eventually("the server lets go of the follower") { handler.abandoned.withLock { $0 } }
+        let entries = log.entries
+        let closed = entries.filter { $0.message == "control client closed its connection while following events" }
+        #expect(closed.count == 1, "logged: \(entries.map(\.line))")
+        #expect(closed.allSatisfy { $0.level == .debug && $0.metadata["pid"] == "\(getpid())" })
+        #expect(
+            !entries.contains { $0.line.contains("unplugged") || $0.line.contains("stopped reading") },
+            "a hang-up must not read like a hardware fault or a stalled client: \(entries.map(\.line))"
+        )
     }
 
     @Test("access is root, the daemon's user, or the floorlink group by primary or supplementary group")

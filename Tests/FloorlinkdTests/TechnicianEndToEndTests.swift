@@ -1,0 +1,112 @@
+import Events
+import Glibc
+import TestSupport
+import Testing
+
+/// The technician's day (issue 15) with the built floorctl against a running floorlinkd on simulated hardware: a
+/// door open before `locker test` fails it, a killed follower is logged as a socket client that closed its
+/// connection, and a locker command on a pick-to-light names the wrong kind of device.
+@Suite("floorctl and floorlinkd: the technician's day", .timeLimit(.minutes(1)))
+struct TechnicianEndToEndTests {
+    /// A simulated site with lockers-A (A1, A2, A3 on GPIO) and ptl-1 (one slot).
+    static func site(_ scratch: Scratch) -> JSONValue {
+        [
+            "site": "e2e", "controller": "c1", "hardware": "simulated", "board": "raspberry-pi-5",
+            "dataDir": .string(scratch.path("data")),
+            "devices": [
+                [
+                    "id": "lockers-A", "kind": "locker-bank",
+                    "doors": [
+                        ["id": "A1", "lock": "GPIO17", "sensor": "GPIO27", "sensorActiveLow": true],
+                        ["id": "A2", "lock": "GPIO22", "sensor": "GPIO23", "sensorActiveLow": true],
+                        ["id": "A3", "lock": "GPIO24", "sensor": "GPIO25", "sensorActiveLow": true],
+                    ],
+                ],
+                [
+                    "id": "ptl-1", "kind": "pick-to-light",
+                    "slots": [["id": "S1", "light": "GPIO5", "button": "GPIO6"]],
+                ],
+            ],
+            "control": ["socket": .string(scratch.path("control.sock"))],
+        ]
+    }
+
+    @Test("locker test fails a door that was open before it; a killed follower is a client that closed its connection")
+    func technicianDay() async throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let config = try scratch.write("site.json", json: Self.site(scratch))
+        let daemon = try Floorlinkd(
+            config: config,
+            socket: scratch.path("control.sock"),
+            scratch: scratch,
+            arguments: ["--log-level", "debug"]
+        )
+        defer { daemon.stop() }
+        try await daemon.waitUntilServing()
+
+        let follower = try ChildProcess(
+            Package.product("floorctl"),
+            ["events", "--follow", "--type", "locker.*", "--socket", daemon.socket],
+            outputPath: scratch.path("follower.stdout"),
+            errorPath: scratch.path("follower.stderr"),
+            truncating: true
+        )
+        defer { follower.stop(signal: SIGKILL) }
+
+        let opened = try await floorctl(
+            ["simulate", "door", "lockers-A", "A2", "open"],
+            daemon: daemon,
+            scratch: scratch
+        )
+        #expect(opened.status == 0, "stderr: \(opened.error)")
+        let seen = await eventually(within: .seconds(30)) {
+            scratch.read("follower.stdout").contains(#""door":"A2""#) ? true : nil
+        }
+        #expect(seen == true, "the follower printed no A2 event; stderr: \(scratch.read("follower.stderr"))")
+
+        let test = try await floorctl(["locker", "test", "lockers-A"], daemon: daemon, scratch: scratch)
+        #expect(test.status == 1, "stderr: \(test.error)")
+        let results = test.output.split(separator: "\n").filter { $0.hasPrefix("A") }.map {
+            $0.split(separator: " ", omittingEmptySubsequences: true).prefix(2).joined(separator: " ")
+        }
+        #expect(results == ["A1 PASS", "A2 FAIL", "A3 PASS"], "\(test.output)")
+        #expect(test.output.contains("door open before the test"), "\(test.output)")
+
+        // The follower goes away mid-stream; the next event it would get finds the connection closed.
+        _ = await follower.stopAndWait(signal: SIGKILL)
+        _ = try await floorctl(["simulate", "door", "lockers-A", "A1", "closed"], daemon: daemon, scratch: scratch)
+        let logged = await eventually(within: .seconds(30)) { () -> String? in
+            let line = daemon.standardError.split(separator: "\n").first {
+                $0.contains("control client closed its connection while following events")
+            }
+            return line.map(String.init)
+        }
+        #expect(logged?.contains("level=debug ") == true, "stderr:\n\(daemon.standardError)")
+        #expect(!daemon.standardError.contains("unplugged"), "stderr:\n\(daemon.standardError)")
+
+        let wrongKind = try await floorctl(["locker", "open", "ptl-1", "A1"], daemon: daemon, scratch: scratch)
+        #expect(wrongKind.status == 1)
+        #expect(wrongKind.error.contains("(wrong-device-kind)"), "stderr: \(wrongKind.error)")
+    }
+
+    /// Runs the built `floorctl ARGUMENTS --socket SOCKET` to completion.
+    private func floorctl(
+        _ arguments: [String],
+        daemon: Floorlinkd,
+        scratch: Scratch
+    ) async throws -> (status: Int32, output: String, error: String) {
+        let child = try ChildProcess(
+            Package.product("floorctl"),
+            arguments + ["--socket", daemon.socket],
+            outputPath: scratch.path("floorctl.stdout"),
+            errorPath: scratch.path("floorctl.stderr"),
+            truncating: true
+        )
+        guard let status = await child.waitForExit(timeout: .seconds(30)) else {
+            child.stop(signal: SIGKILL)
+            throw HarnessError("floorctl \(arguments) did not exit within 30 s")
+        }
+        return (status, scratch.read("floorctl.stdout"), scratch.read("floorctl.stderr"))
+    }
+}
