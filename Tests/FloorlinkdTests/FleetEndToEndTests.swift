@@ -76,6 +76,45 @@ struct FleetEndToEndTests {
         #expect(usage.error.contains("Missing --broker <url>"), "\(usage.error)")
     }
 
+    @Test(
+        "--watch prints the fleet again when a controller's status changes",
+        .enabled(if: Mosquitto.clientsAreInstalled, "needs mosquitto and mosquitto-clients")
+    )
+    func watch() async throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let broker = try await Mosquitto(directory: scratch.directory)
+        defer { broker.remove() }
+        let started = "2026-12-03T06:00:01.512Z"
+        try await Self.retain(broker, "floorlink/ams-2/dock-07/status", #"{"state":"offline"}"#)
+        let watcher = try ChildProcess(
+            Package.product("floorctl"),
+            ["fleet", "--broker", "mqtt://127.0.0.1:\(broker.port)", "--watch", "--json"],
+            outputPath: scratch.path("watch.stdout"),
+            errorPath: scratch.path("watch.stderr"),
+            truncating: true
+        )
+        defer { watcher.stop(signal: SIGKILL) }
+        let lines = { scratch.read("watch.stdout").split(separator: "\n").map(String.init) }
+        let first = await eventually(within: .seconds(30)) { lines().first }
+        #expect(first.flatMap(Self.firstRow)?["state"] == "offline", "\(lines())")
+
+        try await Self.retain(
+            broker,
+            "floorlink/ams-2/dock-07/status",
+            #"{"state":"online","version":"0.1.0","started":"\#(started)","backlog":3}"#
+        )
+        let second = await eventually(within: .seconds(30)) { lines().count >= 2 ? lines()[1] : nil }
+        let row = try #require(second.flatMap(Self.firstRow), "\(lines())")
+        #expect(row["state"] == "online" && row["backlog"] == 3 && row["started"] == .string(started))
+    }
+
+    /// The first controller of one `--json` line.
+    static func firstRow(_ line: String) -> JSONValue? {
+        guard case .array(let rows)? = try? JSONValue(parsing: line) else { return nil }
+        return rows.first
+    }
+
     /// A retained message on `topic`, published by mosquitto_pub.
     static func retain(_ broker: Mosquitto, _ topic: String, _ payload: String) async throws {
         let arguments = ["-h", "127.0.0.1", "-p", "\(broker.port)", "-q", "1", "-r", "-t", topic, "-m", payload]
