@@ -97,7 +97,7 @@ let package = Package(
         // The technician's CLI: hand-written argument parsing in swift-argument-parser's conventions.
         .executableTarget(
             name: "floorctl",
-            dependencies: ["Service", "Devices", "GS1", "HAL", "HALLinux", "Events"],
+            dependencies: ["Service", "Devices", "GS1", "HAL", "HALLinux", "Events", "Uplink"],
             swiftSettings: strict
         ),
 

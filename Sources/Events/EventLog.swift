@@ -8,4 +8,7 @@ public protocol EventLog: Sendable {
     func cursor(for uplink: String) async throws -> UInt64
     /// Records that `uplink` has delivered everything through `seq`; durable before it returns.
     func acknowledge(_ uplink: String, through seq: UInt64) async throws
+    /// The newest durable event (nil while the log is empty): its seq less a cursor is an uplink's backlog, and its
+    /// time is when the controller last had something to report (the retained status shows both).
+    func newestEvent() async throws -> Event?
 }

@@ -165,6 +165,7 @@ extension MQTTClient {
         case .suback(let packetID, let codes):
             let requested = pendingSubscriptions.removeValue(forKey: packetID) ?? []
             usedPacketIDs.remove(packetID)
+            subscriptionAcknowledgements += 1
             for (subscription, code) in zip(requested, codes) where code == 0x80 {
                 lastError = .subscriptionRefused(topic: subscription.topicFilter)
             }

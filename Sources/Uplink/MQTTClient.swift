@@ -30,6 +30,9 @@ public actor MQTTClient {
     public internal(set) var lastError: MQTTError?
     /// How many times a CONNACK was accepted.
     public internal(set) var connectionCount = 0
+    /// How many SUBACKs arrived (one per connection with subscriptions): the broker sends a subscription's retained
+    /// messages after it.
+    public internal(set) var subscriptionAcknowledgements = 0
     /// How many inbound PUBLISHes were over the packet limit and skipped.
     public internal(set) var oversizedMessageCount = 0
 

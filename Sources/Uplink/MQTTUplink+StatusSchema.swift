@@ -12,7 +12,15 @@ extension MQTTUplink {
                     [
                         .required("state", JSONSchema.constant("online")),
                         .required("version", JSONSchema.string("The floorlinkd version.")),
-                        .required("started", JSONSchema.string("When floorlinkd started, UTC with milliseconds.")),
+                        .required("started", JSONSchema.utcTime("When floorlinkd started, UTC with milliseconds.")),
+                        .optional(
+                            "backlog",
+                            JSONSchema.integer(
+                                "Stored events the broker has not acknowledged (refreshed at most every 10 s).",
+                                minimum: 0
+                            )
+                        ),
+                        .optional("lastEvent", JSONSchema.utcTime("When the newest stored event happened.")),
                     ]
                 ),
                 JSONSchema.object(

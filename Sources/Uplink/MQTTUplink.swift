@@ -29,13 +29,29 @@ public actor MQTTUplink {
     var stopping = false
     /// From handing an event to the client to its PUBACK, for `/metrics`.
     public private(set) var publishLatency = LatencyHistogram()
+    let version: String
+    let started: EventTime
+    /// How often, at most, the retained status is refreshed with the backlog and the last event's time.
+    let statusInterval: Duration
+    /// What the last refresh published, and on which connection: republished only when it changed, or after a
+    /// reconnect (whose birth message replaced it with the plain online status).
+    var refreshedStatus: (text: String, connection: Int)?
 
-    /// The retained status payload after every connect.
-    public static func onlineStatus(version: String, started: EventTime) -> String {
-        let status: JSONValue = [
-            "state": "online", "version": .string(version), "started": .string(started.description),
+    /// The retained status payload after every connect, and (with `backlog` and `lastEvent`) as refreshed while
+    /// connected: `backlog` is how many stored events the broker has not acknowledged yet, `lastEvent` the time of
+    /// the newest one.
+    public static func onlineStatus(
+        version: String,
+        started: EventTime,
+        backlog: UInt64? = nil,
+        lastEvent: EventTime? = nil
+    ) -> String {
+        var members: [(String, JSONValue)] = [
+            ("state", "online"), ("version", .string(version)), ("started", .string(started.description)),
         ]
-        return status.jsonText
+        if let backlog { members.append(("backlog", .int(Int64(clamping: backlog)))) }
+        if let lastEvent { members.append(("lastEvent", .string(lastEvent.description))) }
+        return JSONValue.object(members).jsonText
     }
 
     /// The retained status payload the broker publishes as the last will, and a clean stop publishes too.
@@ -45,7 +61,7 @@ public actor MQTTUplink {
     /// `onCommand` receives each payload sent to `.../commands`; `onOversizedCommand` the payload size of each
     /// one over the client's packet limit (skipped unread and acknowledged, so it is never redelivered);
     /// `logger` receives the connection's state changes and outbox failures, each once; `clock` times keep-alive,
-    /// reconnects and the stop's drain;
+    /// reconnects, the stop's drain and the status refresh (every `statusInterval` while connected);
     /// `configure` adjusts the client (window, backoff, timeouts) after the defaults are set.
     public init(
         url: String,
@@ -60,6 +76,7 @@ public actor MQTTUplink {
         name: String = "mqtt",
         version: String = "dev",
         started: EventTime = .now(),
+        statusInterval: Duration = .seconds(10),
         onCommand: (@Sendable ([UInt8]) async -> Void)? = nil,
         onOversizedCommand: (@Sendable (Int) async -> Void)? = nil,
         logger: Logger = Logger(label: "mqtt", handler: DiscardingLogHandler()),
@@ -86,6 +103,9 @@ public actor MQTTUplink {
         configure(&configuration)
         self.name = name
         self.topicPrefix = prefix
+        self.version = version
+        self.started = started
+        self.statusInterval = statusInterval
         self.log = log
         self.logger = logger
         self.clock = clock
@@ -108,6 +128,7 @@ public actor MQTTUplink {
             group.addTask { await self.client.run() }
             group.addTask { await self.publishLoop() }
             group.addTask { await self.acknowledgeLoop() }
+            group.addTask { await self.statusLoop() }
             await group.next()
             group.cancelAll()
         }
@@ -150,6 +171,26 @@ public actor MQTTUplink {
             publishedSeq: publishedSeq,
             lastError: localError ?? clientError?.description
         )
+    }
+
+    /// Every `statusInterval` while connected: the retained status with the backlog and the last event's time, when
+    /// either changed (or the connection is new), so a fleet view sees each controller's backlog without asking it.
+    private func statusLoop() async {
+        while !Task.isCancelled && !stopping {
+            guard (try? await clock.sleep(for: statusInterval)) != nil, !stopping else { return }
+            guard await client.state == .connected else { continue }
+            let connection = await client.connectionCount
+            guard let newest = try? await log.newestEvent() else { continue }
+            let backlog = newest.seq > acknowledgedSeq ? newest.seq - acknowledgedSeq : 0
+            let text = Self.onlineStatus(version: version, started: started, backlog: backlog, lastEvent: newest.time)
+            if let refreshedStatus, refreshedStatus.text == text, refreshedStatus.connection == connection { continue }
+            // Checked again after the awaits above: once a stop began, its offline status must be the last word.
+            guard !stopping else { return }
+            // QoS 0: a refresh lost with its connection is replaced by the next one; it must never wait for the
+            // window that events fill.
+            let message = MQTTMessage(topic: "\(topicPrefix)/status", text: text, qos: .atMostOnce, retain: true)
+            if (try? await client.publish(message)) != nil { refreshedStatus = (text, connection) }
+        }
     }
 
     /// Reads the outbox after the cursor and hands each event to the client, in order.

@@ -6,7 +6,8 @@ struct HelpAndUsageTests {
         OVERVIEW: Inspect and operate a Floorlink edge controller.
 
         Commands talk to floorlinkd over its control socket, except decode, schema,
-        serial and gpio, which work on the data or the hardware directly.
+        serial and gpio, which work on the data or the hardware directly, and fleet,
+        which asks an MQTT broker.
 
         USAGE: floorctl <subcommand>
 
@@ -33,6 +34,8 @@ struct HelpAndUsageTests {
                                   tag's EPC.
           schema                  Print the events, status and commands contract as an
                                   AsyncAPI 3.0 document.
+          fleet                   List every controller reporting to an MQTT broker,
+                                  from their retained status.
           serial                  List serial ports and watch raw bytes from a reader.
           gpio                    List GPIO chips and lines; read, drive and watch a
                                   line.

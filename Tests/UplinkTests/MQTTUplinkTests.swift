@@ -16,6 +16,7 @@ struct MQTTUplinkTests {
         log: MemoryEventLog,
         keepAlive: UInt16 = 30,
         logs: MemoryLogHandler = MemoryLogHandler(),
+        statusInterval: Duration = .seconds(10),
         onCommand: (@Sendable ([UInt8]) async -> Void)? = nil
     ) throws -> MQTTUplink {
         try MQTTUplink(
@@ -26,6 +27,7 @@ struct MQTTUplinkTests {
             controller: "dock-03",
             log: log,
             version: "1.2.3",
+            statusInterval: statusInterval,
             onCommand: onCommand,
             logger: Logger(label: "mqtt", level: .debug, handler: logs),
             configure: TestSupport.fast
@@ -126,6 +128,44 @@ struct MQTTUplinkTests {
         #expect(await TestSupport.eventually { await later.payloads(on: "\(Self.prefix)/status").count == 1 })
         #expect(await later.payloads(on: "\(Self.prefix)/status") == [MQTTUplink.offlineStatus])
         await second.stop()
+    }
+
+    @Test("while connected the retained status is refreshed with the backlog and the newest event's time")
+    func refreshedStatus() async throws {
+        let broker = try await Mosquitto()
+        defer { broker.remove() }
+        let log = MemoryEventLog()
+        await log.append(count: 5)
+        let uplink = try Self.uplink(port: broker.port, log: log, statusInterval: .milliseconds(100))
+        let task = Task { await uplink.run() }
+        defer { task.cancel() }
+        #expect(await TestSupport.eventually { (try? await log.cursor(for: "mqtt")) == 5 })
+        let newest = try #require(await log.events.last)
+        let inbox = Inbox()
+        let (subscriber, subscriberTask) = try await TestSupport.subscriber(
+            port: broker.port,
+            filter: "\(Self.prefix)/status",
+            inbox: inbox
+        )
+        defer { subscriberTask.cancel() }
+        // Retained: a subscriber arriving later reads the backlog without asking the controller.
+        let refreshed = await TestSupport.eventually {
+            guard let text = await inbox.payloads(on: "\(Self.prefix)/status").last,
+                let status = try? ControllerStatus(topic: "\(Self.prefix)/status", payload: Array(text.utf8))
+            else { return false }
+            return status.isOnline && status.backlog == 0 && status.lastEvent == newest.time
+                && status.version == "1.2.3"
+        }
+        let seen = await inbox.payloads(on: "\(Self.prefix)/status")
+        #expect(refreshed, "\(seen)")
+        await uplink.stop()
+        // The stop's offline status is the last word, after any refresh.
+        #expect(
+            await TestSupport.eventually {
+                await inbox.payloads(on: "\(Self.prefix)/status").last == MQTTUplink.offlineStatus
+            }
+        )
+        await subscriber.stop()
     }
 
     @Test("a clean stop leaves the retained status offline")

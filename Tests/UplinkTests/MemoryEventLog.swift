@@ -50,6 +50,8 @@ actor MemoryEventLog: EventLog {
         cursors[uplink] ?? 0
     }
 
+    func newestEvent() async throws -> Event? { events.last }
+
     func acknowledge(_ uplink: String, through seq: UInt64) async throws {
         acknowledgements.append(seq)
         cursors[uplink] = max(cursors[uplink] ?? 0, seq)

@@ -25,6 +25,8 @@ actor WebhookEventLog: EventLog {
         cursors[uplink] ?? 0
     }
 
+    func newestEvent() async throws -> Event? { stored.last }
+
     func acknowledge(_ uplink: String, through seq: UInt64) async throws {
         cursors[uplink] = seq
     }
