@@ -181,6 +181,13 @@ let package = Package(
             dependencies: ["Service", "Events", "HAL", "IOEngine", "Locking", "TestSupport", "Uplink"],
             swiftSettings: strict
         ),
+        // Fleet figures (N daemons, one broker, a consumer group: lost, duplicates, latency, RSS, CPU), printed.
+        .executableTarget(
+            name: "fleet-bench",
+            dependencies: ["Service", "Devices", "Events", "Locking", "Outbox", "Uplink", "TestSupport"],
+            path: "Tests/FleetBench",
+            swiftSettings: strict
+        ),
         // Daemon figures (startup, RSS, CPU, scan-to-subscriber latency), printed: run with -c release.
         .executableTarget(
             name: "daemon-bench",

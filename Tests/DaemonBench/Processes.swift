@@ -97,31 +97,3 @@ enum Files {
         rmdir(path)
     }
 }
-
-/// CPU time and memory of a process, from /proc.
-enum ProcessStats {
-    /// utime + stime in seconds (fields 14 and 15 of /proc/PID/stat, after the command name).
-    static func cpuSeconds(_ pid: pid_t) -> Double {
-        guard let text = Files.read("/proc/\(pid)/stat"), let close = text.lastIndex(of: ")") else { return 0 }
-        let fields = text[text.index(after: close)...].split(separator: " ")
-        // After ")": state is field 3, so utime (14) and stime (15) are at offsets 11 and 12.
-        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
-        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
-    }
-
-    /// A `kB` line of /proc/PID/status (`VmRSS`, `VmHWM`) in MiB.
-    static func memoryMiB(_ pid: pid_t, _ key: String) -> Double {
-        guard let text = Files.read("/proc/\(pid)/status") else { return 0 }
-        for line in text.split(separator: "\n") where line.hasPrefix(key + ":") {
-            let digits = line.dropFirst(key.count + 1).filter(\.isNumber)
-            return (Double(String(digits)) ?? 0) / 1024
-        }
-        return 0
-    }
-
-    static var monotonicNanoseconds: Int64 {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_nsec)
-    }
-}

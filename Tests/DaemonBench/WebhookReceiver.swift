@@ -2,6 +2,7 @@ import Events
 import Foundation
 import Glibc
 import Locking
+import TestSupport
 
 /// The order service's side of the webhook, for the benchmark: an HTTP/1.1 server on 127.0.0.1 that keeps each
 /// connection alive, reads every `POST` (`Content-Length` body), answers `200` at once and records when each

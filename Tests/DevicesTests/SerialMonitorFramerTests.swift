@@ -28,9 +28,8 @@ struct SerialMonitorFramerTests {
         #expect(SerialMonitorFramer.visible(row.bytes) == row.text)
     }
 
-    static let stream: [UInt8] =
-        Array("HELLO\r".utf8) + Array("WORLD\r\n".utf8) + Array("UNIX\n".utf8) + Array("]C1A".utf8) + [0x1D]
-        + Array("B\r".utf8)
+    // One byte array from its parts (a chain of `+` over `Array(…utf8)` is too slow for Swift 6.0's type checker).
+    static let stream: [UInt8] = [Array("HELLO\rWORLD\r\nUNIX\n]C1A".utf8), [0x1D], Array("B\r".utf8)].flatMap { $0 }
     static let lines = [#"HELLO\r"#, #"WORLD\r\n"#, #"UNIX\n"#, #"]C1A<GS>B\r"#]
 
     @Test("a CR-only, a CRLF and an LF terminator each end a line, wherever the reads split them", arguments: 0...25)

@@ -171,22 +171,3 @@ enum Sites {
         return demo
     }
 }
-
-extension JSONValue {
-    /// This object without `key`.
-    func removing(_ key: String) -> JSONValue {
-        guard case .object(let members) = self else { return self }
-        return .object(members.filter { $0.0 != key })
-    }
-
-    /// This object with `key` set to `value` (replaced in place, or appended).
-    func setting(_ key: String, _ value: JSONValue) -> JSONValue {
-        guard case .object(var members) = self else { return self }
-        if let index = members.firstIndex(where: { $0.0 == key }) {
-            members[index].1 = value
-        } else {
-            members.append((key, value))
-        }
-        return .object(members)
-    }
-}

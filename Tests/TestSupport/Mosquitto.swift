@@ -57,6 +57,9 @@ public final class Mosquitto: Sendable {
         try await start()
     }
 
+    /// The running broker's process id (nil while stopped), for benchmarks that read its CPU time.
+    public var pid: pid_t? { child.withLock { $0?.pid } }
+
     /// `mqtt://127.0.0.1:PORT`, as a site config names the broker.
     public var url: String { "mqtt://127.0.0.1:\(port)" }
 

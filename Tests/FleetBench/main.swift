@@ -1,0 +1,337 @@
+// fleet-bench: N real floorlinkd processes (the demo site on simulated hardware, each its own controller) against
+// one local mosquitto, read by a consumer group of K subscribers sharing $share/oms/floorlink/+/+/events/#. Mid-run
+// one consumer is killed (no DISCONNECT) and comes back 3 s later, and the broker is restarted; then the daemons
+// stop cleanly and the backlog drains. Prints what was produced (each daemon's last seq, read from its outbox),
+// received, lost, duplicated, the latency from an event's time to its arrival, per-daemon RSS and CPU, and the
+// broker's CPU. Figures only: nothing here is a pass/fail check except `lost`, which makes the exit status 1.
+//
+//   swift build -c release --product floorlinkd --product fleet-bench
+//   .build/release/fleet-bench --controllers 50 --consumers 3 --seconds 30 [--json]
+import Events
+import Foundation
+import Glibc
+import Locking
+import Outbox
+import Service
+import TestSupport
+import Uplink
+
+struct BenchError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+struct Options {
+    var controllers = 50
+    var consumers = 3
+    var seconds = 30
+    var json = false
+
+    init(_ arguments: [String]) throws {
+        var rest = arguments[...]
+        while let word = rest.popFirst() {
+            func number() throws -> Int {
+                guard let text = rest.popFirst(), let value = Int(text), value > 0 else {
+                    throw BenchError("\(word) needs a positive whole number")
+                }
+                return value
+            }
+            switch word {
+            case "--controllers": controllers = try number()
+            case "--consumers": consumers = try number()
+            case "--seconds": seconds = try number()
+            case "--json": json = true
+            default:
+                throw BenchError(
+                    "usage: fleet-bench [--controllers N] [--consumers K] [--seconds T] [--json] (unknown \(word))"
+                )
+            }
+        }
+    }
+}
+
+/// What the consumer group received: each event's id once, duplicates, and the latency of first arrivals.
+final class Received: Sendable {
+    private struct State {
+        var ids: Set<String> = []
+        var duplicates = 0
+        var latenciesMilliseconds: [Double] = []
+        var perController: [String: Set<UInt64>] = [:]
+    }
+    private let state = Locked(State())
+
+    func record(_ payload: [UInt8]) {
+        let arrived = wallMilliseconds()
+        guard let event = try? JSONValue(parsing: payload), let id = event["id"]?.stringValue,
+            let controller = event["controller"]?.stringValue, let seq = event["seq"]?.intValue,
+            let time = event["time"]?.stringValue.flatMap(EventTime.init(parsing:))
+        else { return }
+        state.withLock { state in
+            guard state.ids.insert(id).inserted else {
+                state.duplicates += 1
+                return
+            }
+            state.perController[controller, default: []].insert(UInt64(seq))
+            state.latenciesMilliseconds.append(Double(arrived - time.millisecondsSinceEpoch))
+        }
+    }
+
+    var unique: Int { state.withLock { $0.ids.count } }
+    var duplicates: Int { state.withLock { $0.duplicates } }
+    var latencies: [Double] { state.withLock { $0.latenciesMilliseconds }.sorted() }
+
+    /// Seqs 1...last of `controller` that never arrived.
+    func missing(_ controller: String, through last: UInt64) -> Int {
+        let seen = state.withLock { $0.perController[controller] ?? [] }
+        return (1...max(last, 1)).filter { $0 <= last && !seen.contains($0) }.count
+    }
+}
+
+func wallMilliseconds() -> Int64 {
+    var time = timespec()
+    clock_gettime(CLOCK_REALTIME, &time)
+    return Int64(time.tv_sec) * 1000 + Int64(time.tv_nsec) / 1_000_000
+}
+
+func percentile(_ sorted: [Double], _ fraction: Double) -> Double {
+    guard !sorted.isEmpty else { return 0 }
+    return sorted[min(sorted.count - 1, Int((Double(sorted.count) * fraction).rounded(.down)))]
+}
+
+func rounded(_ value: Double, _ digits: Int = 1) -> Double {
+    var scale = 1.0
+    for _ in 0..<digits { scale *= 10 }
+    return (value * scale).rounded() / scale
+}
+
+/// The floorlinkd built beside this benchmark.
+func builtFloorlinkd() throws -> String {
+    var buffer = [CChar](repeating: 0, count: 4096)
+    let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+    guard count > 0 else { throw BenchError("cannot read /proc/self/exe") }
+    let executable = String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    let floorlinkd = String(executable[..<(executable.lastIndex(of: "/") ?? executable.endIndex)]) + "/floorlinkd"
+    guard access(floorlinkd, X_OK) == 0 else {
+        throw BenchError("no \(floorlinkd): build it first (swift build -c release --product floorlinkd)")
+    }
+    return floorlinkd
+}
+
+/// The repository's demo site, found from the working directory (run from the checkout).
+func demoSite() throws -> JSONValue {
+    guard let file = fopen("hal/sites/demo.json", "r") else {
+        throw BenchError("run from the repository: hal/sites/demo.json not found")
+    }
+    defer { fclose(file) }
+    var bytes: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 8192)
+    while true {
+        let count = fread(&buffer, 1, buffer.count, file)
+        bytes += buffer.prefix(count)
+        if count < buffer.count { break }
+    }
+    return try JSONValue(parsing: bytes)
+}
+
+/// The MQTT uplink's lag from the daemon's control socket.
+func mqttLag(socket: String) async throws -> Int64? {
+    let stream = try UnixStream.connect(path: socket)
+    defer { stream.close() }
+    try await stream.writeLine(#"{"id":1,"op":"status"}"#)
+    guard let line = try await stream.readLine(timeout: .seconds(10)) else { return nil }
+    guard case .array(let uplinks)? = try JSONValue(parsing: line)["result"]?["uplinks"] else { return nil }
+    return uplinks.first { $0["name"] == "mqtt" }?["lag"]?.intValue
+}
+
+func seconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+}
+
+func writeFile(_ path: String, _ text: String) throws {
+    guard let file = fopen(path, "w") else { throw BenchError("cannot write \(path): errno \(errno)") }
+    fputs(text, file)
+    fclose(file)
+}
+
+/// A consumer of the group: a persistent session on the shared subscription.
+func consumer(_ index: Int, broker: Mosquitto, received: Received) -> (MQTTClient, Task<Void, Never>) {
+    var configuration = MQTTClientConfiguration(
+        broker: MQTTBrokerURL(host: "127.0.0.1", port: broker.port, usesTLS: false),
+        clientID: "oms-\(index)"
+    )
+    configuration.cleanSession = false
+    configuration.inflightWindow = 256
+    configuration.reconnectDelay = .milliseconds(100)
+    configuration.maximumReconnectDelay = .seconds(2)
+    configuration.subscriptions = [
+        MQTTSubscription(topicFilter: "$share/oms/floorlink/+/+/events/#", qos: .atLeastOnce)
+    ]
+    let client = MQTTClient(configuration: configuration) { _, payload in received.record(payload) }
+    return (client, Task { await client.run() })
+}
+
+func run(_ options: Options) async throws -> Bool {
+    let floorlinkd = try builtFloorlinkd()
+    let demo = try demoSite()
+    var template = Array("/tmp/fleet-bench-XXXXXX".utf8CString)
+    guard let made = mkdtemp(&template) else { throw BenchError("mkdtemp failed") }
+    let directory = String(cString: made)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+
+    let broker = try await Mosquitto(directory: directory, persistence: true)
+    defer { broker.remove() }
+    let received = Received()
+    var consumers = (0..<options.consumers).map { consumer($0, broker: broker, received: received) }
+    defer { for (_, task) in consumers { task.cancel() } }
+    // Each consumer's session (with its share of the subscription) exists before the first event.
+    for (client, _) in consumers {
+        while await client.subscriptionAcknowledgements == 0 { try await Task.sleep(for: .milliseconds(20)) }
+    }
+
+    // N controllers of site "fleet": the demo site each, with its own data directory, socket and client id.
+    let names = (1...options.controllers).map { "c\(String(1000 + $0).dropFirst())" }
+    var daemons: [(name: String, process: ChildProcess, dataDir: String)] = []
+    defer { for daemon in daemons { daemon.process.stop(signal: SIGKILL) } }
+    let spawned = ContinuousClock.now
+    for name in names {
+        let home = "\(directory)/\(name)"
+        mkdir(home, 0o755)
+        let site =
+            demo
+            .setting("site", "fleet").setting("controller", .string(name))
+            .setting("dataDir", .string("\(home)/data"))
+            .setting("control", ["socket": .string("\(home)/control.sock")])
+            .setting("uplinks", ["mqtt": ["url": .string(broker.url), "clientId": .string("fleet-\(name)")]])
+            .removing("metrics")
+        try writeFile("\(home)/site.json", site.jsonText)
+        let process = try ChildProcess(
+            floorlinkd,
+            ["--config", "\(home)/site.json"],
+            outputPath: "/dev/null",
+            errorPath: "\(home)/stderr"
+        )
+        daemons.append((name, process, "\(home)/data"))
+    }
+    // Up when every controller's retained status says online.
+    let online = Locked<Set<String>>([])
+    var monitorConfiguration = MQTTClientConfiguration(
+        broker: MQTTBrokerURL(host: "127.0.0.1", port: broker.port, usesTLS: false),
+        clientID: "fleet-monitor"
+    )
+    monitorConfiguration.cleanSession = true
+    monitorConfiguration.subscriptions = [MQTTSubscription(topicFilter: "floorlink/fleet/+/status", qos: .atLeastOnce)]
+    let monitor = MQTTClient(configuration: monitorConfiguration) { topic, payload in
+        guard let status = try? ControllerStatus(topic: topic, payload: payload) else { return }
+        online.withLock { set in
+            if status.isOnline { set.insert(status.controller) } else { set.remove(status.controller) }
+        }
+    }
+    let monitorTask = Task { await monitor.run() }
+    defer { monitorTask.cancel() }
+    while online.withLock({ $0.count }) < options.controllers {
+        guard ContinuousClock.now - spawned < .seconds(300) else {
+            throw BenchError("only \(online.withLock { $0.count }) of \(options.controllers) online after 300 s")
+        }
+        try await Task.sleep(for: .milliseconds(100))
+    }
+    let startup = ContinuousClock.now - spawned
+    let cpuBefore = daemons.map { ProcessStats.cpuSeconds($0.process.pid) }
+    let brokerCPUBefore = broker.pid.map(ProcessStats.cpuSeconds) ?? 0
+    let benchCPUBefore = ProcessStats.cpuSeconds(getpid())
+    let runStarted = ContinuousClock.now
+    print(
+        "fleet-bench: \(options.controllers) floorlinkd (demo site, simulated hardware), \(options.consumers) consumers"
+    )
+    print("  all online after \(rounded(seconds(startup))) s; running \(options.seconds) s")
+
+    // A third in: one consumer killed (no DISCONNECT); back 3 s later with its session. Two thirds in: the broker
+    // restarts (SIGTERM saves its sessions and queued messages).
+    let third = Duration.seconds(options.seconds) / 3
+    try await Task.sleep(for: third)
+    let (victim, victimTask) = consumers[0]
+    await victim.stop(sendDisconnect: false)
+    victimTask.cancel()
+    print("  consumer oms-0 killed")
+    try await Task.sleep(for: .seconds(3))
+    consumers[0] = consumer(0, broker: broker, received: received)
+    print("  consumer oms-0 back")
+    try await Task.sleep(for: max(third - .seconds(3), .zero))
+    let firstBrokerCPU = (broker.pid.map(ProcessStats.cpuSeconds) ?? 0) - brokerCPUBefore
+    await broker.stop()
+    print("  broker stopped")
+    try await Task.sleep(for: .seconds(2))
+    try await broker.start()
+    print("  broker restarted")
+    try await Task.sleep(for: third)
+
+    // RSS while running, CPU over the run; then a clean stop of every daemon.
+    let rss = daemons.map { ProcessStats.memoryMiB($0.process.pid, "VmRSS") }.sorted()
+    let runTime = seconds(ContinuousClock.now - runStarted)
+    let cpu = zip(daemons, cpuBefore).map { ProcessStats.cpuSeconds($0.0.process.pid) - $0.1 }
+    let brokerCPU = firstBrokerCPU + (broker.pid.map(ProcessStats.cpuSeconds) ?? 0)
+    let benchCPU = ProcessStats.cpuSeconds(getpid()) - benchCPUBefore
+    // The backlog drains with the daemons still running: each uplink's lag reaches 0 (a daemon that was still
+    // backing off from the broker restart catches up), then each stops cleanly and delivers its last events.
+    let drainStarted = ContinuousClock.now
+    var draining = Set(daemons.map(\.name))
+    while !draining.isEmpty && ContinuousClock.now - drainStarted < .seconds(120) {
+        for name in draining where (try? await mqttLag(socket: "\(directory)/\(name)/control.sock")) == 0 {
+            draining.remove(name)
+        }
+        try await Task.sleep(for: .milliseconds(200))
+    }
+    let drain = ContinuousClock.now - drainStarted
+    print(
+        "  uplinks drained in \(rounded(seconds(drain))) s\(draining.isEmpty ? "" : "; not drained: \(draining.sorted())")"
+    )
+    for daemon in daemons { kill(daemon.process.pid, SIGTERM) }
+    for daemon in daemons { _ = await daemon.process.waitForExit(timeout: .seconds(30)) }
+
+    // Produced: each outbox's last seq, read after its daemon stopped.
+    var produced: [String: UInt64] = [:]
+    for daemon in daemons {
+        let outbox = try await Outbox.open(
+            directory: daemon.dataDir,
+            site: "fleet",
+            controller: daemon.name,
+            uplinks: ["mqtt"]
+        )
+        produced[daemon.name] = await outbox.status.lastSeq
+        await outbox.close()
+    }
+    let total = produced.values.reduce(0) { $0 + Int($1) }
+    // Received: everything produced arrived at the consumers, or a minute passed.
+    let receiveStarted = ContinuousClock.now
+    while received.unique < total && ContinuousClock.now - receiveStarted < .seconds(60) {
+        try await Task.sleep(for: .milliseconds(100))
+    }
+    let lost = produced.reduce(0) { $0 + received.missing($1.key, through: $1.value) }
+    let latencies = received.latencies
+    let cpuPercent = cpu.map { $0 / runTime * 100 }.sorted()
+    let figures: [(String, JSONValue)] = [
+        ("controllers", .int(Int64(options.controllers))), ("consumers", .int(Int64(options.consumers))),
+        ("seconds", .int(Int64(options.seconds))), ("startup_s", .double(rounded(seconds(startup)))),
+        ("produced", .int(Int64(total))), ("received", .int(Int64(received.unique))), ("lost", .int(Int64(lost))),
+        ("duplicates", .int(Int64(received.duplicates))),
+        ("p50_ms", .double(rounded(percentile(latencies, 0.5)))),
+        ("p99_ms", .double(rounded(percentile(latencies, 0.99)))),
+        ("max_ms", .double(rounded(latencies.last ?? 0))),
+        ("rss_median_mib", .double(rounded(percentile(rss, 0.5)))), ("rss_max_mib", .double(rounded(rss.last ?? 0))),
+        ("daemon_cpu_median_percent", .double(rounded(percentile(cpuPercent, 0.5), 2))),
+        ("daemon_cpu_total_percent", .double(rounded(cpuPercent.reduce(0, +)))),
+        ("broker_cpu_percent", .double(rounded(brokerCPU / runTime * 100))),
+        ("consumers_cpu_percent", .double(rounded(benchCPU / runTime * 100))),
+        ("events_per_second", .double(rounded(Double(total) / runTime))),
+    ]
+    for (name, value) in figures { print("  \(name): \(value.jsonText)") }
+    if options.json { print(JSONValue.object(figures).jsonText) }
+    return lost == 0
+}
+
+do {
+    let options = try Options(Array(CommandLine.arguments.dropFirst()))
+    exit(try await run(options) ? 0 : 1)
+} catch {
+    print("fleet-bench: \(error)")
+    exit(2)
+}
