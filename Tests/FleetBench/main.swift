@@ -26,6 +26,10 @@ struct Options {
     var consumers = 3
     var seconds = 30
     var json = false
+    var floorlinkd: String?
+    /// Each consumer subscribes to its own share of the controllers (plain persistent subscriptions) instead of
+    /// all of them sharing `$share/oms/…`: mosquitto restores those after a restart, and not shared ones.
+    var partitioned = false
 
     init(_ arguments: [String]) throws {
         var rest = arguments[...]
@@ -41,9 +45,15 @@ struct Options {
             case "--consumers": consumers = try number()
             case "--seconds": seconds = try number()
             case "--json": json = true
+            case "--partitioned": partitioned = true
+            case "--floorlinkd":
+                guard let path = rest.popFirst() else { throw BenchError("--floorlinkd needs a path") }
+                floorlinkd = path
             default:
                 throw BenchError(
-                    "usage: fleet-bench [--controllers N] [--consumers K] [--seconds T] [--json] (unknown \(word))"
+                    "usage: fleet-bench [--controllers N] [--consumers K] [--seconds T] [--floorlinkd PATH] [--partitioned] "
+                        + "[--json] "
+                        + "(unknown \(word))"
                 )
             }
         }
@@ -81,9 +91,10 @@ final class Received: Sendable {
     var latencies: [Double] { state.withLock { $0.latenciesMilliseconds }.sorted() }
 
     /// Seqs 1...last of `controller` that never arrived.
-    func missing(_ controller: String, through last: UInt64) -> Int {
+    func missing(_ controller: String, through last: UInt64) -> [UInt64] {
+        guard last > 0 else { return [] }
         let seen = state.withLock { $0.perController[controller] ?? [] }
-        return (1...max(last, 1)).filter { $0 <= last && !seen.contains($0) }.count
+        return (1...last).filter { !seen.contains($0) }
     }
 }
 
@@ -153,8 +164,13 @@ func writeFile(_ path: String, _ text: String) throws {
     fclose(file)
 }
 
-/// A consumer of the group: a persistent session on the shared subscription.
-func consumer(_ index: Int, broker: Mosquitto, received: Received) -> (MQTTClient, Task<Void, Never>) {
+/// A consumer of the group: a persistent session on `filters` (the shared subscription, or its partition).
+func consumer(
+    _ index: Int,
+    filters: [String],
+    broker: Mosquitto,
+    received: Received
+) -> (MQTTClient, Task<Void, Never>) {
     var configuration = MQTTClientConfiguration(
         broker: MQTTBrokerURL(host: "127.0.0.1", port: broker.port, usesTLS: false),
         clientID: "oms-\(index)"
@@ -163,15 +179,13 @@ func consumer(_ index: Int, broker: Mosquitto, received: Received) -> (MQTTClien
     configuration.inflightWindow = 256
     configuration.reconnectDelay = .milliseconds(100)
     configuration.maximumReconnectDelay = .seconds(2)
-    configuration.subscriptions = [
-        MQTTSubscription(topicFilter: "$share/oms/floorlink/+/+/events/#", qos: .atLeastOnce)
-    ]
+    configuration.subscriptions = filters.map { MQTTSubscription(topicFilter: $0, qos: .atLeastOnce) }
     let client = MQTTClient(configuration: configuration) { _, payload in received.record(payload) }
     return (client, Task { await client.run() })
 }
 
 func run(_ options: Options) async throws -> Bool {
-    let floorlinkd = try builtFloorlinkd()
+    let floorlinkd = try options.floorlinkd ?? builtFloorlinkd()
     let demo = try demoSite()
     var template = Array("/tmp/fleet-bench-XXXXXX".utf8CString)
     guard let made = mkdtemp(&template) else { throw BenchError("mkdtemp failed") }
@@ -181,7 +195,16 @@ func run(_ options: Options) async throws -> Bool {
     let broker = try await Mosquitto(directory: directory, persistence: true)
     defer { broker.remove() }
     let received = Received()
-    var consumers = (0..<options.consumers).map { consumer($0, broker: broker, received: received) }
+    let names = (1...options.controllers).map { "c\(String(1000 + $0).dropFirst())" }
+    let filters = (0..<options.consumers).map { index in
+        options.partitioned
+            ? names.enumerated().filter { $0.offset % options.consumers == index }.map {
+                "floorlink/fleet/\($0.element)/events/#"
+            } : ["$share/oms/floorlink/+/+/events/#"]
+    }
+    var consumers = (0..<options.consumers).map {
+        consumer($0, filters: filters[$0], broker: broker, received: received)
+    }
     defer { for (_, task) in consumers { task.cancel() } }
     // Each consumer's session (with its share of the subscription) exists before the first event.
     for (client, _) in consumers {
@@ -189,7 +212,6 @@ func run(_ options: Options) async throws -> Bool {
     }
 
     // N controllers of site "fleet": the demo site each, with its own data directory, socket and client id.
-    let names = (1...options.controllers).map { "c\(String(1000 + $0).dropFirst())" }
     var daemons: [(name: String, process: ChildProcess, dataDir: String)] = []
     defer { for daemon in daemons { daemon.process.stop(signal: SIGKILL) } }
     let spawned = ContinuousClock.now
@@ -239,8 +261,11 @@ func run(_ options: Options) async throws -> Bool {
     let brokerCPUBefore = broker.pid.map(ProcessStats.cpuSeconds) ?? 0
     let benchCPUBefore = ProcessStats.cpuSeconds(getpid())
     let runStarted = ContinuousClock.now
+    let mode =
+        options.partitioned ? "each on its share of the controllers" : "sharing $share/oms/floorlink/+/+/events/#"
     print(
-        "fleet-bench: \(options.controllers) floorlinkd (demo site, simulated hardware), \(options.consumers) consumers"
+        "fleet-bench: \(options.controllers) floorlinkd (demo site, simulated hardware), \(options.consumers) consumers "
+            + mode
     )
     print("  all online after \(rounded(seconds(startup))) s; running \(options.seconds) s")
 
@@ -253,11 +278,12 @@ func run(_ options: Options) async throws -> Bool {
     victimTask.cancel()
     print("  consumer oms-0 killed")
     try await Task.sleep(for: .seconds(3))
-    consumers[0] = consumer(0, broker: broker, received: received)
+    consumers[0] = consumer(0, filters: filters[0], broker: broker, received: received)
     print("  consumer oms-0 back")
     try await Task.sleep(for: max(third - .seconds(3), .zero))
     let firstBrokerCPU = (broker.pid.map(ProcessStats.cpuSeconds) ?? 0) - brokerCPUBefore
     await broker.stop()
+    let brokerStopped = wallMilliseconds()
     print("  broker stopped")
     try await Task.sleep(for: .seconds(2))
     try await broker.start()
@@ -305,7 +331,31 @@ func run(_ options: Options) async throws -> Bool {
     while received.unique < total && ContinuousClock.now - receiveStarted < .seconds(60) {
         try await Task.sleep(for: .milliseconds(100))
     }
-    let lost = produced.reduce(0) { $0 + received.missing($1.key, through: $1.value) }
+    let missing = produced.map { (controller: $0.key, seqs: received.missing($0.key, through: $0.value)) }
+        .filter { !$0.seqs.isEmpty }.sorted { $0.controller < $1.controller }
+    let lost = missing.reduce(0) { $0 + $1.seqs.count }
+    // When the lost events happened, against the broker's stop (read back from their outboxes).
+    var lostOffsets: [Double] = []
+    for (controller, seqs) in missing {
+        let outbox = try await Outbox.open(
+            directory: "\(directory)/\(controller)/data",
+            site: "fleet",
+            controller: controller,
+            uplinks: ["mqtt"]
+        )
+        for seq in seqs {
+            if let event = try await outbox.events(after: seq - 1, limit: 1).first {
+                lostOffsets.append(Double(event.time.millisecondsSinceEpoch - brokerStopped) / 1000)
+            }
+        }
+        await outbox.close()
+    }
+    for (controller, seqs) in missing.prefix(5) {
+        print("  lost from \(controller): seq \(seqs.prefix(20).map(String.init).joined(separator: ", "))")
+    }
+    if let first = lostOffsets.min(), let last = lostOffsets.max() {
+        print("  lost events happened \(rounded(first)) s to \(rounded(last)) s from the broker's stop")
+    }
     let latencies = received.latencies
     let cpuPercent = cpu.map { $0 / runTime * 100 }.sorted()
     let figures: [(String, JSONValue)] = [
