@@ -72,8 +72,10 @@ public final class SimulatedHardware: Sendable {
                     if let sensorChip = bySelector[door.sensor.chip] {
                         let sensor = door.sensor.offset
                         let openLevel = !door.sensorActiveLow
-                        bySelector[door.lock.chip]?.onOutputChange(of: door.lock.offset) { energised in
-                            if energised { sensorChip.drive(sensor, high: openLevel) }
+                        // Weak: the lock's chip keeps this reaction, and is often the sensor's chip too.
+                        bySelector[door.lock.chip]?.onOutputChange(of: door.lock.offset) {
+                            [weak sensorChip] energised in
+                            if energised { sensorChip?.drive(sensor, high: openLevel) }
                         }
                     }
                     if let occupancy = door.occupancy {

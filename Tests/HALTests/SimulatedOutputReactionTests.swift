@@ -22,8 +22,8 @@ struct SimulatedOutputReactionTests {
     @Test("a released lock can spring its door open: the reaction drives the sensor, whose reader sees the edge")
     func lockSpringsDoorOpen() async throws {
         let chip = SimulatedGPIOChip(name: "gpiochip0", label: "sim", lineCount: 4, clock: ManualClock())
-        chip.onOutputChange(of: 0) { energised in
-            if energised { chip.drive(1, high: true) }
+        chip.onOutputChange(of: 0) { [weak chip] energised in
+            if energised { chip?.drive(1, high: true) }
         }
         let lock = try chip.requestOutput(offset: 0, consumer: "t", configuration: GPIOOutputConfiguration())
         let sensor = try chip.requestInput(

@@ -1,5 +1,6 @@
 import Events
 import Foundation
+import HALSimulated
 import Service
 import Testing
 
@@ -18,6 +19,23 @@ struct SiteLifetimeTests {
             "control": ["socket": .string(directory + "/control.sock")],
         ]
         return try SiteConfiguration.parse(document, file: "site.json", hal: repositoryHALSearch)
+    }
+
+    @Test("simulated hardware whose locks spring their doors open is freed with its chips")
+    func simulatedLockerHardwareIsFreed() throws {
+        let configuration = try LockerOrderSiteTests.configuration(in: "/tmp/floorlink-unused")
+        weak var weakChip: SimulatedGPIOChip?
+        do {
+            let hardware = SimulatedHardware(configuration: configuration, clock: ManualClock())
+            guard case .lockerBank(let bank)? = configuration.devices.first, let door = bank.doors.first else {
+                Issue.record("the config has no locker bank")
+                return
+            }
+            weakChip = hardware.chip(for: door.lock)
+            #expect(weakChip != nil)
+        }
+        // Before the fix the lock's reaction held its chip (lock and sensor on one chip): a cycle, never freed.
+        #expect(weakChip == nil, "the simulated chip outlived its hardware")
     }
 
     @Test("a site that ran and stopped is deallocated, with its devices", arguments: [false, true])
