@@ -1,6 +1,7 @@
 import Events
 import Foundation
 import Glibc
+import IOEngine
 import Locking
 import Service
 
@@ -47,7 +48,9 @@ struct FakeDaemonServer: Sendable {
             logger: Logger(label: "fake-daemon", handler: MemoryLogHandler())
         )
         let listener = try server.bind()
-        task = Task { try await server.serve(listener) }
+        // On the I/O loop's thread, as floorlinkd runs it: on the global pool a sanitizer run of the whole suite
+        // starved it past floorctl's 5 s wait for an answer.
+        task = Task(executorPreference: try? IOLoop.shared()) { try await server.serve(listener) }
     }
 
     func stop() {

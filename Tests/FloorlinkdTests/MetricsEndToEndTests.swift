@@ -22,7 +22,10 @@ enum MetricsHTTP {
         let text = String(decoding: received, as: UTF8.self)
         guard let statusText = text.split(separator: " ").dropFirst().first, let status = Int(statusText),
             let split = text.range(of: "\r\n\r\n")
-        else { throw HarnessError("not an HTTP answer: \(text.prefix(200))") }
+        else {
+            let line = request.prefix { $0 != "\r" }
+            throw HarnessError("not an HTTP answer to \(line): \(text.prefix(200))")
+        }
         return (status, String(text[split.upperBound...]))
     }
 
