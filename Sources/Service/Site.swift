@@ -133,7 +133,7 @@ public final class Site: Sendable {
             logger: logger
         )
         services += devices.supervisors()
-        if let simulated, simulate {
+        if let simulated, simulate, config.simulatedTraffic {
             let simulator = DemoSimulator(
                 configuration: config,
                 hardware: simulated,

@@ -65,6 +65,10 @@ struct SiteConfigurationLoader {
                 "\"\(hardwareText)\" is not a hardware kind, expected \"linux\" or \"simulated\""
             )
         }
+        let simulatedTraffic = try root.bool("simulatedTraffic", default: hardware == .simulated)
+        if simulatedTraffic && hardware != .simulated {
+            throw root.error("simulatedTraffic", "applies only to \"hardware\": \"simulated\"")
+        }
         boardName = try root.optionalString("board")
         let dataDirectory = try root.optionalString("dataDir") ?? "/var/lib/floorlink"
 
@@ -134,7 +138,8 @@ struct SiteConfigurationLoader {
             sourcePath: file,
             boardFile: boardFile,
             example: example,
-            metrics: metrics
+            metrics: metrics,
+            simulatedTraffic: simulatedTraffic
         )
     }
 

@@ -37,6 +37,9 @@ public struct SiteConfiguration: Sendable {
     public var example: String?
     /// The HTTP listener for `/metrics`, the status page and `/healthz` (`metrics.listen`); off when nil.
     public var metrics: MetricsSettings? = nil
+    /// Whether the demo traffic simulator drives a simulated site (`simulatedTraffic`, default true there). Off, the
+    /// site only does what `floorctl simulate` and commands make it do: what an integration test wants.
+    public var simulatedTraffic = false
 
     /// Refuses an example config (`example` set): the daemon never runs one, so a freshly installed package does
     /// not start on hardware that was never described.

@@ -8,10 +8,12 @@ import Testing
 /// connection, and a locker command on a pick-to-light names the wrong kind of device.
 @Suite("floorctl and floorlinkd: the technician's day", .timeLimit(.minutes(1)))
 struct TechnicianEndToEndTests {
-    /// A simulated site with lockers-A (A1, A2, A3 on GPIO) and ptl-1 (one slot).
+    /// A simulated site without demo traffic, with lockers-A (A1, A2, A3 on GPIO) and ptl-1 (one slot).
     static func site(_ scratch: Scratch) -> JSONValue {
         [
             "site": "e2e", "controller": "c1", "hardware": "simulated", "board": "raspberry-pi-5",
+            // No demo traffic: its locker rounds would open A1 under the locker test.
+            "simulatedTraffic": false,
             "dataDir": .string(scratch.path("data")),
             "devices": [
                 [
@@ -84,6 +86,7 @@ struct TechnicianEndToEndTests {
         }
         #expect(logged?.contains("level=debug ") == true, "stderr:\n\(daemon.standardError)")
         #expect(!daemon.standardError.contains("unplugged"), "stderr:\n\(daemon.standardError)")
+        #expect(!daemon.standardError.contains("demo traffic simulator running"), "simulatedTraffic false was ignored")
 
         let wrongKind = try await floorctl(["locker", "open", "ptl-1", "A1"], daemon: daemon, scratch: scratch)
         #expect(wrongKind.status == 1)

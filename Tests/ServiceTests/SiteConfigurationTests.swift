@@ -107,8 +107,20 @@ struct SiteConfigurationTests {
     @Test("the demo site in hal/sites loads")
     func demoSite() throws {
         let site = try SiteConfiguration.load(path: repositoryHAL + "/sites/demo.json", hal: repositoryHALSearch)
-        #expect(site.hardware == .simulated)
+        #expect(site.hardware == .simulated && site.simulatedTraffic)
         #expect(!site.devices.isEmpty)
+    }
+
+    @Test(
+        "simulatedTraffic is on by default on simulated hardware, can be turned off, and is off on linux",
+        arguments: [
+            (#""hardware": "simulated""#, true), (#""hardware": "simulated", "simulatedTraffic": false"#, false),
+            (#""hardware": "linux""#, false), (#""hardware": "linux", "simulatedTraffic": false"#, false),
+        ]
+    )
+    func simulatedTraffic(hardware: String, traffic: Bool) throws {
+        let text = Self.valid.replacingOccurrences(of: #""hardware": "linux""#, with: hardware)
+        #expect(try Self.parse(text).simulatedTraffic == traffic)
     }
 
     @Test("the Debian package's example /etc/floorlink/site.json loads, and is marked as an example")
@@ -195,6 +207,18 @@ struct SiteConfigurationTests {
             replace: #""hardware": "linux""#,
             with: #""hardware": "raspberry""#,
             message: #"site.json: hardware: "raspberry" is not a hardware kind, expected "linux" or "simulated""#
+        ),
+        BadCase(
+            name: "demo traffic on real hardware",
+            replace: #""hardware": "linux""#,
+            with: #""hardware": "linux", "simulatedTraffic": true"#,
+            message: #"site.json: simulatedTraffic: applies only to "hardware": "simulated""#
+        ),
+        BadCase(
+            name: "demo traffic that is not a flag",
+            replace: #""hardware": "linux""#,
+            with: #""hardware": "simulated", "simulatedTraffic": "no""#,
+            message: #"site.json: simulatedTraffic: expected true or false, found the string "no""#
         ),
         BadCase(
             name: "unknown board",
