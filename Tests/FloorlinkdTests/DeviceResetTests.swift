@@ -20,14 +20,14 @@ struct DeviceResetTests {
         let first = await eventually(within: .seconds(30)) { try? await connectedCount(daemon) == 1 ? true : nil }
         try #require(first == true, "scanner-1 never connected; stderr:\n\(daemon.standardError)")
 
-        let reset = try await floorctl(["device", "reset", "scanner-1"], daemon: daemon, scratch: scratch)
+        let reset = try await runFloorctl(["device", "reset", "scanner-1"], daemon: daemon, scratch: scratch)
         #expect(reset.status == 0, "stderr: \(reset.error)")
         #expect(reset.output == "Restarted scanner-1.\n")
         // Restarted for real: its I/O is opened again and it connects a second time.
         let again = await eventually(within: .seconds(30)) { try? await connectedCount(daemon) == 2 ? true : nil }
         #expect(again == true, "no second device.connected; stderr:\n\(daemon.standardError)")
 
-        let unknown = try await floorctl(["device", "reset", "no-such-device"], daemon: daemon, scratch: scratch)
+        let unknown = try await runFloorctl(["device", "reset", "no-such-device"], daemon: daemon, scratch: scratch)
         #expect(unknown.status == 1)
         #expect(unknown.error.contains("(unknown-device)"), "stderr: \(unknown.error)")
 
@@ -50,25 +50,5 @@ struct DeviceResetTests {
         let reply = try await Control.send(daemon.socket, line: request.jsonText)
         guard case .array(let events) = reply["result"]?["events"] ?? .null else { return 0 }
         return events.count
-    }
-
-    /// Runs the built `floorctl ARGUMENTS --socket SOCKET` to completion.
-    private func floorctl(
-        _ arguments: [String],
-        daemon: Floorlinkd,
-        scratch: Scratch
-    ) async throws -> (status: Int32, output: String, error: String) {
-        let child = try ChildProcess(
-            Package.product("floorctl"),
-            arguments + ["--socket", daemon.socket],
-            outputPath: scratch.path("floorctl.stdout"),
-            errorPath: scratch.path("floorctl.stderr"),
-            truncating: true
-        )
-        guard let status = await child.waitForExit(timeout: .seconds(30)) else {
-            child.stop(signal: SIGKILL)
-            throw HarnessError("floorctl \(arguments) did not exit within 30 s")
-        }
-        return (status, scratch.read("floorctl.stdout"), scratch.read("floorctl.stderr"))
     }
 }

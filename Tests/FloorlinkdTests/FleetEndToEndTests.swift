@@ -31,7 +31,7 @@ struct FleetEndToEndTests {
         // The demo scans every few seconds; its status is refreshed with backlog and last event within 10 s.
         let rows = try #require(
             try await eventually(within: .seconds(60)) { () async throws -> [JSONValue]? in
-                let run = try await Self.floorctl(["fleet", "--broker", url, "--json"], scratch: scratch)
+                let run = try await runFloorctl(["fleet", "--broker", url, "--json"], scratch: scratch)
                 guard run.status == 0, case .array(let rows) = try JSONValue(parsing: run.output),
                     let demo = rows.first(where: { $0["controller"] == "demo-1" }),
                     demo["lastEvent"] != .null
@@ -52,26 +52,26 @@ struct FleetEndToEndTests {
         #expect(rows.count == 2, "the broken status is no row: \(rows)")
 
         // The table, with the broken status named on stderr.
-        let table = try await Self.floorctl(["fleet", "--broker", url], scratch: scratch)
+        let table = try await runFloorctl(["fleet", "--broker", url], scratch: scratch)
         #expect(table.status == 0)
         #expect(table.output.hasPrefix("SITE  "), "\(table.output)")
         #expect(table.output.contains("2 controllers, 1 online, 1 offline."), "\(table.output)")
         #expect(table.error.contains("floorlink/ams-2/dock-08/status: the payload is not a JSON object"))
 
-        let site = try await Self.floorctl(["fleet", "--broker", url, "--site", "ams-2", "--json"], scratch: scratch)
+        let site = try await runFloorctl(["fleet", "--broker", url, "--site", "ams-2", "--json"], scratch: scratch)
         #expect(site.status == 0)
         let siteRows = try JSONValue(parsing: site.output)
         #expect(siteRows == .array([offline]), "\(site.output)")
 
         let deadPort = try Loopback.freePort()
-        let dead = try await Self.floorctl(
+        let dead = try await runFloorctl(
             ["fleet", "--broker", "mqtt://127.0.0.1:\(deadPort)", "--wait-ms", "500"],
             scratch: scratch
         )
         #expect(dead.status == 69)
         #expect(dead.error.contains("cannot reach the broker at mqtt://127.0.0.1:\(deadPort)"), "\(dead.error)")
 
-        let usage = try await Self.floorctl(["fleet"], scratch: scratch)
+        let usage = try await runFloorctl(["fleet"], scratch: scratch)
         #expect(usage.status == 64)
         #expect(usage.error.contains("Missing --broker <url>"), "\(usage.error)")
     }
@@ -120,24 +120,5 @@ struct FleetEndToEndTests {
         let arguments = ["-h", "127.0.0.1", "-p", "\(broker.port)", "-q", "1", "-r", "-t", topic, "-m", payload]
         let status = try await ChildProcess.run("/usr/bin/mosquitto_pub", arguments, timeout: .seconds(30))
         try #require(status == 0, "mosquitto_pub exited \(status)")
-    }
-
-    /// Runs the built `floorctl ARGUMENTS` to completion.
-    static func floorctl(
-        _ arguments: [String],
-        scratch: Scratch
-    ) async throws -> (status: Int32, output: String, error: String) {
-        let child = try ChildProcess(
-            Package.product("floorctl"),
-            arguments,
-            outputPath: scratch.path("fleet.stdout"),
-            errorPath: scratch.path("fleet.stderr"),
-            truncating: true
-        )
-        guard let status = await child.waitForExit(timeout: .seconds(30)) else {
-            child.stop(signal: SIGKILL)
-            throw HarnessError("floorctl \(arguments) did not exit within 30 s")
-        }
-        return (status, scratch.read("fleet.stdout"), scratch.read("fleet.stderr"))
     }
 }

@@ -91,6 +91,27 @@ final class Floorlinkd: Sendable {
     }
 }
 
+/// Runs the built `floorctl ARGUMENTS` to completion, with `--socket` of `daemon` when given: its exit status, stdout
+/// and stderr.
+func runFloorctl(
+    _ arguments: [String],
+    daemon: Floorlinkd? = nil,
+    scratch: Scratch
+) async throws -> (status: Int32, output: String, error: String) {
+    let child = try ChildProcess(
+        Package.product("floorctl"),
+        arguments + (daemon.map { ["--socket", $0.socket] } ?? []),
+        outputPath: scratch.path("floorctl.stdout"),
+        errorPath: scratch.path("floorctl.stderr"),
+        truncating: true
+    )
+    guard let status = await child.waitForExit(timeout: .seconds(30)) else {
+        child.stop(signal: SIGKILL)
+        throw HarnessError("floorctl \(arguments) did not exit within 30 s")
+    }
+    return (status, scratch.read("floorctl.stdout"), scratch.read("floorctl.stderr"))
+}
+
 /// Requests on the daemon's control socket.
 enum Control {
     /// Sends `line` on a fresh connection and returns the parsed reply.

@@ -56,7 +56,7 @@ struct TechnicianEndToEndTests {
         )
         defer { follower.stop(signal: SIGKILL) }
 
-        let opened = try await floorctl(
+        let opened = try await runFloorctl(
             ["simulate", "door", "lockers-A", "A2", "open"],
             daemon: daemon,
             scratch: scratch
@@ -67,7 +67,7 @@ struct TechnicianEndToEndTests {
         }
         #expect(seen == true, "the follower printed no A2 event; stderr: \(scratch.read("follower.stderr"))")
 
-        let test = try await floorctl(["locker", "test", "lockers-A"], daemon: daemon, scratch: scratch)
+        let test = try await runFloorctl(["locker", "test", "lockers-A"], daemon: daemon, scratch: scratch)
         #expect(test.status == 1, "stderr: \(test.error)")
         let results = test.output.split(separator: "\n").filter { $0.hasPrefix("A") }.map {
             $0.split(separator: " ", omittingEmptySubsequences: true).prefix(2).joined(separator: " ")
@@ -77,7 +77,7 @@ struct TechnicianEndToEndTests {
 
         // The follower goes away mid-stream; the next event it would get finds the connection closed.
         _ = await follower.stopAndWait(signal: SIGKILL)
-        _ = try await floorctl(["simulate", "door", "lockers-A", "A1", "closed"], daemon: daemon, scratch: scratch)
+        _ = try await runFloorctl(["simulate", "door", "lockers-A", "A1", "closed"], daemon: daemon, scratch: scratch)
         let logged = await eventually(within: .seconds(30)) { () -> String? in
             let line = daemon.standardError.split(separator: "\n").first {
                 $0.contains("control client closed its connection while following events")
@@ -88,28 +88,8 @@ struct TechnicianEndToEndTests {
         #expect(!daemon.standardError.contains("unplugged"), "stderr:\n\(daemon.standardError)")
         #expect(!daemon.standardError.contains("demo traffic simulator running"), "simulatedTraffic false was ignored")
 
-        let wrongKind = try await floorctl(["locker", "open", "ptl-1", "A1"], daemon: daemon, scratch: scratch)
+        let wrongKind = try await runFloorctl(["locker", "open", "ptl-1", "A1"], daemon: daemon, scratch: scratch)
         #expect(wrongKind.status == 1)
         #expect(wrongKind.error.contains("(wrong-device-kind)"), "stderr: \(wrongKind.error)")
-    }
-
-    /// Runs the built `floorctl ARGUMENTS --socket SOCKET` to completion.
-    private func floorctl(
-        _ arguments: [String],
-        daemon: Floorlinkd,
-        scratch: Scratch
-    ) async throws -> (status: Int32, output: String, error: String) {
-        let child = try ChildProcess(
-            Package.product("floorctl"),
-            arguments + ["--socket", daemon.socket],
-            outputPath: scratch.path("floorctl.stdout"),
-            errorPath: scratch.path("floorctl.stderr"),
-            truncating: true
-        )
-        guard let status = await child.waitForExit(timeout: .seconds(30)) else {
-            child.stop(signal: SIGKILL)
-            throw HarnessError("floorctl \(arguments) did not exit within 30 s")
-        }
-        return (status, scratch.read("floorctl.stdout"), scratch.read("floorctl.stderr"))
     }
 }
