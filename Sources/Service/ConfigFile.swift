@@ -2,7 +2,15 @@ import Events
 import Glibc
 
 /// Reading config files: the whole file, then JSON, with errors that name the file.
-enum ConfigFile {
+public enum ConfigFile {
+    /// The bytes of a secret file (a password, an HMAC key) without its trailing newlines, which an editor or
+    /// `echo` adds and nobody means: the uplinks and `floorctl fleet` read `passwordFile` and `secretFile` so.
+    public static func readSecret(path: String) throws(ConfigError) -> [UInt8] {
+        var bytes = try read(path: path)
+        while let last = bytes.last, last == UInt8(ascii: "\n") || last == UInt8(ascii: "\r") { bytes.removeLast() }
+        return bytes
+    }
+
     /// The bytes of `path`; a missing or unreadable file is a `ConfigError` naming it.
     static func read(path: String) throws(ConfigError) -> [UInt8] {
         let file = String(path.split(separator: "/").last ?? Substring(path))

@@ -230,7 +230,7 @@ public final class Site: Sendable {
         let password: String?
         do throws(ConfigError) {
             password = try settings.passwordFile.map { path throws(ConfigError) in
-                String(decoding: try ConfigFile.read(path: path), as: UTF8.self).trimmingTrailingNewlines()
+                String(decoding: try ConfigFile.readSecret(path: path), as: UTF8.self)
             }
         } catch {
             throw SiteError("uplinks.mqtt.passwordFile: \(error)")
@@ -277,7 +277,7 @@ public final class Site: Sendable {
         let secret: [UInt8]?
         do throws(ConfigError) {
             secret = try settings.secretFile.map { path throws(ConfigError) in
-                Array(String(decoding: try ConfigFile.read(path: path), as: UTF8.self).trimmingTrailingNewlines().utf8)
+                try ConfigFile.readSecret(path: path)
             }
         } catch {
             throw SiteError("uplinks.webhook.secretFile: \(error)")
@@ -334,12 +334,4 @@ public struct SiteError: Error, CustomStringConvertible, Sendable {
 final class UplinkBox: @unchecked Sendable {
     // @unchecked: written once, right after the uplink is made and before it runs; only read afterwards.
     var uplink: MQTTUplink?
-}
-
-extension String {
-    func trimmingTrailingNewlines() -> String {
-        var text = self
-        while text.hasSuffix("\n") || text.hasSuffix("\r") { text.removeLast() }
-        return text
-    }
 }

@@ -1,6 +1,7 @@
 import Events
 import Glibc
 import IOEngine
+import Service
 import Uplink
 
 /// `fleet --broker URL [--site S] [--watch]`: every controller reporting to a broker, from the retained status
@@ -113,12 +114,11 @@ enum FleetCommand {
     }
 
     private static func readPassword(_ path: String) throws -> [UInt8] {
-        guard let text = SystemFiles.readText(path) else {
-            throw CommandFailure("cannot read the password file \(path)")
+        do throws(ConfigError) {
+            return try ConfigFile.readSecret(path: path)
+        } catch {
+            throw CommandFailure("the password file: \(error)")
         }
-        var bytes = Array(text.utf8)
-        while let last = bytes.last, last == UInt8(ascii: "\n") || last == UInt8(ascii: "\r") { bytes.removeLast() }
-        return bytes
     }
 
     private static func print(_ statuses: [ControllerStatus], problems: [String], json: Bool) {

@@ -163,6 +163,15 @@ struct HelpAndUsageTests {
         #expect(run.standardOutput.isEmpty)
     }
 
+    @Test("fleet with an unreadable password file exits 1 naming the file, before it connects anywhere")
+    func fleetPasswordFile() async throws {
+        let run = try await FloorctlProcess.run([
+            "fleet", "--broker", "mqtt://127.0.0.1:1", "--password-file", "/nonexistent/floorlink/mqtt.password",
+        ])
+        #expect(run.status == 1)
+        #expect(run.standardError.contains("password file: /nonexistent/floorlink/mqtt.password: cannot read"))
+    }
+
     @Test("a bad value for a choice argument lists the choices")
     func choiceError() async throws {
         let run = try await FloorctlProcess.run(["simulate", "door", "lockers-A", "A1", "ajar"])
