@@ -19,14 +19,20 @@ public struct ControllerStatus: Hashable, Sendable {
         "floorlink/\(site ?? "+")/+/status"
     }
 
+    /// The site and controller of a status topic (`floorlink/{site}/{controller}/status`); nil for any other topic.
+    public static func controller(ofTopic topic: String) -> (site: String, controller: String)? {
+        let levels = topic.split(separator: "/", omittingEmptySubsequences: false)
+        guard levels.count == 4, levels[0] == "floorlink", levels[3] == "status" else { return nil }
+        return (String(levels[1]), String(levels[2]))
+    }
+
     /// Reads a retained status message; nil when `topic` is no status topic. A payload that is not a status (not
     /// JSON, no `state`, or a state other than online/offline) is an error naming the topic, so a fleet view shows
     /// a broken controller instead of hiding it.
     public init?(topic: String, payload: [UInt8]) throws(ControllerStatusError) {
-        let levels = topic.split(separator: "/", omittingEmptySubsequences: false)
-        guard levels.count == 4, levels[0] == "floorlink", levels[3] == "status" else { return nil }
-        site = String(levels[1])
-        controller = String(levels[2])
+        guard let (site, controller) = Self.controller(ofTopic: topic) else { return nil }
+        self.site = site
+        self.controller = controller
         let text = String(decoding: payload, as: UTF8.self)
         guard let json = try? JSONValue(parsing: text), case .object = json else {
             throw ControllerStatusError(topic: topic, reason: "the payload is not a JSON object")

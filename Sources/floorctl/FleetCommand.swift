@@ -189,8 +189,9 @@ actor FleetBoard {
         do throws(ControllerStatusError) {
             // An empty retained message clears the topic: that controller is gone from the broker.
             if payload.isEmpty {
-                let levels = topic.split(separator: "/")
-                if levels.count == 4 { byKey["\(levels[1])/\(levels[2])"] = nil }
+                if let (site, controller) = ControllerStatus.controller(ofTopic: topic) {
+                    byKey["\(site)/\(controller)"] = nil
+                }
             } else if let status = try ControllerStatus(topic: topic, payload: payload) {
                 byKey["\(status.site)/\(status.controller)"] = status
             }

@@ -42,6 +42,13 @@ struct ControllerStatusTests {
     )
     func notAStatusTopic(topic: String) throws {
         #expect(try ControllerStatus(topic: topic, payload: Array(MQTTUplink.offlineStatus.utf8)) == nil)
+        #expect(ControllerStatus.controller(ofTopic: topic) == nil)
+    }
+
+    @Test("a status topic names its site and controller, the key an empty retained message clears")
+    func controllerOfTopic() throws {
+        let named = try #require(ControllerStatus.controller(ofTopic: "floorlink/ams-1/dock-03/status"))
+        #expect(named.site == "ams-1" && named.controller == "dock-03")
     }
 
     @Test(
