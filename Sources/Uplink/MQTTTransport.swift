@@ -14,6 +14,8 @@ final class MQTTTransport: Sendable {
         var closeAfterFlush = false
         /// Bytes yielded on `inbound` and not yet reported back through `consumed`.
         var unconsumedInbound = 0
+        /// Whether the broker has sent anything yet: before that, a failed write leaves the verdict to the reader.
+        var receivedAny = false
         /// The reader, parked while `unconsumedInbound` is at the bound.
         var parkedReader: CheckedContinuation<Void, Never>?
         /// The writer, parked while there is nothing to write.
@@ -145,7 +147,6 @@ final class MQTTTransport: Sendable {
 
     /// Reads until the stream ends or fails, parking while `maximumUnconsumedInbound` bytes wait unprocessed.
     private func readLoop() async {
-        var receivedAny = false
         while true {
             await waitForRoom()
             if isClosing {
@@ -156,15 +157,17 @@ final class MQTTTransport: Sendable {
             do throws(IOError) {
                 bytes = try await stream.read(upTo: Self.readSize, deadline: nil)
             } catch {
-                fail(readFailure(error, receivedAny: receivedAny))
+                fail(readFailure(error, receivedAny: shared.withLock { $0.receivedAny }))
                 return
             }
             guard !bytes.isEmpty else {
                 fail(.connectionLost(host: host, port: port, reason: "the broker closed the connection"))
                 return
             }
-            receivedAny = true
-            shared.withLock { $0.unconsumedInbound += bytes.count }
+            shared.withLock { shared in
+                shared.receivedAny = true
+                shared.unconsumedInbound += bytes.count
+            }
             inboundContinuation.yield(bytes)
         }
     }
@@ -213,6 +216,11 @@ final class MQTTTransport: Sendable {
                 do throws(IOError) {
                     try await stream.write(bytes, deadline: IOLoop.now + Self.writeTimeout)
                 } catch {
+                    // Before the broker said anything, why it reset the connection is on the read side: a TLS 1.3
+                    // broker refuses a client certificate with an alert after our handshake is done, and its reset
+                    // can fail our CONNECT first. The reader reports that alert (or the reset, or the close); the
+                    // client's connect timeout bounds a broker that simply stopped reading.
+                    if shared.withLock({ !$0.receivedAny }) { return }
                     fail(writeFailure(error))
                     return
                 }
