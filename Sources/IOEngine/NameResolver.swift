@@ -8,12 +8,15 @@ import Locking
 /// on the loop's timer, cancelled once the answer is in: not a Dispatch timer, which would leave Dispatch's timer
 /// thread waking every second for the rest of the process's life.
 public enum NameResolver {
-    /// The TCP addresses of `host` (a name or a numeric IPv4/IPv6 address) for `port`, in `getaddrinfo` order.
+    /// The TCP addresses of `host` (a name or a numeric IPv4/IPv6 address) for `port`, in `getaddrinfo` order; a
+    /// numeric address is answered at once, without `getaddrinfo`.
     public static func resolve(
         _ host: String,
         port: UInt16,
         timeout: Duration
     ) async throws(IOError) -> [SocketAddress] {
+        // An address literal (a broker configured by IP, the tests' 127.0.0.1) needs no lookup and no thread.
+        if let address = SocketAddress(numericHost: host, port: port) { return [address] }
         let loop = try IOLoop.shared()
         let deadline = IOLoop.now + timeout
         // The first answer wins: the lookup's, the deadline's or the cancellation's, whichever comes first, even

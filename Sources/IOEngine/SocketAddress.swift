@@ -12,6 +12,33 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
         storage = Array(UnsafeRawBufferPointer(start: UnsafeRawPointer(address), count: Int(length)))
     }
 
+    /// The address of a numeric IPv4 (`192.0.2.7`) or IPv6 (`::1`) host, without a lookup; nil for a name.
+    public init?(numericHost host: String, port: UInt16) {
+        if var address = Self.ipv6(host) {
+            address.sin6_port = port.bigEndian
+            storage = withUnsafeBytes(of: address) { Array($0) }
+            family = AF_INET6
+        } else if var address = Self.ipv4(host) {
+            address.sin_port = port.bigEndian
+            storage = withUnsafeBytes(of: address) { Array($0) }
+            family = AF_INET
+        } else {
+            return nil
+        }
+    }
+
+    private static func ipv4(_ host: String) -> sockaddr_in? {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        return inet_pton(AF_INET, host, &address.sin_addr) == 1 ? address : nil
+    }
+
+    private static func ipv6(_ host: String) -> sockaddr_in6? {
+        var address = sockaddr_in6()
+        address.sin6_family = sa_family_t(AF_INET6)
+        return inet_pton(AF_INET6, host, &address.sin6_addr) == 1 ? address : nil
+    }
+
     /// The address and port as numbers, `127.0.0.1:8443` or `[::1]:8443`.
     public var description: String {
         var host = [CChar](repeating: 0, count: Int(NI_MAXHOST))

@@ -17,46 +17,22 @@ public final class TCPListener: Sendable {
     public init(host: String, port: UInt16, backlog: Int32 = 64) throws(IOError) {
         loop = try IOLoop.shared()
         let target = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
-        var storage = sockaddr_storage()
-        var length: socklen_t
-        let family: Int32
-        if host.contains(":") {
-            var address = sockaddr_in6()
-            address.sin6_family = sa_family_t(AF_INET6)
-            address.sin6_port = port.bigEndian
-            guard inet_pton(AF_INET6, host, &address.sin6_addr) == 1 else {
-                throw .failed(operation: "inet_pton", target: target, errno: EINVAL)
-            }
-            withUnsafeBytes(of: address) { source in
-                withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: source) }
-            }
-            length = socklen_t(MemoryLayout<sockaddr_in6>.size)
-            family = AF_INET6
-        } else {
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = port.bigEndian
-            guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else {
-                throw .failed(operation: "inet_pton", target: target, errno: EINVAL)
-            }
-            withUnsafeBytes(of: address) { source in
-                withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: source) }
-            }
-            length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            family = AF_INET
+        guard let bindAddress = SocketAddress(numericHost: host, port: port) else {
+            throw .failed(operation: "inet_pton", target: target, errno: EINVAL)
         }
+        let family = bindAddress.family
         let type = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
         let fd = try SystemCall.retrying("socket", target: target) { socket(family, type, 0) }
         var yes: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
-        let bound = withUnsafePointer(to: &storage) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
-        }
+        let bound = bindAddress.withSockaddr { bind(fd, $0, $1) }
         if bound != 0 || listen(fd, backlog) != 0 {
             let code = errno
             SystemCall.closeQuietly(fd)
             throw .failed(operation: bound != 0 ? "bind" : "listen", target: target, errno: code)
         }
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let named = withUnsafeMutablePointer(to: &storage) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
         }

@@ -198,8 +198,6 @@ public final class TLSStream: ByteStream {
 
     /// True for a numeric IPv4 or IPv6 address (which has no SNI and is checked against IP SANs).
     static func isIPAddress(_ host: String) -> Bool {
-        var v4 = in_addr()
-        var v6 = in6_addr()
-        return inet_pton(AF_INET, host, &v4) == 1 || inet_pton(AF_INET6, host, &v6) == 1
+        SocketAddress(numericHost: host, port: 0) != nil
     }
 }
