@@ -1,5 +1,5 @@
-import Dispatch
 import Events
+import Foundation
 import Glibc
 import Service
 import TestSupport
@@ -61,12 +61,13 @@ struct ControlSocketLimitTests {
         #expect(status == 0, "stderr:\n\(daemon.standardError)")
     }
 
-    /// Opens `count` idle connections to `path` with blocking connects on a Dispatch thread (while the daemon's
-    /// backlog is full a connect waits for it to accept: seconds under a sanitizer, which must not hold one of the
-    /// cooperative threads the tests alongside run on); the descriptors opened, and the error that stopped it.
+    /// Opens `count` idle connections to `path` with blocking connects on a thread of their own (while the daemon's
+    /// backlog is full a connect waits for it to accept: seconds under a sanitizer, which must hold neither one of
+    /// the cooperative threads nor one of Dispatch's global queue, whose two threads the name lookups of the tests
+    /// alongside wait for); the descriptors opened, and the error that stopped it.
     static func connectIdleClients(_ count: Int, to path: String) async -> (descriptors: [Int32], error: Error?) {
         await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
+            Thread.detachNewThread {
                 var descriptors: [Int32] = []
                 do {
                     for _ in 0..<count { descriptors.append(try connectBlocking(path)) }
