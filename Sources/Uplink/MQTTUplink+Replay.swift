@@ -14,15 +14,21 @@ extension MQTTUplink: EventReplayer {
     /// One replay at a time: a second while one runs is refused with `replay-busy` (not queued: the caller knows
     /// best whether it still needs it, and a queue would let one caller hold the uplink for long). Commands from
     /// MQTT are handled one after the other, so only a replay asked for over the control socket meanwhile meets
-    /// it. `uplink-stopped` when the uplink stops first, `outbox-error` when the outbox cannot be read.
+    /// it. `uplink-offline` while the client is not connected (the replay would only queue), `uplink-stopped` when
+    /// the uplink stops first, `outbox-error` when the outbox cannot be read.
     public func replay(_ range: EventReplayRange) async throws(CommandFailure) -> EventReplayReport {
-        guard !replaying else {
+        guard !replaying else { throw Self.busyFailure }
+        guard !stopping else { throw Self.stoppedFailure(acknowledged: 0, of: range.count) }
+        // A replay asked for over the control socket while the broker is away would only queue up behind the
+        // backlog and hold the replay slot; over MQTT the connection is up when the command arrives.
+        guard await client.state == .connected else {
             throw CommandFailure(
-                code: "replay-busy",
-                detail: "another events.replay is running on this controller; ask again once its result arrived"
+                code: "uplink-offline",
+                detail: "the MQTT uplink is not connected to its broker (see floorctl status); ask again once the "
+                    + "controller's status is online"
             )
         }
-        guard !stopping else { throw Self.stoppedFailure(acknowledged: 0, of: range.count) }
+        guard !replaying else { throw Self.busyFailure }
         replaying = true
         defer { replaying = false }
         let newest: UInt64
@@ -95,6 +101,13 @@ extension MQTTUplink: EventReplayer {
             notRetained: notRetained,
             beyondNewest: beyond,
             unreadable: retained - replayed
+        )
+    }
+
+    private static var busyFailure: CommandFailure {
+        CommandFailure(
+            code: "replay-busy",
+            detail: "another events.replay is running on this controller; ask again once its result arrived"
         )
     }
 

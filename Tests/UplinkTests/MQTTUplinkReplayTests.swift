@@ -94,6 +94,19 @@ struct MQTTUplinkReplayTests {
         await uplink.stop()
     }
 
+    @Test("a replay while the uplink is not connected is refused with uplink-offline and reads nothing")
+    func offline() async throws {
+        let log = MemoryEventLog()
+        await log.append(count: 3)
+        // Never run: its client stays disconnected.
+        let uplink = try MQTTUplinkTests.uplink(port: 1, log: log)
+        let failure = await #expect(throws: CommandFailure.self) {
+            try await uplink.replay(EventReplayRange(from: 1, through: 3))
+        }
+        #expect(failure?.code == "uplink-offline", "\(failure?.description ?? "no failure")")
+        #expect(try await log.cursor(for: "mqtt") == 0)
+    }
+
     @Test("a second replay while one runs is refused with replay-busy; the first completes")
     func oneAtATime() async throws {
         let broker = try await Mosquitto()
