@@ -5,7 +5,8 @@ import Logging
 /// Delivers the outbox to an MQTT broker: reads events after its cursor, publishes each at QoS 1 to
 /// `floorlink/{site}/{controller}/events/{type}`, and advances the cursor only over events the broker has
 /// acknowledged, in order. Keeps a retained status (`online` with version and start time; the last will says
-/// `offline`) and takes commands from `.../commands`.
+/// `offline`) and takes commands from `.../commands`. On request (`events.replay`) it re-publishes a range of stored
+/// events without moving its cursor (`replay(_:)`).
 public actor MQTTUplink {
     /// The uplink's name: its cursor in the outbox.
     public nonisolated let name: String
