@@ -3,17 +3,30 @@ import Events
 import Uplink
 
 /// Carries out upstream commands on the devices: `ptl.light`, `ptl.clear`, `locker.assign`, `locker.release`,
-/// `locker.open`, `device.reset`. Failures carry the device's stable error code.
+/// `locker.open`, `device.reset`; and `events.replay` (device `"controller"`) on the MQTT uplink. Failures carry
+/// the device's stable error code.
 public struct CommandRouter: CommandTarget {
+    /// The device an `events.replay` names: the controller itself, as on its own events.
+    public static let controllerDevice = "controller"
+
     let registry: DeviceRegistry
     let kinds: [String: String]
+    let replayer: @Sendable () -> (any EventReplayer)?
 
-    public init(registry: DeviceRegistry, configuration: SiteConfiguration) {
+    /// A router for the devices of `configuration` in `registry`; `replayer` finds what carries out
+    /// `events.replay` (the MQTT uplink, made after the router; nil without one).
+    public init(
+        registry: DeviceRegistry,
+        configuration: SiteConfiguration,
+        replayer: @escaping @Sendable () -> (any EventReplayer)? = { nil }
+    ) {
         self.registry = registry
+        self.replayer = replayer
         kinds = Dictionary(configuration.devices.map { ($0.id, $0.kind) }, uniquingKeysWith: { first, _ in first })
     }
 
     public func execute(_ command: Command) async -> Result<JSONValue?, CommandFailure> {
+        if command.command == .eventsReplay { return await replay(command) }
         guard let kind = kinds[command.device] else {
             return .failure(
                 CommandFailure(code: "unknown-device", detail: "no device \"\(command.device)\" on this controller")
@@ -34,6 +47,8 @@ public struct CommandRouter: CommandTarget {
         }
         do throws(CommandFailure) {
             switch command.command {
+            case .eventsReplay:
+                return await replay(command)
             case .deviceReset:
                 try requireArguments()
                 guard registry.restart(command.device) else {
@@ -81,6 +96,29 @@ public struct CommandRouter: CommandTarget {
                 }
                 return .success(nil)
             }
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// `events.replay`: the range is checked first (a stranger's garbage is `bad-args` and changes nothing),
+    /// then the device, then the uplink does the work.
+    private func replay(_ command: Command) async -> Result<JSONValue?, CommandFailure> {
+        do throws(CommandFailure) {
+            let range = try EventReplayRange(arguments: command.args)
+            guard command.device == Self.controllerDevice else {
+                throw CommandFailure(
+                    code: "unknown-device",
+                    detail: "events.replay addresses the controller itself: send it with \"device\":\"controller\""
+                )
+            }
+            guard let replayer = replayer() else {
+                throw CommandFailure(
+                    code: "no-mqtt-uplink",
+                    detail: "events.replay re-publishes on MQTT, and this controller has no uplinks.mqtt"
+                )
+            }
+            return try await replayer.replay(range).result
         } catch {
             return .failure(error)
         }

@@ -23,6 +23,9 @@ public enum ContractSchema {
         JSONSchema.object("The one answer to a command.", EventType.commandResultMembers)
     }
 
+    /// The key under `components.schemas` of the `data` an `events.replay` result carries (ok or not).
+    public static let replayResultDataKey = "command.result.data.events.replay"
+
     /// `schema` as a stand-alone document: `$schema` first.
     public static func standalone(_ schema: JSONValue) -> JSONValue {
         guard case .object(let members) = schema else { return schema }
@@ -117,6 +120,8 @@ public enum ContractSchema {
         operation("receive.commands", "receive", "commands", messageKeys: commandKeys)
 
         schemas.append(("command.result", commandResultSchema))
+        // The `data` a result carries, per command that returns some.
+        schemas.append((replayResultDataKey, EventReplayReport.schema))
         message("command.result", "command.result", "The answer to one command.", schema: "command.result")
         channel(
             "commandResults",

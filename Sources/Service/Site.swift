@@ -75,12 +75,13 @@ public final class Site: Sendable {
             throw SiteError("uplinks.mqtt.commandKeyFile: \(error)")
         }
         let intakeLogger = logger.labelled("commands")
+        let box = UplinkBox()
         let intake: CommandIntake
         do {
             intake = try CommandIntake(
                 dataDirectory: config.dataDirectory,
                 key: key,
-                target: CommandRouter(registry: registry, configuration: config),
+                target: CommandRouter(registry: registry, configuration: config, replayer: { box.uplink }),
                 log: { intakeLogger.warning($0) }
             )
         } catch {
@@ -89,6 +90,7 @@ public final class Site: Sendable {
 
         let mqtt = try makeMQTT(
             config,
+            box: box,
             outbox: outbox,
             intake: intake,
             hub: hub,
@@ -217,6 +219,7 @@ public final class Site: Sendable {
 
     private static func makeMQTT(
         _ config: SiteConfiguration,
+        box: UplinkBox,
         outbox: Outbox,
         intake: CommandIntake,
         hub: EventHub,
@@ -236,7 +239,6 @@ public final class Site: Sendable {
             throw SiteError("uplinks.mqtt.passwordFile: \(error)")
         }
         let tls = settings.tls
-        let box = UplinkBox()
         let answer: @Sendable (CommandResult) async -> Void = { result in
             await hub.emit(.commandResult, device: "controller", data: result.eventData)
             _ = try? await box.uplink?.publishCommandResult(result.eventData.jsonText)
@@ -330,7 +332,7 @@ public struct SiteError: Error, CustomStringConvertible, Sendable {
     public init(_ description: String) { self.description = description }
 }
 
-/// Lets the MQTT command callback reach the uplink it was created for.
+/// Lets the MQTT command callback, and the command router's `events.replay`, reach the uplink made after them.
 final class UplinkBox: @unchecked Sendable {
     // @unchecked: written once, right after the uplink is made and before it runs; only read afterwards.
     var uplink: MQTTUplink?

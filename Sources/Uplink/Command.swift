@@ -19,9 +19,9 @@ public struct Command: Hashable, Sendable {
     public var device: String
     /// An object of strings, integers, booleans, null, arrays and objects (no floats); `{}` when absent.
     public var args: JSONValue
-    /// When it was issued; required when signed (so for every command that moves hardware).
+    /// When it was issued; required when signed (so for every command that needs a signature).
     public var issuedAt: CommandIssuedAt?
-    /// Lowercase hex HMAC-SHA256 (see `CommandSigning`); required when the command moves hardware.
+    /// Lowercase hex HMAC-SHA256 (see `CommandSigning`); required when `CommandName.needsSignature`.
     public var signature: String?
 
     /// A command built in code (tests, floorctl); not validated — `init(json:)` validates.

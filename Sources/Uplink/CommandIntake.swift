@@ -61,7 +61,7 @@ public actor CommandIntake {
             return reject(id: id, what: "payload of \(payload.count) bytes", error)
         }
         let what = "\(command.command) for device \(command.device)"
-        let verified = command.command.movesHardware || command.signature != nil
+        let verified = command.command.needsSignature || command.signature != nil
         if verified, let failure = authorise(command) { return reject(id: command.id, what: what, failure) }
         guard let digestBytes = HMACSHA256.digest(Array(CommandSigning.message(for: command).utf8)) else {
             let failure = CommandFailure(code: "internal", detail: "libcrypto could not hash the command; retry")
@@ -130,9 +130,10 @@ public actor CommandIntake {
 
     private func authorise(_ command: Command) -> CommandFailure? {
         guard let signature = command.signature else {
+            let why = command.command.movesHardware ? "moves hardware" : "makes the controller re-publish events"
             return CommandFailure(
                 code: "unsigned",
-                detail: "\(command.command) moves hardware and must carry an HMAC-SHA256 signature (CommandSigning)"
+                detail: "\(command.command) \(why) and must carry an HMAC-SHA256 signature (CommandSigning)"
             )
         }
         guard CommandSigning.isWellFormed(signature) else {

@@ -4,7 +4,7 @@ import Events
 public struct CommandArgument: Sendable {
     /// When a command needs the argument.
     public enum Requirement: Sendable, Hashable {
-        /// Always: a non-empty string.
+        /// Always (a string argument: non-empty).
         case required
         /// Never.
         case optional
@@ -37,11 +37,14 @@ extension CommandName {
         case .lockerRelease: return "Remove a door's order (the parcel was taken another way)."
         case .lockerOpen: return "Unlock one locker door now."
         case .deviceReset: return "Restart one device's I/O (a replugged reader); never erases locker orders."
+        case .eventsReplay:
+            return "Re-publish the stored events from…through (gap repair; device \"controller\"), at most "
+                + "\(EventReplayRange.maximumCount)."
         }
     }
 
-    /// The members of `args` the command reads; the command router checks required ones from this table and
-    /// `floorctl schema` prints it.
+    /// The members of `args` the command reads; the command router checks required ones from this table (and
+    /// `EventReplayRange` those of `events.replay`) and `floorctl schema` prints it.
     public var arguments: [CommandArgument] {
         let door = CommandArgument("door", .required, JSONSchema.string("The door id from the site config."))
         switch self {
@@ -85,6 +88,18 @@ extension CommandName {
             ]
         case .deviceReset:
             return []
+        case .eventsReplay:
+            return [
+                CommandArgument("from", .required, JSONSchema.integer("The first seq to re-publish.", minimum: 1)),
+                CommandArgument(
+                    "through",
+                    .required,
+                    JSONSchema.integer(
+                        "The last seq to re-publish (inclusive; at most \(EventReplayRange.maximumCount) in all).",
+                        minimum: 1
+                    )
+                ),
+            ]
         }
     }
 
@@ -95,7 +110,7 @@ extension CommandName {
             arguments.map { argument in
                 // The router refuses an empty string where it needs a value.
                 var schema = argument.schema
-                if argument.requirement != .optional, case .object(let members) = schema {
+                if argument.requirement != .optional, case .object(let members) = schema, schema["type"] == "string" {
                     schema = .object(members + [("minLength", 1)])
                 }
                 return argument.requirement == .required
@@ -126,8 +141,13 @@ extension CommandName {
             [
                 .required("id", Command.idSchema),
                 .required("command", JSONSchema.constant(.string(rawValue))),
-                .required("device", JSONSchema.string("The device id from the site config.")),
-                .optional("args", argumentsSchema),
+                .required(
+                    "device",
+                    self == .eventsReplay
+                        ? JSONSchema.constant("controller") : JSONSchema.string("The device id from the site config.")
+                ),
+                // A replay without its range is refused; the other commands' arguments are checked one by one.
+                self == .eventsReplay ? .required("args", argumentsSchema) : .optional("args", argumentsSchema),
                 .optional(
                     "issuedAt",
                     [

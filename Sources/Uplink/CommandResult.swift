@@ -24,7 +24,7 @@ public struct CommandResult: Hashable, Sendable {
 
     /// A failed result for `id` from `failure`.
     public init(id: String?, failure: CommandFailure) {
-        self.init(id: id, ok: false, error: failure.code, detail: failure.detail)
+        self.init(id: id, ok: false, error: failure.code, detail: failure.detail, data: failure.data)
     }
 
     /// The `command.result` event's data: `{"command": id, "ok": bool, "error": code-or-null}`, then `detail`

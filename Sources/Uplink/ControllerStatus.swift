@@ -13,6 +13,8 @@ public struct ControllerStatus: Hashable, Sendable {
     public var backlog: UInt64?
     /// When the controller's newest stored event happened, at the last refresh.
     public var lastEvent: EventTime?
+    /// The controller's newest stored seq at the last refresh: seqs up to it that a consumer has not seen are a gap.
+    public var lastSeq: UInt64?
 
     /// The status topics of every controller (`floorlink/+/+/status`), or of `site`'s.
     public static func topicFilter(site: String?) -> String {
@@ -46,6 +48,7 @@ public struct ControllerStatus: Hashable, Sendable {
         started = json["started"]?.stringValue.flatMap(EventTime.init(parsing:))
         backlog = json["backlog"]?.intValue.flatMap { UInt64(exactly: $0) }
         lastEvent = json["lastEvent"]?.stringValue.flatMap(EventTime.init(parsing:))
+        lastSeq = json["lastSeq"]?.intValue.flatMap { UInt64(exactly: $0) }
     }
 }
 

@@ -21,6 +21,14 @@ extension MQTTUplink {
                             )
                         ),
                         .optional("lastEvent", JSONSchema.utcTime("When the newest stored event happened.")),
+                        .optional(
+                            "lastSeq",
+                            JSONSchema.integer(
+                                "The newest stored event's seq: a consumer missing seqs up to it has a gap at the "
+                                    + "tail (ask for them with events.replay).",
+                                minimum: 1
+                            )
+                        ),
                     ]
                 ),
                 JSONSchema.object(

@@ -5,7 +5,8 @@ import Logging
 /// Delivers the outbox to an MQTT broker: reads events after its cursor, publishes each at QoS 1 to
 /// `floorlink/{site}/{controller}/events/{type}`, and advances the cursor only over events the broker has
 /// acknowledged, in order. Keeps a retained status (`online` with version and start time; the last will says
-/// `offline`) and takes commands from `.../commands`.
+/// `offline`) and takes commands from `.../commands`. On request (`events.replay`) it re-publishes a range of stored
+/// events without moving its cursor (`replay(_:)`).
 public actor MQTTUplink {
     /// The uplink's name: its cursor in the outbox.
     public nonisolated let name: String
@@ -27,6 +28,8 @@ public actor MQTTUplink {
     /// An outbox failure (or an event that cannot be published); cleared when that outbox operation succeeds.
     var localError: String?
     var stopping = false
+    /// True while an `events.replay` runs: one at a time (see `replay(_:)`).
+    var replaying = false
     /// From handing an event to the client to its PUBACK, for `/metrics`.
     public private(set) var publishLatency = LatencyHistogram()
     let version: String
@@ -37,20 +40,22 @@ public actor MQTTUplink {
     /// reconnect (whose birth message replaced it with the plain online status).
     var refreshedStatus: (text: String, connection: Int)?
 
-    /// The retained status payload after every connect, and (with `backlog` and `lastEvent`) as refreshed while
-    /// connected: `backlog` is how many stored events the broker has not acknowledged yet, `lastEvent` the time of
-    /// the newest one.
+    /// The retained status payload after every connect, and (with `backlog`, `lastEvent` and `lastSeq`) as
+    /// refreshed while connected: `backlog` is how many stored events the broker has not acknowledged yet,
+    /// `lastEvent` the time of the newest one and `lastSeq` its seq (so a consumer sees a gap at the tail too).
     public static func onlineStatus(
         version: String,
         started: EventTime,
         backlog: UInt64? = nil,
-        lastEvent: EventTime? = nil
+        lastEvent: EventTime? = nil,
+        lastSeq: UInt64? = nil
     ) -> String {
         var members: [(String, JSONValue)] = [
             ("state", "online"), ("version", .string(version)), ("started", .string(started.description)),
         ]
         if let backlog { members.append(("backlog", .int(Int64(clamping: backlog)))) }
         if let lastEvent { members.append(("lastEvent", .string(lastEvent.description))) }
+        if let lastSeq { members.append(("lastSeq", .int(Int64(clamping: lastSeq)))) }
         return JSONValue.object(members).jsonText
     }
 
@@ -182,7 +187,13 @@ public actor MQTTUplink {
             let connection = await client.connectionCount
             guard let newest = try? await log.newestEvent() else { continue }
             let backlog = newest.seq > acknowledgedSeq ? newest.seq - acknowledgedSeq : 0
-            let text = Self.onlineStatus(version: version, started: started, backlog: backlog, lastEvent: newest.time)
+            let text = Self.onlineStatus(
+                version: version,
+                started: started,
+                backlog: backlog,
+                lastEvent: newest.time,
+                lastSeq: newest.seq
+            )
             if let refreshedStatus, refreshedStatus.text == text, refreshedStatus.connection == connection { continue }
             // Checked again after the awaits above: once a stop began, its offline status must be the last word.
             guard !stopping else { return }

@@ -131,12 +131,12 @@ enum FleetCommand {
             Console.line("No controller has a retained status on this broker.")
             return
         }
-        var table = TextTable("SITE", "CONTROLLER", "STATE", "VERSION", "STARTED", "LAST EVENT", "BACKLOG")
+        var table = TextTable("SITE", "CONTROLLER", "STATE", "VERSION", "STARTED", "LAST EVENT", "LAST SEQ", "BACKLOG")
         for status in statuses {
             table.append([
                 status.site, status.controller, status.isOnline ? "online" : "offline", status.version ?? "-",
                 status.started?.description ?? "-", status.lastEvent?.description ?? "-",
-                status.backlog.map(String.init) ?? "-",
+                status.lastSeq.map(String.init) ?? "-", status.backlog.map(String.init) ?? "-",
             ])
         }
         Console.out(table.rendered)
@@ -151,6 +151,7 @@ enum FleetCommand {
             "version": status.version.map(JSONValue.string) ?? .null,
             "started": status.started.map { .string($0.description) } ?? .null,
             "lastEvent": status.lastEvent.map { .string($0.description) } ?? .null,
+            "lastSeq": status.lastSeq.map { .int(Int64(clamping: $0)) } ?? .null,
             "backlog": status.backlog.map { .int(Int64(clamping: $0)) } ?? .null,
         ]
     }

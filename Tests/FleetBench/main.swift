@@ -5,6 +5,12 @@
 // received, lost, duplicated, the latency from an event's time to its arrival, per-daemon RSS and CPU, and the
 // broker's CPU. Figures only: nothing here is a pass/fail check except `lost`, which makes the exit status 1.
 //
+// The consumer group is the order service the README describes: it keeps per controller the seqs seen, and a seq
+// missing for 5 s while the controller is online (and, at the end, any up to the lastSeq of its retained status)
+// is asked for again with a signed `events.replay` (`GapRepair`). `replayed` counts the events that arrived only
+// after they were asked for (their latency is `replayed_max_ms`, apart from p50/p99/max of the rest); `lost` what
+// never arrived. `--no-repair` leaves the gaps alone.
+//
 //   swift build -c release --product floorlinkd --product fleet-bench
 //   .build/release/fleet-bench --controllers 50 --consumers 3 --seconds 30 [--json]
 import Events
@@ -30,6 +36,8 @@ struct Options {
     /// Each consumer subscribes to its own share of the controllers (plain persistent subscriptions) instead of
     /// all of them sharing `$share/oms/…`: mosquitto restores those after a restart, and not shared ones.
     var partitioned = false
+    /// Ask for missing seqs with `events.replay` (the default); `--no-repair` shows what a restart loses without it.
+    var repair = true
 
     init(_ arguments: [String]) throws {
         var rest = arguments[...]
@@ -46,55 +54,18 @@ struct Options {
             case "--seconds": seconds = try number()
             case "--json": json = true
             case "--partitioned": partitioned = true
+            case "--no-repair": repair = false
             case "--floorlinkd":
                 guard let path = rest.popFirst() else { throw BenchError("--floorlinkd needs a path") }
                 floorlinkd = path
             default:
                 throw BenchError(
                     "usage: fleet-bench [--controllers N] [--consumers K] [--seconds T] [--floorlinkd PATH] [--partitioned] "
-                        + "[--json] "
+                        + "[--no-repair] [--json] "
                         + "(unknown \(word))"
                 )
             }
         }
-    }
-}
-
-/// What the consumer group received: each event's id once, duplicates, and the latency of first arrivals.
-final class Received: Sendable {
-    private struct State {
-        var ids: Set<String> = []
-        var duplicates = 0
-        var latenciesMilliseconds: [Double] = []
-        var perController: [String: Set<UInt64>] = [:]
-    }
-    private let state = Locked(State())
-
-    func record(_ payload: [UInt8]) {
-        let arrived = wallMilliseconds()
-        guard let event = try? JSONValue(parsing: payload), let id = event["id"]?.stringValue,
-            let controller = event["controller"]?.stringValue, let seq = event["seq"]?.intValue,
-            let time = event["time"]?.stringValue.flatMap(EventTime.init(parsing:))
-        else { return }
-        state.withLock { state in
-            guard state.ids.insert(id).inserted else {
-                state.duplicates += 1
-                return
-            }
-            state.perController[controller, default: []].insert(UInt64(seq))
-            state.latenciesMilliseconds.append(Double(arrived - time.millisecondsSinceEpoch))
-        }
-    }
-
-    var unique: Int { state.withLock { $0.ids.count } }
-    var duplicates: Int { state.withLock { $0.duplicates } }
-    var latencies: [Double] { state.withLock { $0.latenciesMilliseconds }.sorted() }
-
-    /// Seqs 1...last of `controller` that never arrived.
-    func missing(_ controller: String, through last: UInt64) -> [UInt64] {
-        guard last > 0 else { return [] }
-        let seen = state.withLock { $0.perController[controller] ?? [] }
-        return (1...last).filter { !seen.contains($0) }
     }
 }
 
@@ -211,6 +182,10 @@ func run(_ options: Options) async throws -> Bool {
         while await client.subscriptionAcknowledgements == 0 { try await Task.sleep(for: .milliseconds(20)) }
     }
 
+    // One command key for the fleet: the consumer group signs its replays with it.
+    let key = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+    try writeFile("\(directory)/command.key", key)
+
     // N controllers of site "fleet": the demo site each, with its own data directory, socket and client id.
     var daemons: [(name: String, process: ChildProcess, dataDir: String)] = []
     defer { for daemon in daemons { daemon.process.stop(signal: SIGKILL) } }
@@ -223,7 +198,15 @@ func run(_ options: Options) async throws -> Bool {
             .setting("site", "fleet").setting("controller", .string(name))
             .setting("dataDir", .string("\(home)/data"))
             .setting("control", ["socket": .string("\(home)/control.sock")])
-            .setting("uplinks", ["mqtt": ["url": .string(broker.url), "clientId": .string("fleet-\(name)")]])
+            .setting(
+                "uplinks",
+                [
+                    "mqtt": [
+                        "url": .string(broker.url), "clientId": .string("fleet-\(name)"),
+                        "commandKeyFile": .string("\(directory)/command.key"),
+                    ]
+                ]
+            )
             .removing("metrics")
         try writeFile("\(home)/site.json", site.jsonText)
         let process = try ChildProcess(
@@ -234,6 +217,19 @@ func run(_ options: Options) async throws -> Bool {
         )
         daemons.append((name, process, "\(home)/data"))
     }
+    // The gap repair's commands go out on a client of their own; results and statuses come in on the monitor's.
+    var commandConfiguration = MQTTClientConfiguration(
+        broker: MQTTBrokerURL(host: "127.0.0.1", port: broker.port, usesTLS: false),
+        clientID: "fleet-oms-commands"
+    )
+    commandConfiguration.cleanSession = true
+    commandConfiguration.reconnectDelay = .milliseconds(100)
+    commandConfiguration.maximumReconnectDelay = .seconds(2)
+    let commandClient = MQTTClient(configuration: commandConfiguration)
+    let commandTask = Task { await commandClient.run() }
+    defer { commandTask.cancel() }
+    let repair = GapRepair(site: "fleet", key: Array(key.utf8), received: received, client: commandClient)
+
     // Up when every controller's retained status says online.
     let online = Locked<Set<String>>([])
     var monitorConfiguration = MQTTClientConfiguration(
@@ -241,9 +237,19 @@ func run(_ options: Options) async throws -> Bool {
         clientID: "fleet-monitor"
     )
     monitorConfiguration.cleanSession = true
-    monitorConfiguration.subscriptions = [MQTTSubscription(topicFilter: "floorlink/fleet/+/status", qos: .atLeastOnce)]
+    monitorConfiguration.reconnectDelay = .milliseconds(100)
+    monitorConfiguration.maximumReconnectDelay = .seconds(2)
+    monitorConfiguration.subscriptions = [
+        MQTTSubscription(topicFilter: "floorlink/fleet/+/status", qos: .atLeastOnce),
+        MQTTSubscription(topicFilter: "floorlink/fleet/+/commands/results", qos: .atLeastOnce),
+    ]
     let monitor = MQTTClient(configuration: monitorConfiguration) { topic, payload in
+        if topic.hasSuffix("/commands/results") {
+            repair.result(topic: topic, payload: payload)
+            return
+        }
         guard let status = try? ControllerStatus(topic: topic, payload: payload) else { return }
+        repair.status(status)
         online.withLock { set in
             if status.isOnline { set.insert(status.controller) } else { set.remove(status.controller) }
         }
@@ -268,6 +274,14 @@ func run(_ options: Options) async throws -> Bool {
             + mode
     )
     print("  all online after \(rounded(seconds(startup))) s; running \(options.seconds) s")
+    // The order service's repair: every half second, seqs missing for 5 s are asked for again.
+    let repairTask = Task {
+        while !Task.isCancelled && options.repair {
+            _ = await repair.round(names, grace: .seconds(5))
+            try? await Task.sleep(for: .milliseconds(500))
+        }
+    }
+    defer { repairTask.cancel() }
 
     // A third in: one consumer killed (no DISCONNECT); back 3 s later with its session. Two thirds in: the broker
     // restarts (SIGTERM saves its sessions and queued messages).
@@ -310,6 +324,31 @@ func run(_ options: Options) async throws -> Bool {
     print(
         "  uplinks drained in \(rounded(seconds(drain))) s\(draining.isEmpty ? "" : "; not drained: \(draining.sorted())")"
     )
+    // The tail: once every controller's retained status was refreshed after the drain (at most every 10 s), seqs up
+    // to its lastSeq still missing for 2 s are asked for, until nothing is missing or in flight (60 s at most).
+    repairTask.cancel()
+    if options.repair {
+        let drained = wallMilliseconds()
+        let refreshStarted = ContinuousClock.now
+        while repair.freshStatuses(names, since: drained) < names.count
+            && ContinuousClock.now - refreshStarted < .seconds(30)
+        {
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        let tailStarted = ContinuousClock.now
+        var quiet = 0
+        while ContinuousClock.now - tailStarted < .seconds(60) {
+            let sent = await repair.round(names, grace: .seconds(2))
+            quiet = sent == 0 && repair.outstanding == 0 ? quiet + 1 : 0
+            // Quiet for 3 s: nothing missing for 2 s, nothing in flight.
+            if quiet >= 15 { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        print(
+            "  gap repair: \(repair.requests) replays asked for, results \(repair.results.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")), "
+                + "\(repair.republished) events re-published, \(received.replayed) received only through a replay"
+        )
+    }
     for daemon in daemons { kill(daemon.process.pid, SIGTERM) }
     for daemon in daemons { _ = await daemon.process.waitForExit(timeout: .seconds(30)) }
 
@@ -363,9 +402,11 @@ func run(_ options: Options) async throws -> Bool {
         ("seconds", .int(Int64(options.seconds))), ("startup_s", .double(rounded(seconds(startup)))),
         ("produced", .int(Int64(total))), ("received", .int(Int64(received.unique))), ("lost", .int(Int64(lost))),
         ("duplicates", .int(Int64(received.duplicates))),
+        ("replayed", .int(Int64(received.replayed))), ("replay_requests", .int(Int64(repair.requests))),
         ("p50_ms", .double(rounded(percentile(latencies, 0.5)))),
         ("p99_ms", .double(rounded(percentile(latencies, 0.99)))),
         ("max_ms", .double(rounded(latencies.last ?? 0))),
+        ("replayed_max_ms", .double(rounded(received.replayLatencies.last ?? 0))),
         ("rss_median_mib", .double(rounded(percentile(rss, 0.5)))), ("rss_max_mib", .double(rounded(rss.last ?? 0))),
         ("daemon_cpu_median_percent", .double(rounded(percentile(cpuPercent, 0.5), 2))),
         ("daemon_cpu_total_percent", .double(rounded(cpuPercent.reduce(0, +)))),

@@ -90,6 +90,7 @@ struct ContractEndToEndTests {
             ("c-missing", try Self.payload("c-missing", .ptlLight, "ptl-1", [:])),
             ("c-nodevice", try Self.payload("c-nodevice", .deviceReset, "no-such-device", [:])),
             ("c-reset", try Self.payload("c-reset", .deviceReset, "rfid-1", [:])),
+            ("c-replay", try Self.payload("c-replay", .eventsReplay, "controller", ["from": 1, "through": 2])),
         ]
         for (id, payload) in commands {
             let published = try await ChildProcess.run(

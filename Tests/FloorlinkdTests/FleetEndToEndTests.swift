@@ -47,6 +47,7 @@ struct FleetEndToEndTests {
         #expect(demo["started"]?.stringValue.flatMap(EventTime.init(parsing:)) != nil)
         #expect(demo["lastEvent"]?.stringValue.flatMap(EventTime.init(parsing:)) != nil)
         #expect((demo["backlog"]?.intValue ?? -1) >= 0)
+        #expect((demo["lastSeq"]?.intValue ?? 0) >= 1, "\(demo.jsonText)")
         let offline = try #require(rows.first { $0["controller"] == "dock-07" })
         #expect(offline["site"] == "ams-2" && offline["state"] == "offline" && offline["version"] == .null)
         #expect(rows.count == 2, "the broken status is no row: \(rows)")

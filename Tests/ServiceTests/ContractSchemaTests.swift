@@ -53,6 +53,31 @@ struct ContractSchemaTests {
         #expect(schema["required"] == Event.envelopeSchema["required"])
     }
 
+    @Test("the contract has events.replay, the schema of its result's data, and lastSeq in the status")
+    func replayInContract() throws {
+        let schemas = try #require(ContractSchema.asyncAPI["components"]?["schemas"])
+        let replay = try #require(schemas["command.events.replay"])
+        #expect(replay["properties"]?["device"]?["const"] == "controller")
+        guard case .array(let required)? = replay["required"] else {
+            Issue.record("events.replay's payload schema lists no required members")
+            return
+        }
+        #expect(required.contains("args"))
+        let args = try #require(replay["properties"]?["args"])
+        #expect(args["properties"]?["from"]?["type"] == "integer")
+        #expect(args["properties"]?["from"]?["minLength"] == nil)
+        #expect(schemas[ContractSchema.replayResultDataKey] == EventReplayReport.schema)
+        let data = EventReplayReport.schema["properties"]
+        for member in ["from", "through", "replayed", "notRetained", "beyondNewest", "unreadable"] {
+            #expect(data?[member] != nil, "\(member)")
+        }
+        guard case .array(let statuses)? = schemas["status"]?["oneOf"], let online = statuses.first else {
+            Issue.record("the status schema is not oneOf online, offline")
+            return
+        }
+        #expect(online["properties"]?["lastSeq"]?["type"] == "integer")
+    }
+
     @Test("every command has a payload schema with its arguments", arguments: CommandName.allCases)
     func commandSchema(command: CommandName) throws {
         let payload = command.payloadSchema

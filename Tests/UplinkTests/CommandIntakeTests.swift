@@ -294,7 +294,7 @@ struct CommandIntakeTests {
     func hardwareCommandsNeedSignatures() async throws {
         let target = FakeCommandTarget()
         let intake = try CommandFixtures.intake(target: target)
-        for name in CommandName.allCases where name.movesHardware {
+        for name in CommandName.allCases where name.needsSignature {
             let unsigned = CommandFixtures.payload(id: "u-\(name)", command: name.rawValue, signedWith: nil)
             #expect(await intake.handle(unsigned).error == "unsigned")
             let signed = CommandFixtures.payload(id: "s-\(name)", command: name.rawValue)

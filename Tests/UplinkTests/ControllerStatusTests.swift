@@ -15,7 +15,8 @@ struct ControllerStatusTests {
             version: "1.2.3",
             started: Self.started,
             backlog: refreshed ? 42 : nil,
-            lastEvent: refreshed ? Self.lastEvent : nil
+            lastEvent: refreshed ? Self.lastEvent : nil,
+            lastSeq: refreshed ? 48_211 : nil
         )
         let status = try #require(
             try ControllerStatus(topic: "floorlink/ams-1/dock-03/status", payload: Array(text.utf8))
@@ -26,6 +27,7 @@ struct ControllerStatusTests {
         #expect(status.started == Self.started)
         #expect(status.backlog == (refreshed ? 42 : nil))
         #expect(status.lastEvent == (refreshed ? Self.lastEvent : nil))
+        #expect(status.lastSeq == (refreshed ? 48_211 : nil))
     }
 
     @Test("the last will reads as offline, with nothing else known")
@@ -34,6 +36,7 @@ struct ControllerStatusTests {
         let status = try #require(try ControllerStatus(topic: "floorlink/ams-1/dock-03/status", payload: payload))
         #expect(!status.isOnline)
         #expect(status.version == nil && status.started == nil && status.backlog == nil && status.lastEvent == nil)
+        #expect(status.lastSeq == nil)
     }
 
     @Test(

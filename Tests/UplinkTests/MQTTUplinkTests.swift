@@ -130,7 +130,7 @@ struct MQTTUplinkTests {
         await second.stop()
     }
 
-    @Test("while connected the retained status is refreshed with the backlog and the newest event's time")
+    @Test("while connected the retained status is refreshed with the backlog, the newest event's time and seq")
     func refreshedStatus() async throws {
         let broker = try await Mosquitto()
         defer { broker.remove() }
@@ -154,7 +154,7 @@ struct MQTTUplinkTests {
                 let status = try? ControllerStatus(topic: "\(Self.prefix)/status", payload: Array(text.utf8))
             else { return false }
             return status.isOnline && status.backlog == 0 && status.lastEvent == newest.time
-                && status.version == "1.2.3"
+                && status.lastSeq == newest.seq && status.version == "1.2.3"
         }
         let seen = await inbox.payloads(on: "\(Self.prefix)/status")
         #expect(refreshed, "\(seen)")

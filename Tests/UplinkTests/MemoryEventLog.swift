@@ -9,6 +9,32 @@ actor MemoryEventLog: EventLog {
     private var nextWaiter: UInt64 = 0
     /// Every `through` passed to `acknowledge`, in call order.
     private(set) var acknowledgements: [UInt64] = []
+    /// Events before this seq are gone, as an outbox deletes segments every uplink has passed.
+    private(set) var oldestRetained: UInt64 = 1
+    /// A read after exactly this seq waits until `release()` (to hold a replay in the middle).
+    private var holdAfter: UInt64?
+    private var held: [CheckedContinuation<Void, Never>] = []
+
+    /// Forgets every event through `seq`: reads start after it.
+    func forget(through seq: UInt64) {
+        oldestRetained = max(oldestRetained, seq + 1)
+    }
+
+    /// Makes reads after `seq` wait until `release()`.
+    func hold(after seq: UInt64) {
+        holdAfter = seq
+    }
+
+    /// How many reads are waiting at the hold.
+    var heldReads: Int { held.count }
+
+    /// Lets the held reads go, and those to come.
+    func release() {
+        holdAfter = nil
+        let waiting = held
+        held.removeAll()
+        for reader in waiting { reader.resume() }
+    }
 
     /// Appends `count` events of `type` (seq continuing from the last) and wakes readers.
     func append(count: Int, type: EventType = .scan, device: String = "scanner-1") {
@@ -33,6 +59,10 @@ actor MemoryEventLog: EventLog {
     }
 
     func events(after seq: UInt64, limit: Int) async throws -> [Event] {
+        if let holdAfter, holdAfter == seq {
+            await withCheckedContinuation { held.append($0) }
+        }
+        let seq = max(seq, oldestRetained - 1)
         while UInt64(events.count) <= seq {
             try Task.checkCancellation()
             let id = nextWaiter
