@@ -1,11 +1,12 @@
 import Events
 
-/// What an `events.replay` did: how many events it re-published (each acknowledged by the broker), and which
-/// part of the range it could not, because the outbox no longer holds it or it was never produced.
+/// What an `events.replay` does: how many events it re-publishes (the outbox's part of the range), and which part
+/// of the range it cannot, because the outbox no longer holds it or it was never produced.
 public struct EventReplayReport: Hashable, Sendable {
     /// The range asked for.
     public var range: EventReplayRange
-    /// Events re-published and acknowledged by the broker.
+    /// Events the outbox holds in the range, each published again (through the MQTT client's window, kept across a
+    /// reconnect like a live event; the result does not wait for the broker's acknowledgements).
     public var replayed: UInt64
     /// The part older than the outbox's oldest record (deleted once every uplink had it): lost for good to a
     /// consumer that missed it.
@@ -28,6 +29,14 @@ public struct EventReplayReport: Hashable, Sendable {
         self.notRetained = notRetained
         self.beyondNewest = beyondNewest
         self.unreadable = unreadable
+    }
+
+    /// The part of the range the outbox holds, which the replay publishes; nil when it holds none of it.
+    public var retained: EventReplayRange? {
+        guard replayed > 0 else { return nil }
+        let from = notRetained.map { $0.through + 1 } ?? range.from
+        let through = beyondNewest.map { $0.from - 1 } ?? range.through
+        return from <= through ? EventReplayRange(from: from, through: through) : nil
     }
 
     /// The result's `data`: `{"from":F,"through":T,"replayed":N}`, plus `notRetained` and `beyondNewest`

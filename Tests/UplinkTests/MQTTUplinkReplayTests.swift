@@ -75,8 +75,11 @@ struct MQTTUplinkReplayTests {
         )
         #expect(report.unreadable == 0)
 
-        // Everything replayed was acknowledged before `replay` returned, and the subscriber's QoS 1 session gets
-        // each one in order; a probe published after them tells when nothing more is coming.
+        // The replay publishes after `replay` returned; the subscriber's QoS 1 session gets each one in order, and a
+        // probe published once they are in tells that nothing more is coming.
+        let arrived = await TestSupport.eventually { await inbox.eventSeqs() == expected }
+        let seen = await inbox.eventSeqs()
+        #expect(arrived, "\(seen)")
         let probe = "probe/test-subscriber"
         _ = try await uplink.client.publish(MQTTMessage(topic: probe, text: "after", qos: .atLeastOnce))
         #expect(await TestSupport.eventually { await inbox.payloads(on: probe).contains("after") })
@@ -135,9 +138,39 @@ struct MQTTUplinkReplayTests {
         await log.release()
         let report = try await first.value
         #expect(report.replayed == 3)
-        // Free again.
-        #expect(try await uplink.replay(EventReplayRange(from: 5, through: 6)).replayed == 2)
+        // Busy until the broker has the first replay's events, then free again.
+        #expect(await TestSupport.eventually { await inbox.eventSeqs() == [2, 3, 4] })
+        #expect(
+            await TestSupport.eventually {
+                (try? await uplink.replay(EventReplayRange(from: 5, through: 6)))?.replayed == 2
+            }
+        )
+        #expect(await TestSupport.eventually { await inbox.eventSeqs() == [2, 3, 4, 5, 6] })
         await subscriber.stop()
+        await uplink.stop()
+    }
+
+    @Test("a replay answers without waiting for the broker: commands behind it are not held up by its PUBACKs")
+    func answersWithoutWaitingForTheBroker() async throws {
+        let broker = try await Mosquitto()
+        defer { broker.remove() }
+        let proxy = try ForwardingProxy(upstreamPort: broker.port)
+        defer { proxy.close() }
+        let log = MemoryEventLog()
+        await log.append(count: 10)
+        let uplink = try MQTTUplinkTests.uplink(port: proxy.port, log: log)
+        let task = Task { await uplink.run() }
+        defer { task.cancel() }
+        #expect(await TestSupport.eventually { (try? await log.cursor(for: "mqtt")) == 10 })
+        // Nothing passes between the uplink and the broker now: no PUBACK can come back. A handler that waited
+        // for them would hold every command behind it (and, past the inbound bound, the reads that bring them).
+        proxy.freeze()
+        let report = try await uplink.replay(EventReplayRange(from: 1, through: 10))
+        #expect(report.replayed == 10)
+        let busy = await #expect(throws: CommandFailure.self) {
+            try await uplink.replay(EventReplayRange(from: 1, through: 1))
+        }
+        #expect(busy?.code == "replay-busy", "the first replay holds the slot until the broker has it")
         await uplink.stop()
     }
 }
