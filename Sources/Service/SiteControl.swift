@@ -168,10 +168,19 @@ struct SiteControl: ControlHandler {
         let matches = { (event: Event) in
             EventTypePattern.any(types, match: event.type) && (device == nil || event.device == device)
         }
+        let last = try Self.lastCount(request)
         if case .bool(true) = request.args["follow"] ?? .null {
-            let after = try followStart(request)
             // Subscribed before the replay is read, so nothing falls between the stored events and the live ones.
             let live = await site.outbox.subscribe()
+            // A resumed follow starts after what it showed; `last` (`events --follow -n N`) with the N newest
+            // matches, as `journalctl -n N -f` does; else with what comes next.
+            var after = try followStart(request)
+            if after == nil, let last {
+                let head = await site.outbox.status.lastSeq
+                after =
+                    (await recentMatches(last, head: head, matches: matches, filtered: !types.isEmpty || device != nil)
+                    .first).map { $0.seq - 1 } ?? head
+            }
             let outbox = site.outbox
             let (stream, continuation) = AsyncStream<JSONValue>.makeStream(bufferingPolicy: .bufferingNewest(1024))
             let forward = Task {
@@ -195,17 +204,38 @@ struct SiteControl: ControlHandler {
             continuation.onTermination = { _ in forward.cancel() }
             return .stream(stream)
         }
-        let last = Int(request.args["last"]?.intValue ?? 20)
-        guard last > 0, last <= 10_000 else {
+        let head = await site.outbox.status.lastSeq
+        let recent = await recentMatches(
+            last ?? 20,
+            head: head,
+            matches: matches,
+            filtered: !types.isEmpty || device != nil
+        )
+        return .result(["events": .array(recent.map(\.json))])
+    }
+
+    /// The `last` argument of `events`: 1...10000, nil when absent.
+    static func lastCount(_ request: ControlRequest) throws(ControlError) -> Int? {
+        guard let value = request.args["last"], value != .null else { return nil }
+        guard let last = value.intValue, last > 0, last <= 10_000 else {
             throw ControlError(code: "bad-request", message: "\"last\" must be 1...10000")
         }
-        let head = await site.outbox.status.lastSeq
-        // Look back far enough to find `last` matches among the newest events.
-        let window = UInt64(types.isEmpty && device == nil ? last : 10_000)
-        guard head > 0 else { return .result(["events": []]) }
+        return Int(last)
+    }
+
+    /// The newest `count` stored events up to `head` that `matches`, oldest first; a `filtered` search looks back
+    /// 10,000 events to find them.
+    private func recentMatches(
+        _ count: Int,
+        head: UInt64,
+        matches: (Event) -> Bool,
+        filtered: Bool
+    ) async -> [Event] {
+        let window = UInt64(filtered ? 10_000 : count)
+        guard head > 0 else { return [] }
         let from = head > window ? head - window : 0
         let recent = (try? await site.outbox.events(after: from, limit: Int(window))) ?? []
-        return .result(["events": .array(recent.filter(matches).suffix(last).map(\.json))])
+        return Array(recent.filter { $0.seq <= head && matches($0) }.suffix(count))
     }
 
     /// The `after` of a resumed `events --follow`: the stored events after this seq are sent before the live ones.

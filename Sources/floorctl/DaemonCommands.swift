@@ -105,7 +105,13 @@ enum DaemonCommands {
                     "Only events of this type or prefix (e.g. scan, tag.read, locker.*); may be repeated."
                 ),
                 .option("device", "Only events from this device."),
-                .option("last", short: "n", value: "n", kind: .integer(1...100_000), "Print the last n events."),
+                .option(
+                    "last",
+                    short: "n",
+                    value: "n",
+                    kind: .integer(1...10_000),
+                    "Print the last n events (20 by default); with --follow, first."
+                ),
                 DaemonClient.socketOption,
                 .flag("json", "Accepted for symmetry; events are always JSON lines."),
             ]

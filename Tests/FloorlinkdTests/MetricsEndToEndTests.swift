@@ -11,7 +11,7 @@ enum MetricsHTTP {
     static func send(port: Int, _ request: String) async throws -> (status: Int, body: String) {
         // On the I/O loop's thread: on the global pool a sanitizer run of the whole suite can hold this task between
         // connect and write for longer than the listener's 10 s idle timeout, which then closes without an answer.
-        try await withTaskExecutorPreference(try? IOLoop.shared()) { try await exchange(port: port, request) }
+        try await exchange(port: port, request)
     }
 
     private static func exchange(port: Int, _ request: String) async throws -> (status: Int, body: String) {

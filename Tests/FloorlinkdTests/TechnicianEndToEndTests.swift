@@ -49,7 +49,8 @@ struct TechnicianEndToEndTests {
 
         let follower = try ChildProcess(
             Package.product("floorctl"),
-            ["events", "--follow", "--type", "locker.*", "--socket", daemon.socket],
+            // `-n`: the A2 event comes first when the follower connects after it (it may, while it starts up).
+            ["events", "--follow", "-n", "10", "--type", "locker.*", "--socket", daemon.socket],
             outputPath: scratch.path("follower.stdout"),
             errorPath: scratch.path("follower.stderr"),
             truncating: true
