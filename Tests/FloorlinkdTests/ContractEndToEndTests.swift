@@ -22,6 +22,20 @@ struct ContractEndToEndTests {
         .deviceFault, .commandResult, .controllerStopping,
     ]
 
+    /// floorlinkd on the demo site with MQTT to `broker` and `key` as its command key (so signed commands run).
+    static func signedDemo(_ scratch: Scratch, broker: Mosquitto) throws -> Floorlinkd {
+        let keyFile = try scratch.write("command.key", key)
+        let site = try Sites.demo(scratch, mqtt: broker.url).setting(
+            "uplinks",
+            ["mqtt": ["url": .string(broker.url), "clientId": "demo-e2e", "commandKeyFile": .string(keyFile)]]
+        )
+        return try Floorlinkd(
+            config: try scratch.write("site.json", json: site),
+            socket: scratch.path("control.sock"),
+            scratch: scratch
+        )
+    }
+
     /// A command payload for `.../commands`, signed with `key` unless `signed` is false.
     static func payload(
         _ id: String,
@@ -54,17 +68,8 @@ struct ContractEndToEndTests {
         defer { broker.remove() }
         let subscriber = try await Subscriber(broker: broker, scratch: scratch)
         defer { subscriber.stop() }
-        let keyFile = try scratch.write("command.key", Self.key)
-        let site = try Sites.demo(scratch, mqtt: broker.url).setting(
-            "uplinks",
-            ["mqtt": ["url": .string(broker.url), "clientId": "demo-e2e", "commandKeyFile": .string(keyFile)]]
-        )
-        let socket = scratch.path("control.sock")
-        let daemon = try Floorlinkd(
-            config: try scratch.write("site.json", json: site),
-            socket: socket,
-            scratch: scratch
-        )
+        let daemon = try Self.signedDemo(scratch, broker: broker)
+        let socket = daemon.socket
         defer { daemon.stop() }
         try await daemon.waitUntilServing()
         let started = await subscriber.event("controller.started", prefix: Self.prefix, within: .seconds(30))

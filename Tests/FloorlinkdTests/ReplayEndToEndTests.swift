@@ -26,16 +26,7 @@ struct ReplayEndToEndTests {
         defer { broker.remove() }
         let subscriber = try await Subscriber(broker: broker, scratch: scratch)
         defer { subscriber.stop() }
-        let keyFile = try scratch.write("command.key", ContractEndToEndTests.key)
-        let site = try Sites.demo(scratch, mqtt: broker.url).setting(
-            "uplinks",
-            ["mqtt": ["url": .string(broker.url), "clientId": "demo-e2e", "commandKeyFile": .string(keyFile)]]
-        )
-        let daemon = try Floorlinkd(
-            config: try scratch.write("site.json", json: site),
-            socket: scratch.path("control.sock"),
-            scratch: scratch
-        )
+        let daemon = try ContractEndToEndTests.signedDemo(scratch, broker: broker)
         defer { daemon.stop() }
         try await daemon.waitUntilServing()
 

@@ -21,6 +21,15 @@ struct EventsFollowResumeTests {
         }
     }
 
+    /// A site in `directory` without devices running or demo traffic: the test emits its events itself.
+    static func site(in directory: String) async throws -> Site {
+        try await Site.open(
+            configuration: try SiteLifetimeTests.configuration(in: directory),
+            logger: Logger(label: "test", handler: MemoryLogHandler()),
+            simulate: false
+        )
+    }
+
     @Test(
         "the stored events after `after` (or the `last` newest) come first, then the live ones, none twice",
         arguments: [
@@ -39,11 +48,7 @@ struct EventsFollowResumeTests {
     func resumes(_ resume: Resume) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("follow-\(UUID())").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let site = try await Site.open(
-            configuration: try SiteLifetimeTests.configuration(in: directory),
-            logger: Logger(label: "test", handler: MemoryLogHandler()),
-            simulate: false
-        )
+        let site = try await Self.site(in: directory)
         for number in 1...6 {
             let stored = await site.hub.emit(
                 number % 2 == 1 ? .scan : .tagRead,
@@ -80,11 +85,7 @@ struct EventsFollowResumeTests {
     func badLast(follow: Bool) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("follow-\(UUID())").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let site = try await Site.open(
-            configuration: try SiteLifetimeTests.configuration(in: directory),
-            logger: Logger(label: "test", handler: MemoryLogHandler()),
-            simulate: false
-        )
+        let site = try await Self.site(in: directory)
         for last: JSONValue in [0, -3, 10_001, "five"] {
             let reply = await SiteControl(site: site).handle(
                 ControlRequest(op: "events", args: ["follow": .bool(follow), "last": last])
@@ -102,11 +103,7 @@ struct EventsFollowResumeTests {
     func badAfter() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("follow-\(UUID())").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let site = try await Site.open(
-            configuration: try SiteLifetimeTests.configuration(in: directory),
-            logger: Logger(label: "test", handler: MemoryLogHandler()),
-            simulate: false
-        )
+        let site = try await Self.site(in: directory)
         for after: JSONValue in [-1, "five"] {
             let reply = await SiteControl(site: site).handle(
                 ControlRequest(op: "events", args: ["follow": true, "after": after])
