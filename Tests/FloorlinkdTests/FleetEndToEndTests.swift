@@ -54,13 +54,13 @@ struct FleetEndToEndTests {
 
         // The table, with the broken status named on stderr.
         let table = try await runFloorctl(["fleet", "--broker", url], scratch: scratch)
-        #expect(table.status == 0)
+        #expect(table.status == 0, "stderr: \(table.error)")
         #expect(table.output.hasPrefix("SITE  "), "\(table.output)")
         #expect(table.output.contains("2 controllers, 1 online, 1 offline."), "\(table.output)")
         #expect(table.error.contains("floorlink/ams-2/dock-08/status: the payload is not a JSON object"))
 
         let site = try await runFloorctl(["fleet", "--broker", url, "--site", "ams-2", "--json"], scratch: scratch)
-        #expect(site.status == 0)
+        #expect(site.status == 0, "stderr: \(site.error)")
         let siteRows = try JSONValue(parsing: site.output)
         #expect(siteRows == .array([offline]), "\(site.output)")
 
