@@ -203,7 +203,7 @@ extension MQTTClient {
         state = .connected
         connectionCount += 1
         lastError = nil
-        loggedFailure = nil
+        loggedFailures = []
         var metadata = ["broker": "\(configuration.broker.host):\(configuration.broker.port)"]
         if let version = transport.tlsVersion { metadata["tls"] = version }
         logger.notice("connected", metadata)

@@ -2,29 +2,29 @@ import Logging
 
 extension MQTTClient {
     /// Logs why a session ended, once per state change: `disconnected` when a connection was up, `cannot connect`
-    /// (or `TLS verification failed`) the first time a connect fails a given way. A retry that fails as the one
-    /// before it is logged at debug level only, so a broker that is down for an hour leaves one warning.
+    /// (or `TLS verification failed`) the first time in an outage that a connect fails a given way. A retry that
+    /// fails a way already logged in this outage is logged at debug level only, so a broker that is down for an hour
+    /// leaves one warning, and one that flaps between two failures two.
     func logFailure(_ failure: MQTTError?, afterConnection: Bool, retryIn delay: Duration) {
         let broker = "\(configuration.broker.host):\(configuration.broker.port)"
         let retry = MQTTTransport.milliseconds(delay)
         guard let failure else {
             if afterConnection {
-                loggedFailure = nil
+                loggedFailures = []
                 logger.warning("disconnected", ["broker": broker, "retry_in_ms": "\(retry)"])
             }
             return
         }
         var metadata = ["broker": broker, "reason": failure.description, "retry_in_ms": "\(retry)"]
         if afterConnection {
-            loggedFailure = failure.description
+            loggedFailures = [failure.description]
             logger.warning("disconnected", metadata)
             return
         }
-        guard loggedFailure != failure.description else {
+        guard loggedFailures.insert(failure.description).inserted else {
             logger.debug("still cannot connect", metadata)
             return
         }
-        loggedFailure = failure.description
         if case .tlsHandshakeFailed(_, _, let reason) = failure, let rejection = Self.certificateRejection(reason) {
             metadata["reason"] = rejection.reason
             if let subject = rejection.subject { metadata["subject"] = subject }

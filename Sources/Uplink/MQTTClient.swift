@@ -21,8 +21,9 @@ public actor MQTTClient {
     let clock: any HAL.Clock
     /// Where state changes are logged: connected, disconnected, cannot connect (once per reason).
     let logger: Logger
-    /// The failure last logged, so a retry that fails the same way is not logged again.
-    var loggedFailure: String?
+    /// The failures logged since the last connection, so a retry that fails a way already told is not logged again
+    /// (a broker that flaps between two failures leaves two lines per outage, not one per retry).
+    var loggedFailures: Set<String> = []
 
     /// Where the connection cycle is.
     public internal(set) var state: MQTTConnectionState = .disconnected
