@@ -99,7 +99,7 @@ public struct EventReplayReport: Hashable, Sendable {
                 .required("through", JSONSchema.integer("The last seq asked for.", minimum: 1)),
                 .required(
                     "replayed",
-                    JSONSchema.integer("Events re-published and acknowledged by the broker.", minimum: 0)
+                    JSONSchema.integer("Events the outbox holds in the range, published again.", minimum: 0)
                 ),
                 .optional("notRetained", part("Older than the outbox's oldest record: cannot be sent again.")),
                 .optional("beyondNewest", part("After the newest stored event: not produced yet.")),

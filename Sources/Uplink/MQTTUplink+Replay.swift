@@ -107,11 +107,7 @@ extension MQTTUplink: EventReplayer {
             guard let events = try? await read(after: after, upTo: range.through), let last = events.last else { break }
             after = last.seq
             for event in events {
-                let message = MQTTMessage(
-                    topic: "\(topicPrefix)/events/\(event.type.rawValue)",
-                    payload: event.jsonBytes,
-                    qos: .atLeastOnce
-                )
+                let message = eventMessage(event)
                 do {
                     receipts.append(try await client.publish(message))
                 } catch .stopped {
@@ -126,6 +122,11 @@ extension MQTTUplink: EventReplayer {
             guard (try? await client.waitForAcknowledgement(receipt)) != nil else { return }
         }
         logger.notice("events replayed", ["range": "\(report.range)", "replayed": "\(receipts.count)", "uplink": name])
+    }
+
+    /// `event` as published: on `.../events/{type}`, at QoS 1, its stored JSON byte for byte (live and replayed alike).
+    func eventMessage(_ event: Event) -> MQTTMessage {
+        MQTTMessage(topic: "\(topicPrefix)/events/\(event.type.rawValue)", payload: event.jsonBytes, qos: .atLeastOnce)
     }
 
     private static var busyFailure: CommandFailure {

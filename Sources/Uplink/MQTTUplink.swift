@@ -230,11 +230,7 @@ public actor MQTTUplink {
             }
             for event in events {
                 if stopping { return }
-                let message = MQTTMessage(
-                    topic: "\(topicPrefix)/events/\(event.type.rawValue)",
-                    payload: event.jsonBytes,
-                    qos: .atLeastOnce
-                )
+                let message = eventMessage(event)
                 do {
                     let receipt = try await client.publish(message)
                     enqueue(MQTTPendingEvent(receipt: receipt, seq: event.seq))
