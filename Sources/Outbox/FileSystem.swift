@@ -39,6 +39,28 @@ enum FileSystem {
         }
     }
 
+    /// Writes all of `bytes` at `offset` (`pwrite(2)`), continuing after short writes.
+    static func writeAll(_ descriptor: Int32, _ bytes: [UInt8], at offset: Int, path: String) throws(OutboxError) {
+        var written = 0
+        while written < bytes.count {
+            let result = bytes.withUnsafeBytes { buffer in
+                pwrite(
+                    descriptor,
+                    buffer.baseAddress.map { $0 + written },
+                    buffer.count - written,
+                    off_t(offset + written)
+                )
+            }
+            if result > 0 {
+                written += result
+            } else if result == 0 {
+                throw failure("pwrite", path, EIO)
+            } else if errno != EINTR {
+                throw failure("pwrite", path)
+            }
+        }
+    }
+
     /// Up to `count` bytes at `offset` (fewer only at the end of the file).
     static func read(_ descriptor: Int32, offset: Int, count: Int, path: String) throws(OutboxError) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: count)

@@ -42,26 +42,25 @@ enum LogRecovery {
         }
     }
 
-    /// Reads the cursor file of `uplink`: 0 when there is none.
-    static func readCursor(outboxPath: String, uplink: String) throws(OutboxError) -> UInt64 {
+    /// Reads the cursor file of `uplink`: nil when there is none.
+    static func readCursor(outboxPath: String, uplink: String) throws(OutboxError) -> CursorFile.Contents? {
         let path = cursorPath(outboxPath: outboxPath, uplink: uplink)
         let descriptor: Int32
         do throws(OutboxError) {
             descriptor = try FileSystem.openFile(path, flags: O_RDONLY)
         } catch {
-            if case .system(_, _, ENOENT) = error { return 0 }
+            if case .system(_, _, ENOENT) = error { return nil }
             throw error
         }
         defer { FileSystem.closeFile(descriptor) }
-        let bytes = try FileSystem.read(descriptor, offset: 0, count: 64, path: path)
-        let text = String(decoding: bytes, as: UTF8.self)
-        let digits = text.hasSuffix("\n") ? String(text.dropLast()) : text
-        guard !digits.isEmpty, digits.utf8.allSatisfy({ (48...57).contains($0) }), let value = UInt64(digits),
-            value <= RecordFormat.maximumSeq
-        else {
-            throw OutboxError.corruptCursor(path: path, contents: String(text.prefix(40)))
+        let bytes = try FileSystem.read(descriptor, offset: 0, count: CursorFile.fileBytes + 1, path: path)
+        guard let contents = CursorFile.decode(bytes) else {
+            throw OutboxError.corruptCursor(
+                path: path,
+                contents: String(String(decoding: bytes, as: UTF8.self).prefix(40))
+            )
         }
-        return value
+        return contents
     }
 
     /// `<outbox>/cursor-<uplink>`.
@@ -93,10 +92,13 @@ enum LogRecovery {
             directoryChanged = true
         }
         var cursors: [String: UInt64] = [:]
+        var cursorNextLines: [String: Int] = [:]
         var damagedCursors: [(uplink: String, error: OutboxError)] = []
         for uplink in uplinks {
             do throws(OutboxError) {
-                cursors[uplink] = try readCursor(outboxPath: outboxPath, uplink: uplink)
+                let contents = try readCursor(outboxPath: outboxPath, uplink: uplink)
+                cursors[uplink] = contents?.seq ?? 0
+                if let line = contents?.line { cursorNextLines[uplink] = 1 - line }
             } catch {
                 damagedCursors.append((uplink, error))
             }
@@ -141,12 +143,15 @@ enum LogRecovery {
         var reports: [JSONValue] = []
         let restartAfter = (firstSeqs.first ?? highestCursor + 1) - 1
         for (uplink, error) in damagedCursors {
-            try Outbox.writeCursor(
-                restartAfter,
-                path: cursorPath(outboxPath: outboxPath, uplink: uplink),
-                directoryDescriptor: directoryDescriptor,
-                directoryPath: outboxPath
+            FileSystem.closeFile(
+                try CursorFile.create(
+                    restartAfter,
+                    path: cursorPath(outboxPath: outboxPath, uplink: uplink),
+                    directoryDescriptor: directoryDescriptor,
+                    directoryPath: outboxPath
+                )
             )
+            cursorNextLines[uplink] = 0
             cursors[uplink] = restartAfter
             reports.append(
                 [
@@ -180,6 +185,7 @@ enum LogRecovery {
             segments: segments,
             nextSeq: max(tail.nextSeq, highestCursor + 1),
             cursors: cursors,
+            cursorNextLines: cursorNextLines,
             recoveredRecords: tail.records,
             reports: reports + tail.reports,
             droppedRecords: tail.droppedRecords,

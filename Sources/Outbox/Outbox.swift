@@ -39,6 +39,10 @@ public actor Outbox: EventLog {
     var cursors: [String: UInt64]
     /// The cursors as last written to their files (segments are removed only behind these).
     var storedCursors: [String: UInt64]
+    /// Per cursor file in the two-line format, the line its next store writes (see `CursorFile`).
+    var cursorNextLines: [String: Int]
+    /// Cursor files held open for in-place stores, opened at their first store.
+    var cursorDescriptors: [String: Int32] = [:]
     var lastCursorStore: ContinuousClock.Instant?
     var cursorStoreTimer: Task<Void, Never>?
     var deferredCursorFailure: OutboxError?
@@ -122,6 +126,7 @@ public actor Outbox: EventLog {
         durableSeq = recovered.nextSeq - 1
         cursors = recovered.cursors
         storedCursors = recovered.cursors
+        cursorNextLines = recovered.cursorNextLines
         usedBytes = recovered.segments.reduce(0) { $0 + $1.size }
         quotaLevel = QuotaLevel(usedBytes: usedBytes, quotaBytes: quotaBytes)
         recoveredRecords = recovered.recoveredRecords
@@ -135,6 +140,7 @@ public actor Outbox: EventLog {
         for segment in segments {
             if let descriptor = segment.descriptor { FileSystem.closeFile(descriptor) }
         }
+        for descriptor in cursorDescriptors.values { FileSystem.closeFile(descriptor) }
         FileSystem.closeFile(directoryDescriptor)
         FileSystem.closeFile(lockDescriptor)
     }
@@ -282,6 +288,8 @@ public actor Outbox: EventLog {
             if let descriptor = segments[index].descriptor { FileSystem.closeFile(descriptor) }
             segments[index].descriptor = nil
         }
+        for descriptor in cursorDescriptors.values { FileSystem.closeFile(descriptor) }
+        cursorDescriptors = [:]
         FileSystem.closeFile(directoryDescriptor)
         FileSystem.closeFile(lockDescriptor)
         for reader in readers.values { reader.resume() }

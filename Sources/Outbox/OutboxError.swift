@@ -44,7 +44,7 @@ public enum OutboxError: Error, Equatable, Sendable, CustomStringConvertible {
         case .cursorBeyondEnd(let uplink, let seq, let lastSeq):
             return "uplink '\(uplink)' acknowledged seq \(seq): expected at most the last durable seq \(lastSeq)"
         case .corruptCursor(let path, let contents):
-            return "\(path): expected a decimal sequence number, found '\(contents)'"
+            return "\(path): expected a sequence number and its CRC32C on either of two lines, found '\(contents)'"
         case .eventTooLarge(let bytes, let limit):
             return "event of \(bytes) bytes of JSON: expected at most \(limit)"
         case .closed(let path):

@@ -9,6 +9,8 @@ struct RecoveredLog: Sendable {
     var segments: [Segment]
     var nextSeq: UInt64
     var cursors: [String: UInt64]
+    /// The line each cursor file in the two-line format is to be written at next (the one not holding its cursor).
+    var cursorNextLines: [String: Int]
     /// Valid records found in the last segment.
     var recoveredRecords: Int
     /// Data of one `outbox.recovered` event per damaged range.

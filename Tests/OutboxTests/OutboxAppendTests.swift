@@ -161,7 +161,7 @@ struct OutboxAppendTests {
         (OutboxError.full(usedBytes: 900, quotaBytes: 1000), ["900", "1000"]),
         (
             OutboxError.corruptCursor(path: "/d/outbox/cursor-mqtt", contents: "x"),
-            ["/d/outbox/cursor-mqtt", "decimal"]
+            ["/d/outbox/cursor-mqtt", "CRC32C"]
         ),
         (OutboxError.cursorBeyondEnd(uplink: "mqtt", seq: 9, lastSeq: 5), ["mqtt", "9", "5"]),
     ])

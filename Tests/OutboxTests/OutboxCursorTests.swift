@@ -21,8 +21,9 @@ struct OutboxCursorTests {
             try await outbox.acknowledge("mqtt", through: 11)
         }
         await outbox.close()
-        let cursorText = try OutboxFixture.readFile(directory.path + "/outbox/cursor-mqtt")
-        #expect(String(decoding: cursorText, as: UTF8.self) == "7\n")
+        let cursorBytes = try OutboxFixture.readFile(directory.path + "/outbox/cursor-mqtt")
+        #expect(cursorBytes.count == CursorFile.fileBytes)
+        #expect(CursorFile.decode(cursorBytes)?.seq == 7)
 
         outbox = try await OutboxFixture.open(directory.path, uplinks: ["mqtt", "webhook"])
         #expect(try await outbox.cursor(for: "mqtt") == 7)
@@ -45,20 +46,20 @@ struct OutboxCursorTests {
             _ = try await outbox.append(.scan, device: "scanner-1", data: OutboxFixture.scanData(number))
         }
         let path = directory.path + "/outbox/cursor-mqtt"
-        func stored() -> String? { (try? OutboxFixture.readFile(path)).map { String(decoding: $0, as: UTF8.self) } }
+        func stored() -> UInt64? { (try? OutboxFixture.readFile(path)).flatMap(CursorFile.decode)?.seq }
         try await outbox.acknowledge("mqtt", through: 1)
-        #expect(stored() == "1\n")
+        #expect(stored() == 1)
         for seq in 2...6 { try await outbox.acknowledge("mqtt", through: UInt64(seq)) }
         #expect(try await outbox.cursor(for: "mqtt") == 6)
         #expect(await outbox.status.depth == 4)
         // Written by the timer, with no further acknowledgement to prompt it.
         let deadline = ContinuousClock.now + .seconds(30)
-        while stored() != "6\n" && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
-        #expect(stored() == "6\n")
+        while stored() != 6 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(stored() == 6)
 
         try await outbox.acknowledge("mqtt", through: 9)
         await outbox.close()
-        #expect(stored() == "9\n")
+        #expect(stored() == 9)
     }
 
     /// A damaged cursor file (a power cut on a filesystem without ordered metadata, a stray edit) used to stop the
@@ -97,12 +98,64 @@ struct OutboxCursorTests {
         try await expectMatchingSchemas([report])
         // Repaired on disk at once: the next start neither fails nor reports it again.
         let repaired = try OutboxFixture.readFile(path)
-        #expect(String(decoding: repaired, as: UTF8.self) == "\(oldest - 1)\n")
+        #expect(CursorFile.decode(repaired) == CursorFile.Contents(seq: oldest - 1, line: 0))
         await outbox.close()
         outbox = try await OutboxFixture.open(directory.path, uplinks: ["mqtt", "webhook"], segmentBytes: 1024)
         await outbox.waitUntilIdle()
         let again = try await OutboxFixture.readAll(outbox)
         #expect(again.filter { $0.type == .outboxRecovered }.count == 1)
+        await outbox.close()
+    }
+
+    /// After the first store creates the file, each store writes the other line in place: the file keeps its
+    /// 60 bytes, and a store cut short by a power cut leaves the line before it to restart from.
+    @Test("stores alternate lines in place; a torn one restarts from the store before it")
+    func storesAlternateLinesInPlace() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path + "/outbox/cursor-mqtt"
+        var outbox = try await OutboxFixture.open(directory.path, uplinks: ["mqtt"])
+        for number in 0..<10 {
+            _ = try await outbox.append(.scan, device: "scanner-1", data: OutboxFixture.scanData(number))
+        }
+        var lines: [[UInt8]] = []
+        for seq in [3, 5, 8] as [UInt64] {
+            try await outbox.storeCursorForTest("mqtt", through: seq)
+            let bytes = try OutboxFixture.readFile(path)
+            #expect(bytes.count == CursorFile.fileBytes)
+            #expect(CursorFile.decode(bytes)?.seq == seq)
+            lines = [Array(bytes.prefix(CursorFile.lineBytes)), Array(bytes.suffix(CursorFile.lineBytes))]
+        }
+        // Created with 3 on both lines, then 5 on line 0 and 8 on line 1.
+        #expect(lines == [CursorFile.line(5), CursorFile.line(8)])
+        await outbox.close()
+
+        // A power cut while 9 was being written over line 0: half a line of it.
+        try OutboxFixture.writeFile(
+            path,
+            Array(CursorFile.line(9).prefix(12) + CursorFile.line(5).dropFirst(12)) + lines[1]
+        )
+        outbox = try await OutboxFixture.open(directory.path, uplinks: ["mqtt"])
+        #expect(try await outbox.cursor(for: "mqtt") == 8)
+        // Line 1 holds the cursor read, so the next store goes to the torn line 0.
+        try await outbox.storeCursorForTest("mqtt", through: 10)
+        #expect(Array(try OutboxFixture.readFile(path)) == CursorFile.line(10) + CursorFile.line(8))
+        await outbox.close()
+    }
+
+    @Test("a cursor file of an earlier version is read, then replaced by the two-line format")
+    func earlierFormatIsReplaced() async throws {
+        let directory = try TemporaryDirectory()
+        var outbox = try await OutboxFixture.open(directory.path, uplinks: ["mqtt"])
+        for number in 0..<10 {
+            _ = try await outbox.append(.scan, device: "scanner-1", data: OutboxFixture.scanData(number))
+        }
+        await outbox.close()
+        let path = directory.path + "/outbox/cursor-mqtt"
+        try OutboxFixture.writeFile(path, Array("4\n".utf8))
+        outbox = try await OutboxFixture.open(directory.path, uplinks: ["mqtt"])
+        #expect(try await outbox.cursor(for: "mqtt") == 4)
+        try await outbox.storeCursorForTest("mqtt", through: 6)
+        #expect(try OutboxFixture.readFile(path) == CursorFile.file(6))
         await outbox.close()
     }
 
@@ -131,5 +184,13 @@ struct OutboxCursorTests {
         let remaining = try await outbox.readEvents(after: slowest, limit: 100, reportDamage: false)
         #expect(remaining.map(\.seq) == Array((slowest + 1)..<41))
         await outbox.close()
+    }
+}
+
+extension Outbox {
+    /// Acknowledges through `seq` and stores the cursor files now, whatever the store interval says.
+    func storeCursorForTest(_ uplink: String, through seq: UInt64) async throws {
+        try await acknowledge(uplink, through: seq)
+        try await storeCursors()
     }
 }
