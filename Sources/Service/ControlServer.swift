@@ -199,9 +199,14 @@ public struct ControlAccess: Sendable {
         self.groupID = groupID
     }
 
-    /// This process's user and the system's `floorlink` group, if it exists.
+    /// This process's user and the system's `floorlink` group, if it exists: looked up in `/etc/group` first,
+    /// where the package creates it, and through NSS (`getgrnam`) only when it is not there, because NSS loads
+    /// its modules (nss-systemd and libcap: 360 KiB of the daemon's resident memory) for the process's life.
     public static var system: ControlAccess {
-        ControlAccess(ownUID: getuid(), groupID: getgrnam("floorlink").map { $0.pointee.gr_gid })
+        let groupID =
+            GroupFile.groupID(named: "floorlink", in: GroupFile.read("/etc/group"))
+            ?? getgrnam("floorlink").map { $0.pointee.gr_gid }
+        return ControlAccess(ownUID: getuid(), groupID: groupID)
     }
 
     public func allows(uid: uid_t, gid: gid_t, pid: pid_t) -> Bool {
