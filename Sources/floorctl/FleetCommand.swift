@@ -208,7 +208,7 @@ actor FleetBoard {
         guard !probeSeen else { return }
         let timer = Task {
             try? await Task.sleep(until: deadline, clock: .continuous)
-            await self.stopWaitingForProbe()
+            self.stopWaitingForProbe()
         }
         await withCheckedContinuation { probeWaiter = $0 }
         // The timer has ended before the command goes on: one still pending when floorctl exits was reported by

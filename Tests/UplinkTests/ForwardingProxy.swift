@@ -5,18 +5,28 @@ import Locking
 /// every existing connection swallow bytes in both directions while its sockets stay open, which is what a
 /// half-open connection (a dead NAT entry, a pulled cable) looks like. New connections forward normally.
 final class ForwardingProxy: Sendable {
-    let port: Int
-    private let upstreamPort: Int
-    private let listenFD: Int32
-    /// Per connection: whether it is frozen; plus every socket, to close at the end.
-    private let state = Locked<(frozen: [Bool], sockets: [Int32])>(([], []))
+    var port: Int { listener.port }
+    /// Per connection: whether it is frozen, and how many of its two pumps still run (the last one out closes
+    /// both sockets); plus every socket, to hang up at the end.
+    private let state = Locked<(frozen: [Bool], pumping: [Int], sockets: [Int32])>(([], [], []))
+    private let listener: AcceptThread
 
     init(upstreamPort: Int) throws {
-        self.upstreamPort = upstreamPort
-        let fd = try Sockets.listener(port: 0)
-        listenFD = fd
-        port = Sockets.localPort(of: fd)
-        TestThread.start { [self] in acceptLoop() }
+        let state = self.state
+        listener = try AcceptThread(serve: { client in
+            guard let upstream = Sockets.connect(port: upstreamPort) else {
+                Glibc.close(client)
+                return
+            }
+            let index = state.withLock { state in
+                state.frozen.append(false)
+                state.pumping.append(2)
+                state.sockets += [client, upstream]
+                return state.frozen.count - 1
+            }
+            TestThread.start { Self.pump(from: client, to: upstream, connection: index, state: state) }
+            TestThread.start { Self.pump(from: upstream, to: client, connection: index, state: state) }
+        })
     }
 
     /// Stops forwarding on every connection open now, without closing any of them.
@@ -29,34 +39,31 @@ final class ForwardingProxy: Sendable {
     /// How many connections were accepted so far.
     var connectionCount: Int { state.withLock { $0.frozen.count } }
 
-    /// Closes the listener and every connection.
+    /// Stops accepting and hangs up every connection; each connection's last pump closes its sockets.
     func close() {
-        shutdown(listenFD, Int32(SHUT_RDWR))
-        Glibc.close(listenFD)
-        let sockets = state.withLock { $0.sockets }
-        for fd in sockets { shutdown(fd, Int32(SHUT_RDWR)) }
-    }
-
-    private func acceptLoop() {
-        while true {
-            let client = accept(listenFD, nil, nil)
-            guard client >= 0 else { return }
-            guard let upstream = Sockets.connect(port: upstreamPort) else {
-                Glibc.close(client)
-                continue
-            }
-            let index = state.withLock { state in
-                state.frozen.append(false)
-                state.sockets += [client, upstream]
-                return state.frozen.count - 1
-            }
-            TestThread.start { [self] in pump(from: client, to: upstream, connection: index) }
-            TestThread.start { [self] in pump(from: upstream, to: client, connection: index) }
+        listener.close()
+        // Under the lock, so no pump closes a socket (and the kernel hands its number on) in between.
+        state.withLock { state in
+            for fd in state.sockets { shutdown(fd, Int32(SHUT_RDWR)) }
         }
     }
 
-    private func pump(from source: Int32, to destination: Int32, connection: Int) {
+    private static func pump(
+        from source: Int32,
+        to destination: Int32,
+        connection: Int,
+        state: Locked<(frozen: [Bool], pumping: [Int], sockets: [Int32])>
+    ) {
         var buffer = [UInt8](repeating: 0, count: 16 * 1024)
+        defer {
+            state.withLock { state in
+                state.pumping[connection] -= 1
+                guard state.pumping[connection] == 0 else { return }
+                state.sockets.removeAll { $0 == source || $0 == destination }
+                Glibc.close(source)
+                Glibc.close(destination)
+            }
+        }
         while true {
             let count = buffer.withUnsafeMutableBytes { recv(source, $0.baseAddress, $0.count, 0) }
             guard count > 0 else {

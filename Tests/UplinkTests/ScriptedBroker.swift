@@ -8,40 +8,30 @@ import Locking
 /// (whichever connection that came on: a loaded machine may have reconnected before publishing), and acknowledges
 /// every later PUBLISH.
 final class ScriptedBroker: Sendable {
-    let port: Int
-    private let listenFD: Int32
-    private let state = Locked<(packets: [(connection: Int, packet: MQTTPacket)], connections: Int, dropped: Bool)>(
-        ([], 0, false)
-    )
+    var port: Int { listener.port }
+    private typealias State = (packets: [(connection: Int, packet: MQTTPacket)], connections: Int, dropped: Bool)
+    private let state = Locked<State>(([], 0, false))
+    private let listener: AcceptThread
 
     init() throws {
-        let fd = try Sockets.listener(port: 0)
-        listenFD = fd
-        port = Sockets.localPort(of: fd)
-        TestThread.start { [self] in acceptLoop() }
+        let state = self.state
+        listener = try AcceptThread(serve: { client in
+            let index = state.withLock { state in
+                defer { state.connections += 1 }
+                return state.connections
+            }
+            TestThread.start { Self.serve(client, connection: index, state: state) }
+        })
     }
 
     /// Every packet received so far, with the index of its connection (0 first).
     var packets: [(connection: Int, packet: MQTTPacket)] { state.withLock { $0.packets } }
 
     func close() {
-        shutdown(listenFD, Int32(SHUT_RDWR))
-        Glibc.close(listenFD)
+        listener.close()
     }
 
-    private func acceptLoop() {
-        while true {
-            let client = accept(listenFD, nil, nil)
-            guard client >= 0 else { return }
-            let index = state.withLock { state in
-                defer { state.connections += 1 }
-                return state.connections
-            }
-            TestThread.start { [self] in serve(client, connection: index) }
-        }
-    }
-
-    private func serve(_ fd: Int32, connection: Int) {
+    private static func serve(_ fd: Int32, connection: Int, state: Locked<State>) {
         defer { Glibc.close(fd) }
         var decoder = MQTTPacketDecoder()
         var buffer = [UInt8](repeating: 0, count: 4096)
@@ -49,7 +39,16 @@ final class ScriptedBroker: Sendable {
             let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             guard count > 0 else { return }
             decoder.append(buffer[0..<count])
-            while case .packet(let packet)? = try? decoder.next() {
+            while true {
+                let decoded: MQTTDecoded?
+                do {
+                    decoded = try decoder.next()
+                } catch {
+                    // Bytes that are not MQTT end the connection, loudly for the client, rather than leaving it
+                    // waiting for an answer.
+                    return
+                }
+                guard case .packet(let packet)? = decoded else { break }
                 let drop = state.withLock { state -> Bool in
                     state.packets.append((connection, packet))
                     guard case .publish = packet, !state.dropped else { return false }

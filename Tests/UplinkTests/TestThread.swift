@@ -1,6 +1,7 @@
 import Glibc
 
-/// Runs a blocking closure on its own detached pthread (accept loops, socket pumps), off the cooperative pool.
+/// Runs a blocking closure on its own detached pthread (accept loops, socket pumps), off the cooperative pool; a
+/// thread that cannot be created stops the test run.
 enum TestThread {
     private final class Box {
         let body: @Sendable () -> Void
@@ -24,6 +25,8 @@ enum TestThread {
             },
             context
         )
-        if result != 0 { Unmanaged<Box>.fromOpaque(context).release() }
+        // A body that silently never runs leaves a harness half-alive (a connection accepted and never served):
+        // stop the run instead, with the reason.
+        precondition(result == 0, "pthread_create failed: \(String(cString: strerror(result)))")
     }
 }
