@@ -22,41 +22,25 @@ enum FileSystem {
         _ = close(descriptor)
     }
 
-    /// Writes all of `bytes`, continuing after short writes.
-    static func writeAll(_ descriptor: Int32, _ bytes: [UInt8], path: String) throws(OutboxError) {
+    /// Writes all of `bytes`, continuing after short writes: at the file offset (`write(2)`), or at `offset`
+    /// (`pwrite(2)`) when one is given.
+    static func writeAll(_ descriptor: Int32, _ bytes: [UInt8], at offset: Int? = nil, path: String) throws(OutboxError)
+    {
+        let operation = offset == nil ? "write" : "pwrite"
         var written = 0
         while written < bytes.count {
             let result = bytes.withUnsafeBytes { buffer in
-                write(descriptor, buffer.baseAddress.map { $0 + written }, buffer.count - written)
+                let start = buffer.baseAddress.map { $0 + written }
+                let count = buffer.count - written
+                return offset.map { pwrite(descriptor, start, count, off_t($0 + written)) }
+                    ?? write(descriptor, start, count)
             }
             if result > 0 {
                 written += result
             } else if result == 0 {
-                throw failure("write", path, EIO)
+                throw failure(operation, path, EIO)
             } else if errno != EINTR {
-                throw failure("write", path)
-            }
-        }
-    }
-
-    /// Writes all of `bytes` at `offset` (`pwrite(2)`), continuing after short writes.
-    static func writeAll(_ descriptor: Int32, _ bytes: [UInt8], at offset: Int, path: String) throws(OutboxError) {
-        var written = 0
-        while written < bytes.count {
-            let result = bytes.withUnsafeBytes { buffer in
-                pwrite(
-                    descriptor,
-                    buffer.baseAddress.map { $0 + written },
-                    buffer.count - written,
-                    off_t(offset + written)
-                )
-            }
-            if result > 0 {
-                written += result
-            } else if result == 0 {
-                throw failure("pwrite", path, EIO)
-            } else if errno != EINTR {
-                throw failure("pwrite", path)
+                throw failure(operation, path)
             }
         }
     }
