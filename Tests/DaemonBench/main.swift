@@ -229,6 +229,7 @@ func run(rate: Int, seconds: Int, scannerOnly: Bool) async throws {
     let tagEvery = max(1, rate / 2)
     let tagReads0 = arrivals.tagReads
     let loadCPU0 = ProcessStats.cpuSeconds(pid)
+    let loadThreads0 = ProcessStats.threadCPU(pid)
     let loadStart = ContinuousClock.now
     var peakRSS = 0.0
     for number in 0..<total {
@@ -240,6 +241,7 @@ func run(rate: Int, seconds: Int, scannerOnly: Bool) async throws {
     }
     let loadWall = ContinuousClock.now - loadStart
     let loadCPU = ProcessStats.cpuSeconds(pid) - loadCPU0
+    let loadThreads = ProcessStats.threadCPU(pid)
     let loadSeconds = milliseconds(loadWall) / 1000
     let loadRSS = ProcessStats.memoryMiB(pid, "VmRSS")
     _ = await waitUntil(seconds: 15) { arrivals.count(in: 0..<total) == total }
@@ -249,6 +251,16 @@ func run(rate: Int, seconds: Int, scannerOnly: Bool) async throws {
     figure(
         "CPU at \(rate) scans/s over \(seconds) s",
         "\(format(loadCPU / loadSeconds * 100, 2)) % of one core (sent \(total) in \(format(loadSeconds, 2)) s)"
+    )
+    // Where it went: the I/O loop's thread is the busiest, the outbox's sync thread next (Dispatch names them
+    // after the queue that started them).
+    let byThread = loadThreads.compactMap { tid, now -> (String, Double)? in
+        let used = now.nanoseconds - (loadThreads0[tid]?.nanoseconds ?? 0)
+        return used > 0 ? ("\(now.name) (\(tid))", Double(used) / 1e9 / loadSeconds * 100) : nil
+    }.sorted { $0.1 > $1.1 }
+    figure(
+        "  by thread (schedstat)",
+        byThread.map { "\($0.0) \(format($0.1, 2)) %" }.joined(separator: ", ")
     )
     figure("scans delivered under load", "\(loaded.count) of \(total)")
     if rfid != nil {

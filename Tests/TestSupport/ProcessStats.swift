@@ -11,6 +11,27 @@ public enum ProcessStats {
         return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
+    /// Each live thread's CPU time in nanoseconds, by thread id, with its name (`/proc/PID/task/TID/schedstat`,
+    /// the scheduler's exact runtime, and `comm`). A thread that exited between two readings is missing from the
+    /// second: use it for where the CPU goes, and `cpuSeconds` for how much.
+    public static func threadCPU(_ pid: pid_t) -> [pid_t: (name: String, nanoseconds: Int64)] {
+        guard let directory = opendir("/proc/\(pid)/task") else { return [:] }
+        defer { closedir(directory) }
+        var threads: [pid_t: (name: String, nanoseconds: Int64)] = [:]
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) {
+                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            guard let tid = pid_t(name),
+                let schedstat = read("/proc/\(pid)/task/\(tid)/schedstat"),
+                let runtime = schedstat.split(separator: " ").first.flatMap({ Int64($0) })
+            else { continue }
+            let comm = read("/proc/\(pid)/task/\(tid)/comm")?.split(separator: "\n").first.map(String.init) ?? "?"
+            threads[tid] = (comm, runtime)
+        }
+        return threads
+    }
+
     /// A `kB` line of /proc/PID/status (`VmRSS`, `VmHWM`) in MiB.
     public static func memoryMiB(_ pid: pid_t, _ key: String) -> Double {
         guard let text = read("/proc/\(pid)/status") else { return 0 }
