@@ -4,16 +4,7 @@ import Glibc
 enum GroupFile {
     /// The file's text, or "" when it cannot be read.
     static func read(_ path: String) -> String {
-        guard let file = fopen(path, "r") else { return "" }
-        defer { fclose(file) }
-        var text: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
-            guard count > 0 else { break }
-            text += buffer[0..<count]
-        }
-        return String(decoding: text, as: UTF8.self)
+        (try? ConfigFile.read(path: path)).map { String(decoding: $0, as: UTF8.self) } ?? ""
     }
 
     /// The GID of the first line naming `name` in `text`; nil when there is none or its GID is not a number.
