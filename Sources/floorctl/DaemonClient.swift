@@ -66,14 +66,18 @@ struct DaemonClient: Sendable {
     /// was shown), so nothing is skipped or shown twice. With `wait` false a closed stream is a failure (exit 69).
     func followEvents(_ args: JSONValue, wait: Bool, each: (JSONValue) -> Void) async throws(CommandFailure) {
         var stream = try connect()
-        // Best effort: an older daemon without `outbox` still streams, only without a seq to resume from.
-        var resumeAfter = (try? await call("outbox", timeout: .seconds(5)))?["lastSeq"]?.intValue.map(UInt64.init)
+        // Where a resume starts when nothing was shown: the newest seq when the follow started. Best effort: an
+        // older daemon without `outbox` still streams, only without a seq to resume from.
+        let started = (try? await call("outbox", timeout: .seconds(5)))?["lastSeq"]?.intValue.map(UInt64.init)
+        // The last seq shown. Only it filters: the first stream's `-n` events are older than `started` and shown.
+        var shown: UInt64?
+        var resumeAfter: UInt64? { shown ?? started }
         var request = args
         while true {
             let ended = try await follow("events", request, on: stream) { event in
                 if let seq = event["seq"]?.intValue.map(UInt64.init) {
-                    if let last = resumeAfter, seq <= last { return }
-                    resumeAfter = seq
+                    if let last = shown, seq <= last { return }
+                    shown = seq
                 }
                 each(event)
             }

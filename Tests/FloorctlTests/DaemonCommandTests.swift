@@ -77,10 +77,15 @@ struct DaemonCommandTests {
         #expect(daemon.requests == [#"{"id":1,"op":"events","args":{"follow":false,"last":2}}"#])
     }
 
-    @Test("events -fn 5 --type scan --no-wait follows the stream and exits 69 with a message when the daemon closes it")
-    func followEventsNoWait() async throws {
+    /// `lastSeq` is the outbox's newest seq when floorctl asks before following: 40 when the events come after it,
+    /// 42 or 50 when they were stored before it (the `-n` events), which are shown all the same.
+    @Test(
+        "events -fn 5 --type scan --no-wait follows the stream and exits 69 with a message when the daemon closes it",
+        arguments: [40, 42, 50]
+    )
+    func followEventsNoWait(lastSeq: Int64) async throws {
         let daemon = FakeDaemon { request in
-            guard request.op == "events" else { return .result(["lastSeq": 40]) }
+            guard request.op == "events" else { return .result(["lastSeq": .int(lastSeq)]) }
             let (stream, continuation) = AsyncStream<JSONValue>.makeStream()
             for event in Self.events { continuation.yield(event) }
             continuation.finish()

@@ -47,22 +47,27 @@ struct TechnicianEndToEndTests {
         defer { daemon.stop() }
         try await daemon.waitUntilServing()
 
-        let follower = try ChildProcess(
-            Package.product("floorctl"),
-            // `-n`: the A2 event comes first when the follower connects after it (it may, while it starts up).
-            ["events", "--follow", "-n", "10", "--type", "locker.*", "--socket", daemon.socket],
-            outputPath: scratch.path("follower.stdout"),
-            errorPath: scratch.path("follower.stderr"),
-            truncating: true
-        )
-        defer { follower.stop(signal: SIGKILL) }
-
         let opened = try await runFloorctl(
             ["simulate", "door", "lockers-A", "A2", "open"],
             daemon: daemon,
             scratch: scratch
         )
         #expect(opened.status == 0, "stderr: \(opened.error)")
+        let stored = await eventually(within: .seconds(30)) { () async -> Bool? in
+            let recent = try? await runFloorctl(["events", "--type", "locker.*"], daemon: daemon, scratch: scratch)
+            return recent?.output.contains(#""door":"A2""#) == true ? true : nil
+        }
+        try #require(stored == true, "the A2 opening was never stored")
+
+        // Started after the A2 event: `-n` shows it first (the newest matches), then follows.
+        let follower = try ChildProcess(
+            Package.product("floorctl"),
+            ["events", "--follow", "-n", "10", "--type", "locker.*", "--socket", daemon.socket],
+            outputPath: scratch.path("follower.stdout"),
+            errorPath: scratch.path("follower.stderr"),
+            truncating: true
+        )
+        defer { follower.stop(signal: SIGKILL) }
         let seen = await eventually(within: .seconds(30)) {
             scratch.read("follower.stdout").contains(#""door":"A2""#) ? true : nil
         }
