@@ -1,11 +1,16 @@
 import Foundation
 import Glibc
 import Locking
+import TestSupport
 import Uplink
 
-/// A real HTTP/1.1 server on 127.0.0.1 for webhook tests: POSIX sockets, one background `Thread` (not the
-/// cooperative pool) that accepts one connection at a time, reads the request line, headers and body
+/// A real HTTP/1.1 server on 127.0.0.1 for webhook tests: POSIX sockets, a background `Thread` (not the
+/// cooperative pool) that accepts and a thread per connection that reads the request line, headers and body
 /// (Content-Length or chunked), records it and answers with the next scripted reply (200 when none is left).
+///
+/// The port may be one another test's client still dials (a stopped broker's, a closed server's): such a stranger
+/// neither holds up this test's client (each connection is served on its own) nor counts as a request (only one to
+/// this server's own `path` does; anything else gets a 404 or, when it is not HTTP, nothing).
 final class WebhookTestServer: Sendable {
     struct Request: Sendable {
         var method: String
@@ -30,11 +35,19 @@ final class WebhookTestServer: Sendable {
     }
 
     let port: UInt16
+    /// The path requests must have to be recorded: unique per server unless given.
+    let path: String
     private let listener: Int32
     private let state = Locked(State())
 
-    /// Listens on 127.0.0.1:`port` (0 picks a free one) and starts accepting.
-    init(port: UInt16 = 0, replies: [Reply] = []) throws {
+    /// Listens on 127.0.0.1:`port` (by default one `Loopback.freePort()` gives no other test) and starts accepting
+    /// requests to `path`.
+    init(
+        port: UInt16? = nil,
+        path: String = "/floor-events/\(UInt64.random(in: 1...UInt64.max))",
+        replies: [Reply] = []
+    ) throws {
+        let port = try port ?? UInt16(Loopback.freePort())
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { throw POSIXFailure(operation: "socket", code: errno) }
         var yes: Int32 = 1
@@ -59,6 +72,7 @@ final class WebhookTestServer: Sendable {
         }
         self.port = UInt16(bigEndian: address.sin_port)
         self.listener = descriptor
+        self.path = path
         state.withLock { $0.replies = replies }
         let thread = Thread { [self] in acceptLoop() }
         thread.name = "webhook-test-server"
@@ -67,7 +81,7 @@ final class WebhookTestServer: Sendable {
 
     var url: HTTPURL {
         // A literal URL with a valid port: parsing cannot fail.
-        try! HTTPURL(parsing: "http://127.0.0.1:\(port)/floor-events")
+        try! HTTPURL(parsing: "http://127.0.0.1:\(port)\(path)")
     }
 
     var requests: [Request] { state.withLock { $0.requests } }
@@ -99,11 +113,15 @@ final class WebhookTestServer: Sendable {
             // Close-on-exec at once: a child another test spawns must not keep this connection open after `close`.
             _ = fcntl(connection, F_SETFD, FD_CLOEXEC)
             // Generous: in a full test run the client's task may wait seconds for a pool thread between connect and
-            // write. Every answer says `Connection: close`, so no client keeps an idle connection that holds this up.
+            // write. A connection that sends nothing (a stranger's MQTT or TLS client) holds only its own thread.
             var timeout = timeval(tv_sec: 30, tv_usec: 0)
             setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-            serve(connection)
-            close(connection)
+            let worker = Thread { [self] in
+                serve(connection)
+                close(connection)
+            }
+            worker.name = "webhook-test-connection"
+            worker.start()
         }
         close(listener)
         state.withLock { $0.finished = true }
@@ -145,6 +163,10 @@ final class WebhookTestServer: Sendable {
             body: body,
             received: .now
         )
+        guard request.path == path else {
+            send(connection, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            return
+        }
         let reply = state.withLock { state -> Reply in
             state.requests.append(request)
             return state.replies.isEmpty ? Reply(status: 200, body: "{\"ok\":true}") : state.replies.removeFirst()

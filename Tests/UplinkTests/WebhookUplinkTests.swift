@@ -80,7 +80,7 @@ struct WebhookUplinkTests {
         var delivered: [Int64] = []
         for request in requests {
             #expect(request.method == "POST")
-            #expect(request.path == "/floor-events")
+            #expect(request.path == server.path)
             #expect(request.headers["content-type"] == "application/json")
             #expect(request.headers["x-floorlink-timestamp"] == "1795341600")
             let batch = try seqs(in: request.body)
@@ -269,7 +269,7 @@ struct WebhookUplinkTests {
         #expect(down.lastHTTPStatus == nil)
         #expect(down.lastError != nil)
         #expect(down.failures >= 2)
-        let server = try WebhookTestServer(port: port)
+        let server = try WebhookTestServer(port: port, path: probe.path)
         clock.advance(to: try #require(clock.nextDeadline))
         #expect(await log.waitForCursor("webhook", 2))
         run.cancel()
