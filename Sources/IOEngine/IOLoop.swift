@@ -259,28 +259,37 @@ public final class IOLoop: Sendable {
                         continue
                     }
                     let hangup = mask & (EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0
-                    for (id, waiter) in state.waiters where waiter.fd == fd {
-                        if hangup || mask & waiter.interest.mask != 0 {
-                            state.waiters[id] = nil
+                    // The ids first, then the removals: removing while iterating would copy the whole table.
+                    let ready = state.waiters.compactMap { id, waiter in
+                        waiter.fd == fd && (hangup || mask & waiter.interest.mask != 0) ? id : nil
+                    }
+                    for id in ready {
+                        if let waiter = state.waiters.removeValue(forKey: id) {
                             resumptions.append((waiter.continuation, .ready(hangup: hangup)))
                         }
                     }
                     if let error = arm(fd, in: &state) {
-                        for (id, waiter) in state.waiters where waiter.fd == fd {
-                            state.waiters[id] = nil
-                            resumptions.append((waiter.continuation, .failed(error)))
+                        for id in state.waiters.compactMap({ $0.value.fd == fd ? $0.key : nil }) {
+                            if let waiter = state.waiters.removeValue(forKey: id) {
+                                resumptions.append((waiter.continuation, .failed(error)))
+                            }
                         }
                     }
                 }
                 let now = Self.now
                 var earliest: Duration?
+                var expired: [UInt64] = []
                 for (id, waiter) in state.waiters {
                     guard let deadline = waiter.deadline else { continue }
                     if deadline <= now {
-                        state.waiters[id] = nil
-                        resumptions.append((waiter.continuation, .timedOut))
+                        expired.append(id)
                     } else {
                         earliest = min(earliest ?? deadline, deadline)
+                    }
+                }
+                for id in expired {
+                    if let waiter = state.waiters.removeValue(forKey: id) {
+                        resumptions.append((waiter.continuation, .timedOut))
                     }
                 }
                 if let earliest { setTimer(before: earliest, in: &state) }
