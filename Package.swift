@@ -142,7 +142,17 @@ let package = Package(
         ),
         .testTarget(
             name: "UplinkTests",
-            dependencies: ["Uplink", "IOEngine", "Events", "Locking", "Logging", "HAL", "HALSimulated", "TestSupport"],
+            dependencies: [
+                "Uplink", "IOEngine", "Events", "Locking", "Logging", "HAL", "HALSimulated", "TestSupport",
+                "TransportThreadProbe",
+            ],
+            swiftSettings: strict
+        ),
+        // Holds 65 MQTT connections open and prints the thread count before and after, alone in its process.
+        .executableTarget(
+            name: "TransportThreadProbe",
+            dependencies: ["Uplink"],
+            path: "Tests/TransportThreadProbe",
             swiftSettings: strict
         ),
         .executableTarget(

@@ -1,5 +1,6 @@
 import Events
 import Glibc
+import TestSupport
 
 @testable import Outbox
 
@@ -87,18 +88,6 @@ enum OutboxFixture {
 
     /// The path of the executable `name` built next to the test bundle.
     static func builtProduct(_ name: String) throws -> String {
-        var buffer = [CChar](repeating: 0, count: 4096)
-        let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        guard count > 0 else { throw TestFailure("readlink /proc/self/exe: errno \(errno)") }
-        let executable = String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        guard let slash = executable.lastIndex(of: "/") else { throw TestFailure("no directory in \(executable)") }
-        var directory = String(executable[..<slash])
-        // The bundle may be a directory (…/X.xctest/X); step out of it.
-        if directory.hasSuffix(".xctest"), let parent = directory.lastIndex(of: "/") {
-            directory = String(directory[..<parent])
-        }
-        let path = directory + "/" + name
-        guard access(path, X_OK) == 0 else { throw TestFailure("\(path) is not built (errno \(errno))") }
-        return path
+        try BuiltProduct.path(name)
     }
 }

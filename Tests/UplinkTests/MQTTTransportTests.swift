@@ -1,5 +1,7 @@
+import Foundation
 import Glibc
 import Locking
+import TestSupport
 import Testing
 
 @testable import Uplink
@@ -44,39 +46,23 @@ struct MQTTTransportTests {
         #expect(transport.unconsumedInboundCount == 0)
     }
 
-    /// Other suites start threads of their own while this runs, so the bound leaves room for them; a thread per
-    /// connection adds 64.
-    @Test("open connections cost no thread each: 64 held open add fewer than 32 threads to the process")
+    /// Counted in a process of its own (`TransportThreadProbe`): in this one, other suites start and end threads
+    /// while it counts (Dispatch alone adds dozens when outbox tests block in fsync). A thread per connection adds 64.
+    @Test("open connections cost no thread each: 64 more held open add fewer than 32 threads to the process")
     func noThreadPerConnection() async throws {
-        let listener = try Sockets.listener(port: 0, backlog: 128)
-        defer { close(listener) }
-        let port = Sockets.localPort(of: listener)
-        // The first connection starts the shared I/O loop; count from there.
-        let first = try await MQTTTransport.connect(host: "127.0.0.1", port: port, tls: nil, timeout: .seconds(5))
-        defer { first.close() }
-        let before = Self.threadCount()
-        var transports: [MQTTTransport] = []
-        defer { for transport in transports { transport.close() } }
-        for _ in 0..<64 {
-            transports.append(
-                try await MQTTTransport.connect(host: "127.0.0.1", port: port, tls: nil, timeout: .seconds(5))
-            )
+        let probe = try BuiltProduct.path("TransportThreadProbe")
+        let output = "/tmp/transport-thread-probe-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        defer { unlink(output) }
+        let child = try ChildProcess(probe, [], outputPath: output, errorPath: output + ".err", truncating: true)
+        defer { unlink(output + ".err") }
+        let status = await child.waitForExit(timeout: .seconds(60))
+        if status == nil { child.stop(signal: SIGKILL) }
+        let error = (try? String(contentsOfFile: output + ".err", encoding: .utf8)) ?? ""
+        try #require(status == 0, "the probe exited with \(String(describing: status)): \(error)")
+        let counts = try String(contentsOfFile: output, encoding: .utf8).split(separator: " ").compactMap {
+            Int($0.trimmingCharacters(in: .whitespacesAndNewlines))
         }
-        let after = Self.threadCount()
-        #expect(after - before < 32, "\(before) threads before, \(after) with 64 more connections open")
-    }
-
-    /// The threads of this process, from /proc/self/task.
-    private static func threadCount() -> Int {
-        guard let directory = opendir("/proc/self/task") else { return -1 }
-        defer { closedir(directory) }
-        var count = 0
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) {
-                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if name != "." && name != ".." { count += 1 }
-        }
-        return count
+        try #require(counts.count == 2, "the probe printed \(counts)")
+        #expect(counts[1] - counts[0] < 32, "\(counts[0]) threads before, \(counts[1]) with 64 more connections open")
     }
 }
