@@ -12,12 +12,7 @@ struct LockerCrashTests {
 
     /// The built probe, beside the test bundle.
     static func probePath() throws -> String {
-        var directory = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
-        // The bundle may be a directory (…/X.xctest/X); step out of it.
-        if directory.pathExtension == "xctest" { directory.deleteLastPathComponent() }
-        let path = directory.appendingPathComponent("LockerCrashProbe").path
-        try #require(access(path, X_OK) == 0, "\(path) is not built")
-        return path
+        try BuiltProduct.path("LockerCrashProbe")
     }
 
     /// The complete lines of `path`, split into words (a line cut off by the kill is ignored).

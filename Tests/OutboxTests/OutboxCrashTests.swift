@@ -21,7 +21,7 @@ struct OutboxCrashTests {
     @Test(.timeLimit(.minutes(5)))  // a hang guard; under ThreadSanitizer the 24 rounds take over a minute
     func everyAcknowledgedEventSurvivesSIGKILL() async throws {
         let directory = try TemporaryDirectory()
-        let probe = try OutboxFixture.builtProduct("OutboxCrashProbe")
+        let probe = try BuiltProduct.path("OutboxCrashProbe")
         let data = directory.path + "/data"
         var random = SplitMix64(seed: 0xF100_2026)
         var acknowledged: Set<UInt64> = []

@@ -1,6 +1,5 @@
 import Events
 import Glibc
-import TestSupport
 
 @testable import Outbox
 
@@ -84,10 +83,5 @@ enum OutboxFixture {
             offset += RecordFormat.headerBytes + length
         }
         return offsets
-    }
-
-    /// The path of the executable `name` built next to the test bundle.
-    static func builtProduct(_ name: String) throws -> String {
-        try BuiltProduct.path(name)
     }
 }
