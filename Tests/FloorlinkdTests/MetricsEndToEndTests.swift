@@ -5,27 +5,11 @@ import IOEngine
 import TestSupport
 import Testing
 
-/// GET requests to a running daemon's metrics listener, over TCP on the test's own loop.
+/// Requests to a running daemon's metrics listener, over TCP with blocking calls on a thread of their own.
 enum MetricsHTTP {
     /// Sends `request` (a whole HTTP/1.1 request) and returns the status code and the body.
     static func send(port: Int, _ request: String) async throws -> (status: Int, body: String) {
-        // On the global pool, not the I/O loop's thread: there it made the junk-broker, 503-retry and accept-backoff
-        // tests of a whole ASan run wait out their deadlines (why is not understood yet; see the README's Sanitizers).
-        try await exchange(port: port, request)
-    }
-
-    private static func exchange(port: Int, _ request: String) async throws -> (status: Int, body: String) {
-        let stream = try await TCPStream.connect(host: "127.0.0.1", port: UInt16(port), timeout: .seconds(10))
-        defer { stream.close() }
-        let deadline = IOLoop.now + .seconds(20)
-        try await stream.write(Array(request.utf8), deadline: deadline)
-        var received: [UInt8] = []
-        while true {
-            let chunk = try await stream.read(upTo: 65_536, deadline: deadline)
-            if chunk.isEmpty { break }
-            received += chunk
-        }
-        let text = String(decoding: received, as: UTF8.self)
+        let text = String(decoding: try await Loopback.exchange(port: port, Array(request.utf8)), as: UTF8.self)
         guard let statusText = text.split(separator: " ").dropFirst().first, let status = Int(statusText),
             let split = text.range(of: "\r\n\r\n")
         else {

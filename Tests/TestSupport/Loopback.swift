@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 import Synchronization
 
@@ -56,6 +57,64 @@ public enum Loopback {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                 call(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
             }
+        }
+    }
+
+    /// Sends `request` to 127.0.0.1:`port` and returns everything the peer sends until it closes.
+    ///
+    /// Blocking calls on a thread of its own, each bounded by `timeout`: a starved cooperative pool can then open no
+    /// gap between connecting and sending in which a server's idle timeout closes the connection unanswered.
+    public static func exchange(
+        port: Int,
+        _ request: [UInt8],
+        timeout: Duration = .seconds(20)
+    ) async throws(HarnessError) -> [UInt8] {
+        let result: Result<[UInt8], HarnessError> = await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(
+                    returning: Result { () throws(HarnessError) in
+                        try blockingExchange(port: port, request, timeout: timeout)
+                    }
+                )
+            }
+        }
+        return try result.get()
+    }
+
+    private static func blockingExchange(
+        port: Int,
+        _ request: [UInt8],
+        timeout: Duration
+    ) throws(HarnessError) -> [UInt8] {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw HarnessError("socket: errno \(errno)") }
+        defer { close(fd) }
+        var limit = timeval(tv_sec: Int(timeout.components.seconds), tv_usec: 0)
+        for option in [SO_RCVTIMEO, SO_SNDTIMEO] {
+            setsockopt(fd, SOL_SOCKET, option, &limit, socklen_t(MemoryLayout<timeval>.size))
+        }
+        var address = loopback(port: port)
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard connected == 0 else { throw HarnessError("connect 127.0.0.1:\(port): errno \(errno)") }
+        var sent = 0
+        while sent < request.count {
+            let count = request[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            guard count > 0 else { throw HarnessError("send to 127.0.0.1:\(port): errno \(errno)") }
+            sent += count
+        }
+        var received: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if count == 0 { return received }
+            guard count > 0 else {
+                throw HarnessError("recv from 127.0.0.1:\(port) after \(received.count) bytes: errno \(errno)")
+            }
+            received += chunk[..<count]
         }
     }
 
