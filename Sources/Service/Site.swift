@@ -307,6 +307,7 @@ public final class Site: Sendable {
             url: url,
             secret: secret,
             log: outbox,
+            batchDelay: settings.batchDelay,
             tls: tls,
             clock: clock,
             logger: logger.labelled("webhook")

@@ -484,7 +484,14 @@ struct SiteConfigurationLoader {
             secretFile: try object.optionalString("secretFile"),
             caFile: try object.optionalString("caFile"),
             certificateFile: try object.optionalString("certFile"),
-            keyFile: try object.optionalString("keyFile")
+            keyFile: try object.optionalString("keyFile"),
+            batchDelay: .milliseconds(
+                try object.int(
+                    "batchDelayMs",
+                    in: 0...10_000,
+                    default: SiteConfiguration.defaultWebhookBatchDelayMilliseconds
+                )
+            )
         )
         try object.finish()
         return settings

@@ -155,9 +155,14 @@ public struct WebhookSettings: Sendable {
     /// PEM client certificate and key, for a receiver that asks for mutual TLS.
     public var certificateFile: String? = nil
     public var keyFile: String? = nil
+    /// How long a batch of fewer than 100 events waits for more before it is sent (`batchDelayMs`).
+    public var batchDelay: Duration = .milliseconds(SiteConfiguration.defaultWebhookBatchDelayMilliseconds)
 }
 
 extension SiteConfiguration {
+    /// `uplinks.webhook.batchDelayMs` when absent: a steady flow is POSTed about five times a second, a few events
+    /// at a time, instead of once per event (MQTT remains the path for single events within milliseconds).
+    public static let defaultWebhookBatchDelayMilliseconds = 200
     /// `control.maxConnections` when absent.
     public static let defaultControlMaxConnections = 64
     /// `outbox.quotaBytes` when absent: 256 MiB.

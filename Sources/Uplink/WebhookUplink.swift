@@ -21,6 +21,7 @@ public actor WebhookUplink {
     private let log: any EventLog
     private let name: String
     private let batchSize: Int
+    private let batchDelay: Duration
     private let backoff: WebhookBackoff
     private let requestTimeout: Duration
     private let now: @Sendable () -> EventTime
@@ -34,8 +35,11 @@ public actor WebhookUplink {
     public private(set) var publishLatency = LatencyHistogram()
     private var random = SystemRandom()
 
-    /// A webhook uplink reading `log` under the cursor `name`; nothing is sent until `run()`. `tls` verifies an
-    /// `https://` receiver (nil: the system trust store); `requestTimeout` bounds each wait for the receiver.
+    /// A webhook uplink reading `log` under the cursor `name`; nothing is sent until `run()`. A batch that would go
+    /// out with fewer than `batchSize` events first waits `batchDelay` for the events that follow (a Kafka producer's
+    /// linger): a steady trickle then costs a POST per `batchDelay`, not one per event; a backlog goes out in full
+    /// batches at once. `tls` verifies an `https://` receiver (nil: the system trust store); `requestTimeout`
+    /// bounds each wait for the receiver.
     /// `logger` receives each state change once: a failure (with the HTTP status that holds a batch and the next
     /// retry delay) when it starts or changes, and the recovery. `now` stamps lag figures; `clock` times the
     /// waits between attempts (a `ManualClock` in tests).
@@ -45,6 +49,7 @@ public actor WebhookUplink {
         log: any EventLog,
         name: String = "webhook",
         batchSize: Int = 100,
+        batchDelay: Duration = .zero,
         backoff: WebhookBackoff = WebhookBackoff(),
         requestTimeout: Duration = .seconds(30),
         tls: TLSContext? = nil,
@@ -57,6 +62,7 @@ public actor WebhookUplink {
         self.log = log
         self.name = name
         self.batchSize = max(1, batchSize)
+        self.batchDelay = max(.zero, batchDelay)
         self.backoff = backoff
         self.requestTimeout = requestTimeout
         self.now = now
@@ -100,14 +106,23 @@ public actor WebhookUplink {
         }
     }
 
-    /// The next batch after `cursor` (waiting while there is none); nil when cancelled.
+    /// The next batch after `cursor` (waiting while there is none; a short one waits `batchDelay` once for more);
+    /// nil when cancelled.
     private func nextEvents(after cursor: UInt64) async -> [Event]? {
+        let read: @Sendable () async throws -> [Event] = { [log, batchSize] in
+            try await log.events(after: cursor, limit: batchSize)
+        }
         while !Task.isCancelled {
-            let read: @Sendable () async throws -> [Event] = { [log, batchSize] in
-                try await log.events(after: cursor, limit: batchSize)
-            }
             guard let events = await retrying("read the outbox", read) else { return nil }
-            if !events.isEmpty { return events }
+            if events.isEmpty { continue }
+            guard batchDelay > .zero, events.count < batchSize else { return events }
+            do {
+                try await clock.sleep(for: batchDelay)
+            } catch {
+                return nil
+            }
+            // The same events and those stored meanwhile: the cursor has not moved.
+            return await retrying("read the outbox", read)
         }
         return nil
     }

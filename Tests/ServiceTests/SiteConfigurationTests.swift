@@ -91,6 +91,20 @@ struct SiteConfigurationTests {
         #expect(second.quietGap == .zero)
     }
 
+    @Test(
+        "the webhook waits 200 ms to gather a batch unless batchDelayMs says otherwise",
+        arguments: [(#""#, 200), (#", "batchDelayMs": 0"#, 0), (#", "batchDelayMs": 1500"#, 1500)]
+    )
+    func webhookBatchDelay(setting: String, milliseconds: Int) throws {
+        let site = try Self.parse(
+            Self.valid.replacingOccurrences(
+                of: #""keepAliveS": 30}}"#,
+                with: #""keepAliveS": 30}, "webhook": {"url": "https://hooks.example.com/floor"\#(setting)}}"#
+            )
+        )
+        #expect(site.webhook?.batchDelay == .milliseconds(milliseconds))
+    }
+
     @Test("minimumCodeLength can be raised and wrongCodeBudget set")
     func lockerCodeSettings() throws {
         let text = Self.valid.replacingOccurrences(
@@ -265,6 +279,12 @@ struct SiteConfigurationTests {
             with: #""keepAliveS": 30}, "webhook": {"url": "https://user@hooks.example.com/floor"}}"#,
             message: #"site.json: uplinks.webhook.url: invalid URL "https://user@hooks.example.com/floor": "#
                 + "credentials in the URL are not supported"
+        ),
+        BadCase(
+            name: "webhook batch delay too long",
+            replace: #""keepAliveS": 30}}"#,
+            with: #""keepAliveS": 30}, "webhook": {"url": "https://hooks.example.com/floor", "batchDelayMs": 60000}}"#,
+            message: "site.json: uplinks.webhook.batchDelayMs: 60000 is out of range, expected 0...10000"
         ),
         BadCase(
             name: "outbox quota too small for its segments",

@@ -111,6 +111,42 @@ struct WebhookUplinkTests {
         #expect(status.delivered == 4)
     }
 
+    @Test(
+        "a short batch waits batchDelay by the uplink's clock and takes the events that follow; full batches go at once",
+        arguments: [(3, []), (25, [10, 10])] as [(UInt64, [Int])]
+    )
+    func batchDelayGathersEvents(stored: UInt64, sentAtOnce: [Int]) async throws {
+        let server = try WebhookTestServer()
+        let log = WebhookEventLog(events: WebhookFixtures.events(1...stored))
+        let clock = ManualClock()
+        let uplink = WebhookUplink(
+            url: server.url,
+            secret: WebhookFixtures.secret,
+            log: log,
+            batchSize: 10,
+            batchDelay: .milliseconds(200),
+            backoff: Self.fast,
+            now: { WebhookFixtures.now },
+            clock: clock
+        )
+        let run = Task { await uplink.run() }
+        await clock.waitForSleepers(1)
+        #expect(clock.nextDeadline == clock.now + .milliseconds(200))
+        #expect(try server.requests.map { try seqs(in: $0.body).count } == sentAtOnce)
+        await log.append(WebhookFixtures.events((stored + 1)...(stored + 2)))
+        clock.advance(by: .milliseconds(200))
+        let delivered = await log.waitForCursor("webhook", stored + 2)
+        run.cancel()
+        await run.value
+        await server.stop()
+
+        #expect(delivered, "requests \(server.requests.count)")
+        let batches = try server.requests.map { try seqs(in: $0.body) }
+        #expect(batches.dropLast().map(\.count) == sentAtOnce)
+        let firstHeld = Int64(sentAtOnce.reduce(0, +) + 1)
+        #expect(batches.last == Array(firstHeld...Int64(stored) + 2))
+    }
+
     @Test("500 then 200: retried with the same Idempotency-Key, acknowledged once delivered")
     func retriesServerErrors() async throws {
         let server = try WebhookTestServer(replies: [.init(status: 500, body: "boom")])
