@@ -203,7 +203,11 @@ final class WebhookTestServer: Sendable {
 
     private func receive(_ connection: Int32, into buffer: inout [UInt8]) -> Bool {
         var chunk = [UInt8](repeating: 0, count: 16_384)
-        let count = chunk.withUnsafeMutableBytes { recv(connection, $0.baseAddress, $0.count, 0) }
+        var count: Int
+        // A signal or a debugger's stop interrupts a recv with a timeout (EINTR, SO_RCVTIMEO): that is no answer.
+        repeat {
+            count = chunk.withUnsafeMutableBytes { recv(connection, $0.baseAddress, $0.count, 0) }
+        } while count < 0 && errno == EINTR
         guard count > 0 else { return false }
         buffer += chunk[0..<count]
         return true
@@ -216,6 +220,7 @@ final class WebhookTestServer: Sendable {
             let sent = bytes.withUnsafeBytes {
                 Glibc.send(connection, $0.baseAddress.map { $0 + offset }, bytes.count - offset, Int32(MSG_NOSIGNAL))
             }
+            if sent < 0 && errno == EINTR { continue }
             guard sent > 0 else { return }
             offset += sent
         }
