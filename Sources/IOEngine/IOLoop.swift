@@ -54,6 +54,17 @@ public final class IOLoop: Sendable {
         var nextID: UInt64 = 0
         /// When the timer is set to fire; nil while it is disarmed (or has fired and was not set again).
         var timerDeadline: Duration?
+
+        /// Removes the waiters `ids` and queues each one's resumption with `outcome` (run after the lock is released).
+        mutating func remove(
+            _ ids: [UInt64],
+            with outcome: Outcome,
+            into resumptions: inout [(CheckedContinuation<Outcome, Never>, Outcome)]
+        ) {
+            for id in ids {
+                if let waiter = waiters.removeValue(forKey: id) { resumptions.append((waiter.continuation, outcome)) }
+            }
+        }
     }
 
     private static let sharedLoop = Locked<Result<IOLoop, IOError>?>(nil)
@@ -263,17 +274,10 @@ public final class IOLoop: Sendable {
                     let ready = state.waiters.compactMap { id, waiter in
                         waiter.fd == fd && (hangup || mask & waiter.interest.mask != 0) ? id : nil
                     }
-                    for id in ready {
-                        if let waiter = state.waiters.removeValue(forKey: id) {
-                            resumptions.append((waiter.continuation, .ready(hangup: hangup)))
-                        }
-                    }
+                    state.remove(ready, with: .ready(hangup: hangup), into: &resumptions)
                     if let error = arm(fd, in: &state) {
-                        for id in state.waiters.compactMap({ $0.value.fd == fd ? $0.key : nil }) {
-                            if let waiter = state.waiters.removeValue(forKey: id) {
-                                resumptions.append((waiter.continuation, .failed(error)))
-                            }
-                        }
+                        let left = state.waiters.compactMap { $0.value.fd == fd ? $0.key : nil }
+                        state.remove(left, with: .failed(error), into: &resumptions)
                     }
                 }
                 let now = Self.now
@@ -287,11 +291,7 @@ public final class IOLoop: Sendable {
                         earliest = min(earliest ?? deadline, deadline)
                     }
                 }
-                for id in expired {
-                    if let waiter = state.waiters.removeValue(forKey: id) {
-                        resumptions.append((waiter.continuation, .timedOut))
-                    }
-                }
+                state.remove(expired, with: .timedOut, into: &resumptions)
                 if let earliest { setTimer(before: earliest, in: &state) }
             }
             for (continuation, outcome) in resumptions {
