@@ -21,11 +21,6 @@ public enum Loopback {
     private static let portRange = 20000..<32768
     private static let nextPortOffset = Atomic<Int>(Int(getpid()) &* 97 % 12768)
 
-    /// True when 127.0.0.1:`port` can be bound now (nothing listens on it or holds it).
-    private static func canBind(port: Int) -> Bool {
-        onNewSocket(port: port) { bind($0, $1, $2) }
-    }
-
     /// Waits up to `timeout` until something accepts on `port`, without blocking a thread (for async tests).
     public static func waitUntilListening(
         port: Int,
@@ -41,21 +36,51 @@ public enum Loopback {
 
     /// True when a connection to 127.0.0.1:`port` is accepted now.
     private static func accepts(port: Int) -> Bool {
-        onNewSocket(port: port) { connect($0, $1, $2) }
+        guard let fd = connect(port: port) else { return false }
+        close(fd)
+        return true
     }
 
-    /// Whether `call` (bind or connect) succeeds on a new TCP socket with 127.0.0.1:`port`; the socket is closed.
-    private static func onNewSocket(
-        port: Int,
-        _ call: (Int32, UnsafePointer<sockaddr>, socklen_t) -> Int32
-    ) -> Bool {
+    /// A blocking connection to 127.0.0.1:`port`, or nil if refused.
+    public static func connect(port: Int) -> Int32? {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        var address = loopback(port: port)
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard result == 0 else {
+            close(fd)
+            return nil
+        }
+        return fd
+    }
+
+    /// Writes all of `bytes` to `fd` (MSG_NOSIGNAL); false when the peer is gone.
+    @discardableResult
+    public static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes {
+                send(fd, $0.baseAddress.map { $0 + offset }, bytes.count - offset, Int32(MSG_NOSIGNAL))
+            }
+            if written <= 0 { return false }
+            offset += written
+        }
+        return true
+    }
+
+    /// Whether binding a new TCP socket to 127.0.0.1:`port` succeeds; the socket is closed.
+    private static func canBind(port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }
         var address = loopback(port: port)
         return withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                call(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
             }
         }
     }
@@ -86,26 +111,13 @@ public enum Loopback {
         _ request: [UInt8],
         timeout: Duration
     ) throws(HarnessError) -> [UInt8] {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw HarnessError("socket: errno \(errno)") }
+        guard let fd = connect(port: port) else { throw HarnessError("nothing accepts on 127.0.0.1:\(port)") }
         defer { close(fd) }
         var limit = timeval(tv_sec: Int(timeout.components.seconds), tv_usec: 0)
         for option in [SO_RCVTIMEO, SO_SNDTIMEO] {
             setsockopt(fd, SOL_SOCKET, option, &limit, socklen_t(MemoryLayout<timeval>.size))
         }
-        var address = loopback(port: port)
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard connected == 0 else { throw HarnessError("connect 127.0.0.1:\(port): errno \(errno)") }
-        var sent = 0
-        while sent < request.count {
-            let count = request[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            guard count > 0 else { throw HarnessError("send to 127.0.0.1:\(port): errno \(errno)") }
-            sent += count
-        }
+        guard writeAll(fd, request) else { throw HarnessError("send to 127.0.0.1:\(port): errno \(errno)") }
         var received: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65_536)
         while true {

@@ -1,5 +1,6 @@
 import Glibc
 import Locking
+import TestSupport
 
 /// A TCP forwarder between the client and the broker that can go silent without closing: `freeze()` makes
 /// every existing connection swallow bytes in both directions while its sockets stay open, which is what a
@@ -14,7 +15,7 @@ final class ForwardingProxy: Sendable {
     init(upstreamPort: Int) throws {
         let state = self.state
         listener = try AcceptThread(serve: { client in
-            guard let upstream = Sockets.connect(port: upstreamPort) else {
+            guard let upstream = Loopback.connect(port: upstreamPort) else {
                 Glibc.close(client)
                 return
             }
@@ -71,7 +72,7 @@ final class ForwardingProxy: Sendable {
                 return
             }
             if state.withLock({ $0.frozen[connection] }) { continue }
-            guard Sockets.writeAll(destination, Array(buffer[0..<count])) else { return }
+            guard Loopback.writeAll(destination, Array(buffer[0..<count])) else { return }
         }
     }
 }

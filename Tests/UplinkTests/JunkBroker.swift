@@ -1,5 +1,6 @@
 import Glibc
 import Locking
+import TestSupport
 
 /// A fake broker that answers every connection with `junk` instead of a CONNACK and keeps the socket open.
 final class JunkBroker: Sendable {
@@ -18,7 +19,7 @@ final class JunkBroker: Sendable {
                 }
                 var buffer = [UInt8](repeating: 0, count: 1024)
                 _ = buffer.withUnsafeMutableBytes { recv(client, $0.baseAddress, $0.count, 0) }
-                Sockets.writeAll(client, junk)
+                Loopback.writeAll(client, junk)
             },
             finish: {
                 state.withLock { state in

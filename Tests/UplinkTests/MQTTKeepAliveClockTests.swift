@@ -2,6 +2,7 @@ import Glibc
 import HAL
 import HALSimulated
 import Locking
+import TestSupport
 import Testing
 
 @testable import Uplink
@@ -25,7 +26,7 @@ struct MQTTKeepAliveClockTests {
             guard first > 0 else { return }
             received.withLock { $0.append(contentsOf: buffer.prefix(first)) }
             // CONNACK, session not present, accepted; then silence, whatever arrives.
-            guard Sockets.writeAll(fd, [0x20, 0x02, 0x00, 0x00]) else { return }
+            guard Loopback.writeAll(fd, [0x20, 0x02, 0x00, 0x00]) else { return }
             while true {
                 let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
                 guard count > 0 else { return }

@@ -22,7 +22,7 @@ struct MQTTTransportTests {
             guard peer >= 0 else { return }
             sender.withLock { $0 = peer }
             let block = [UInt8](repeating: 0x5a, count: 65_536)
-            for _ in 0..<total / block.count where Sockets.writeAll(peer, block) {}
+            for _ in 0..<total / block.count where Loopback.writeAll(peer, block) {}
         }
         defer { sender.withLock { if $0 >= 0 { shutdown($0, Int32(SHUT_RDWR)) } } }
         let transport = try await MQTTTransport.connect(host: "127.0.0.1", port: port, tls: nil, timeout: .seconds(5))

@@ -1,5 +1,6 @@
 import Glibc
 import Locking
+import TestSupport
 
 @testable import Uplink
 
@@ -67,7 +68,7 @@ final class ScriptedBroker: Sendable {
                 default:
                     reply = nil
                 }
-                if let reply, let bytes = try? reply.encoded() { Sockets.writeAll(fd, bytes) }
+                if let reply, let bytes = try? reply.encoded() { Loopback.writeAll(fd, bytes) }
             }
         }
     }
