@@ -34,7 +34,14 @@ struct ControlSocketLimitTests {
         let opened = await Self.connectIdleClients(2_000, to: socket)
         defer { for fd in opened.descriptors { close(fd) } }
         if let error = opened.error {
-            Issue.record("connection \(opened.descriptors.count): \(error); daemon stderr:\n\(daemon.standardError)")
+            // Whether the daemon is gone (and how) tells a refused connect from a dead daemon apart.
+            let exit = await daemon.child.waitForExit(timeout: .seconds(2))
+            Issue.record(
+                """
+                connection \(opened.descriptors.count): \(error); daemon \(exit.map { "exited with \($0)" } ?? "still running"); \
+                stderr:\n\(daemon.standardError)
+                """
+            )
             return
         }
         #expect(daemon.child.isRunning, "stderr:\n\(daemon.standardError)")

@@ -44,6 +44,7 @@ struct ControlServerTests {
     /// A server on a fresh socket path, running until the returned task is cancelled.
     static func start(
         _ handler: EchoHandler = EchoHandler(),
+        writeTimeout: Duration = .milliseconds(300),
         logger: Logger = Logger(label: "test", handler: MemoryLogHandler())
     ) throws -> (path: String, task: Task<Void, any Error>) {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent(
@@ -52,7 +53,7 @@ struct ControlServerTests {
         let server = ControlServer(
             path: path,
             handler: handler,
-            writeTimeout: .milliseconds(300),
+            writeTimeout: writeTimeout,
             logger: logger
         )
         let listener = try server.bind()
@@ -136,7 +137,14 @@ struct ControlServerTests {
     func followerHangsUp() async throws {
         let log = MemoryLogHandler()
         let handler = EchoHandler()
-        let (path, task) = try Self.start(handler, logger: Logger(label: "control", level: .debug, handler: log))
+        // The handler fills the socket while the follower reads its one line and hangs up: with the 0.3 s the
+        // stalled-reader test uses, a sanitizer run that held this task between the read and the close that long
+        // made the server drop the client as one that stopped reading before it could see the hang-up.
+        let (path, task) = try Self.start(
+            handler,
+            writeTimeout: .seconds(60),
+            logger: Logger(label: "control", level: .debug, handler: log)
+        )
         defer { task.cancel() }
         let follower = try UnixStream.connect(path: path)
         try await follower.writeLine(#"{"id":1,"op":"follow"}"#)

@@ -1,5 +1,6 @@
 import Events
 import Foundation
+import IOEngine
 import Logging
 import TestSupport
 import Testing
@@ -17,6 +18,7 @@ struct MQTTUplinkTests {
         keepAlive: UInt16 = 30,
         logs: MemoryLogHandler = MemoryLogHandler(),
         statusInterval: Duration = .seconds(10),
+        taskExecutor: (any TaskExecutor)? = nil,
         onCommand: (@Sendable ([UInt8]) async -> Void)? = nil
     ) throws -> MQTTUplink {
         try MQTTUplink(
@@ -30,7 +32,10 @@ struct MQTTUplinkTests {
             statusInterval: statusInterval,
             onCommand: onCommand,
             logger: Logger(label: "mqtt", level: .debug, handler: logs),
-            configure: TestSupport.fast
+            configure: {
+                TestSupport.fast(&$0)
+                $0.taskExecutor = taskExecutor
+            }
         )
     }
 
@@ -191,14 +196,21 @@ struct MQTTUplinkTests {
 
     @Test("the broker stops in the middle of 10,000 events and comes back: every event arrives, in order")
     func brokerRestart() async throws {
+        // On the I/O loop, as the daemon runs its uplink: on the global pool, shared with every test running beside
+        // this one, a sanitizer run moved 10 events a second (one in flight) and 2,000 took longer than 30 s.
+        let loop = try IOLoop.shared()
         let broker = try await Mosquitto(persistence: true)
         defer { broker.remove() }
         let inbox = Inbox()
-        let (subscriber, subscriberTask) = try await TestSupport.subscriber(port: broker.port, inbox: inbox)
+        let (subscriber, subscriberTask) = try await TestSupport.subscriber(
+            port: broker.port,
+            inbox: inbox,
+            taskExecutor: loop
+        )
         defer { subscriberTask.cancel() }
         let log = MemoryEventLog()
-        let uplink = try Self.uplink(port: broker.port, log: log)
-        let task = Task { await uplink.run() }
+        let uplink = try Self.uplink(port: broker.port, log: log, taskExecutor: loop)
+        let task = Task(executorPreference: loop) { await uplink.run() }
         defer { task.cancel() }
         await log.append(count: 10_000)
 

@@ -41,15 +41,17 @@ enum TestSupport {
         configuration.connectTimeout = .seconds(120)
     }
 
-    /// A subscriber client on `filter` that records into `inbox`, running and subscribed when this returns
-    /// (checked by a probe message round trip).
+    /// A subscriber client on `filter` that records into `inbox`, running (on `taskExecutor`; nil: the global pool)
+    /// and subscribed when this returns (checked by a probe message round trip).
     static func subscriber(
         port: Int,
         filter: String = "floorlink/#",
         clientID: String = "test-subscriber",
-        inbox: Inbox
+        inbox: Inbox,
+        taskExecutor: (any TaskExecutor)? = nil
     ) async throws -> (MQTTClient, Task<Void, Never>) {
         var configuration = configuration(port: port, clientID: clientID)
+        configuration.taskExecutor = taskExecutor
         configuration.subscriptions = [
             MQTTSubscription(topicFilter: filter, qos: .atLeastOnce),
             MQTTSubscription(topicFilter: "probe/\(clientID)", qos: .atLeastOnce),
@@ -57,7 +59,7 @@ enum TestSupport {
         let client = MQTTClient(configuration: configuration) { topic, payload in
             await inbox.add(topic: topic, payload: payload)
         }
-        let task = Task { await client.run() }
+        let task = Task(executorPreference: taskExecutor) { await client.run() }
         let probe = "probe/\(clientID)"
         let subscribed = await eventually {
             _ = try? await client.publish(MQTTMessage(topic: probe, text: "probe", qos: .atMostOnce))
