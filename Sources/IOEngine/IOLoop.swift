@@ -160,6 +160,19 @@ public final class IOLoop: Sendable {
         await suspend(on: nil, for: .readable, deadline: deadline)
     }
 
+    /// Sleeps for `duration` on the shared loop's timer, returning early when the task is cancelled. The daemon's
+    /// sleeps use this, not `Task.sleep`: no Dispatch timer thread, and no new descriptor. libdispatch creates its
+    /// timer descriptor when its first timer is armed, and a process that arms it out of descriptors dies there
+    /// (SIGILL; measured with a program whose first `Task.sleep` came at EMFILE), as an accept backing off at EMFILE
+    /// would. Only if the loop cannot start does this fall back to `Task.sleep`.
+    public static func sleep(for duration: Duration) async {
+        guard let loop = try? shared() else {
+            try? await Task.sleep(for: duration)
+            return
+        }
+        _ = await loop.sleep(until: now + duration)
+    }
+
     private func suspend(on fd: Int32?, for interest: Interest, deadline: Duration?) async -> Outcome {
         let id = state.withLock { state -> UInt64 in
             state.nextID += 1

@@ -1,6 +1,7 @@
 import Events
 import Glibc
 import HAL
+import IOEngine
 
 /// The control socket: a Unix socket (mode 0660) speaking newline-delimited JSON. Only root, the daemon's own
 /// user and members of the `floorlink` group get answers (`SO_PEERCRED`). A malformed request gets an error
@@ -83,7 +84,8 @@ public struct ControlServer: LifecycleService {
                         )
                     }
                     connections.closeOldestIdle()
-                    try? await Task.sleep(for: delay)
+                    // On the loop's timer: a first Dispatch timer armed here, out of descriptors, kills the daemon.
+                    await IOLoop.sleep(for: delay)
                     continue
                 }
                 if let failed = failures.succeeded(at: ContinuousClock.now) {

@@ -45,9 +45,10 @@ public struct HTTPServer: Sendable {
                     switch error {
                     case .cancelled, .closed: return
                     default:
-                        // Out of descriptors or memory: wait a little rather than spin.
+                        // Out of descriptors or memory: wait a little rather than spin (on the loop's timer: a
+                        // first Dispatch timer armed here, out of descriptors, kills the daemon).
                         logger.warning("cannot accept metrics clients", ["error": error.description])
-                        try? await Task.sleep(for: .milliseconds(100))
+                        await IOLoop.sleep(for: .milliseconds(100))
                         continue
                     }
                 }

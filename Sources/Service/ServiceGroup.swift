@@ -1,3 +1,4 @@
+import IOEngine
 import Locking
 
 /// A long-running part of the daemon: `run()` returns when it has stopped, after the task is cancelled (or
@@ -109,7 +110,7 @@ public struct ServiceGroup: Sendable {
                 resume(true)
             }
             Task {
-                try? await Task.sleep(for: timeout)
+                await IOLoop.sleep(for: timeout)
                 resume(false)
             }
         }

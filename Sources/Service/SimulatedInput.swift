@@ -2,6 +2,7 @@ import Devices
 import Events
 import HAL
 import HALSimulated
+import IOEngine
 
 /// Input played into a simulated site as a person or a reader would make it: a scan with the scanner's
 /// terminator, an RFID inventory notice, a button press, a door opening. Used by `floorctl simulate` and the
@@ -59,7 +60,7 @@ struct SimulatedInput: Sendable {
             throw Failure(code: "unknown-slot", message: "\(device) has no slot \"\(slot)\"")
         }
         hardware.drive(wiring.button, high: !wiring.buttonActiveLow)
-        try? await Task.sleep(for: Self.pressLength)
+        await IOLoop.sleep(for: Self.pressLength)
         hardware.drive(wiring.button, high: wiring.buttonActiveLow)
     }
 

@@ -3,6 +3,7 @@ import Events
 import Glibc
 import HALLinux
 import HALSimulated
+import IOEngine
 import Outbox
 import Uplink
 
@@ -351,7 +352,7 @@ struct SiteControl: ControlHandler {
                 try await bank.open(door: door.door, reason: "technician")
                 var opened = false
                 for _ in 0..<30 {
-                    try? await Task.sleep(for: .milliseconds(100))
+                    await IOLoop.sleep(for: .milliseconds(100))
                     if try await bank.status().first(where: { $0.door == door.door })?.open == true {
                         opened = true
                         break

@@ -68,6 +68,40 @@ struct ControlSocketLimitTests {
         #expect(status == 0, "stderr:\n\(daemon.standardError)")
     }
 
+    /// With 40 descriptors the demo daemon's own (about 30) and the quarter it lets control clients have do not
+    /// fit, so `accept` fails with EMFILE whatever the timing (the 2,000-client test above reaches it only when
+    /// closing evicted clients lags). The backoff sleeps on the I/O loop's timer, which needs no new descriptor.
+    @Test("out of descriptors, accepting control clients backs off and the daemon lives on; status answers after")
+    func acceptBackoffOutOfDescriptors() async throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let socket = scratch.path("control.sock")
+        let config = try scratch.write("site.json", json: try Sites.demo(scratch, mqtt: nil))
+        let daemon = try Floorlinkd(config: config, socket: socket, scratch: scratch, softFileLimit: 40)
+        defer { daemon.stop() }
+        _ = try await daemon.waitUntilServing()
+
+        // Within the listen backlog (64): every connect completes whether or not the daemon accepts.
+        let opened = await Self.connectIdleClients(40, to: socket)
+        if let error = opened.error { Issue.record("connection \(opened.descriptors.count): \(error)") }
+        let backedOff = await eventually(within: .seconds(30)) { () -> Bool? in
+            daemon.standardError.contains("cannot accept control clients; backing off") ? true : nil
+        }
+        for fd in opened.descriptors { close(fd) }
+        #expect(backedOff != nil, "accept never failed; stderr:\n\(daemon.standardError)")
+        // A few more backoff rounds while the clients go.
+        let answered = await eventually(within: .seconds(30)) { () -> JSONValue? in
+            try? await Control.request(socket, op: "status")["result"]
+        }
+        #expect(answered != nil, "status did not answer; stderr:\n\(daemon.standardError)")
+        let exit = await daemon.child.waitForExit(timeout: .milliseconds(1))
+        #expect(exit == nil, "the daemon exited with \(exit ?? 0); stderr:\n\(daemon.standardError)")
+
+        daemon.child.send(SIGTERM)
+        let status = await daemon.child.waitForExit(timeout: .seconds(30))
+        #expect(status == 0, "stderr:\n\(daemon.standardError)")
+    }
+
     /// Opens `count` idle connections to `path` with blocking connects on a thread of their own (while the daemon's
     /// backlog is full a connect waits for it to accept: seconds under a sanitizer, which must hold neither one of
     /// the cooperative threads nor one of Dispatch's global queue, whose two threads the name lookups of the tests
