@@ -15,6 +15,8 @@
 static inline int floorlink_tty_set_exclusive(int fd) { return ioctl(fd, TIOCEXCL); }
 /// ioctl(fd, TIOCOUTQ): bytes still waiting in the output queue.
 static inline int floorlink_tty_output_queue(int fd, int *count) { return ioctl(fd, TIOCOUTQ, count); }
+/// ioctl(master, TIOCGPTN): the N of a pseudo-terminal's /dev/pts/N (thread-safe, unlike ptsname's static buffer).
+static inline int floorlink_pty_number(int master, unsigned int *number) { return ioctl(master, TIOCGPTN, number); }
 /// The epoll_data fd of an event, without touching the packed union from Swift.
 static inline int floorlink_epoll_event_fd(const struct epoll_event *event) { return event->data.fd; }
 static inline unsigned int floorlink_epoll_event_mask(const struct epoll_event *event) { return event->events; }

@@ -13,11 +13,15 @@ public final class HeldPseudoTerminal: Sendable {
     public init() throws {
         let master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC)
         guard master >= 0 else { throw HarnessError("posix_openpt failed: errno \(errno)") }
-        guard grantpt(master) == 0, unlockpt(master) == 0, let name = ptsname(master) else {
+        // The number from the master itself, not ptsname: ptsname's one static buffer, shared by tests making
+        // terminals at the same time, once handed two of them the same path (each monitor then read the other
+        // test's bytes, or found its port locked by the other's).
+        var number: UInt32 = 0
+        guard grantpt(master) == 0, unlockpt(master) == 0, floorlink_pty_number(master, &number) == 0 else {
             Glibc.close(master)
             throw HarnessError("cannot unlock the pseudo-terminal: errno \(errno)")
         }
-        let path = String(cString: name)
+        let path = "/dev/pts/\(number)"
         let slave = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)
         guard slave >= 0 else {
             Glibc.close(master)
