@@ -23,16 +23,6 @@ struct LockerCrashTests {
         return lines.map { $0.split(separator: " ").map(String.init) }
     }
 
-    /// Waits up to 30 s until `path` holds a complete line; true when it does.
-    static func waitForFirstLine(_ path: String) async -> Bool {
-        let deadline = ContinuousClock.now + .seconds(30)
-        while ContinuousClock.now < deadline {
-            if let lines = try? Self.lines(path), !lines.isEmpty { return true }
-            try? await Task.sleep(for: .milliseconds(5))
-        }
-        return false
-    }
-
     @Test(.timeLimit(.minutes(3)))
     func acknowledgedOrdersSurviveSIGKILL() async throws {
         let probe = try Self.probePath()
@@ -46,10 +36,10 @@ struct LockerCrashTests {
             let output = directory + "/run-\(round).txt"
             let errors = directory + "/stderr.txt"
             let child = try ChildProcess(probe, [state, "run", "\(round)"], outputPath: output, errorPath: errors)
-            // The random delay counts from the probe's first acknowledgement, not from its start: a sanitized probe
-            // on a loaded machine can take longer to start than the whole delay, and a kill before any work tests
-            // nothing (it once left 12 deposits in 16 rounds).
-            #expect(await Self.waitForFirstLine(output), "round \(round): the probe acknowledged nothing in 30 s")
+            // The random delay counts from the probe's first acknowledgement (killed before any work, it once left
+            // 12 deposits in 16 rounds).
+            let started = await TestFile.waitForCompleteLine(output)
+            #expect(started, "round \(round): the probe acknowledged nothing in 30 s")
             try await Task.sleep(for: .milliseconds(5 + Int(random.next() % 400)))
             let status = await child.stopAndWait(signal: SIGKILL)
             #expect(status == 128 + SIGKILL, "round \(round): the probe exited by itself (status \(status))")

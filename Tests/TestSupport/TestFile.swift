@@ -22,4 +22,17 @@ public enum TestFile {
             written += count
         }
     }
+
+    /// Waits up to `timeout` until `path` holds a complete (newline-terminated) line; true when it does. The crash
+    /// tests count their random kill delay from a probe's first acknowledgement with it, not from its start: a
+    /// sanitized probe on a loaded machine can take longer to start than the whole delay, and a kill before any work
+    /// tests nothing.
+    public static func waitForCompleteLine(_ path: String, timeout: Duration = .seconds(30)) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let data = FileManager.default.contents(atPath: path), data.contains(0x0A) { return true }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        return false
+    }
 }
