@@ -50,10 +50,29 @@ public final class IOLoop: Sendable {
 
     private struct State {
         var waiters: [UInt64: Waiter] = [:]
+        /// The ids waiting on each descriptor, so a ready descriptor costs its own waiters, not a walk of all.
+        var waitersByFD: [Int32: [UInt64]] = [:]
         var registered: Set<Int32> = []
         var nextID: UInt64 = 0
         /// When the timer is set to fire; nil while it is disarmed (or has fired and was not set again).
         var timerDeadline: Duration?
+        /// Setting the timer failed once: deadlines are then checked on every wake, not only when it fires.
+        var timerUnreliable = false
+
+        mutating func insert(_ waiter: Waiter, id: UInt64) {
+            waiters[id] = waiter
+            if let fd = waiter.fd { waitersByFD[fd, default: []].append(id) }
+        }
+
+        @discardableResult
+        mutating func removeWaiter(_ id: UInt64) -> Waiter? {
+            guard let waiter = waiters.removeValue(forKey: id) else { return nil }
+            if let fd = waiter.fd, var ids = waitersByFD[fd] {
+                ids.removeAll { $0 == id }
+                waitersByFD[fd] = ids.isEmpty ? nil : ids
+            }
+            return waiter
+        }
 
         /// Removes the waiters `ids` and queues each one's resumption with `outcome` (run after the lock is released).
         mutating func remove(
@@ -62,7 +81,7 @@ public final class IOLoop: Sendable {
             into resumptions: inout [(CheckedContinuation<Outcome, Never>, Outcome)]
         ) {
             for id in ids {
-                if let waiter = waiters.removeValue(forKey: id) { resumptions.append((waiter.continuation, outcome)) }
+                if let waiter = removeWaiter(id) { resumptions.append((waiter.continuation, outcome)) }
             }
         }
     }
@@ -182,14 +201,12 @@ public final class IOLoop: Sendable {
             await withCheckedContinuation { (continuation: CheckedContinuation<Outcome, Never>) in
                 let immediate = state.withLock { state -> Outcome? in
                     if Task.isCancelled { return .cancelled }
-                    state.waiters[id] = Waiter(
-                        fd: fd,
-                        interest: interest,
-                        deadline: deadline,
-                        continuation: continuation
+                    state.insert(
+                        Waiter(fd: fd, interest: interest, deadline: deadline, continuation: continuation),
+                        id: id
                     )
                     if let fd, let error = arm(fd, in: &state) {
-                        state.waiters[id] = nil
+                        state.removeWaiter(id)
                         return .failed(error)
                     }
                     if let deadline { setTimer(before: deadline, in: &state) }
@@ -198,7 +215,7 @@ public final class IOLoop: Sendable {
                 if let immediate { continuation.resume(returning: immediate) }
             }
         } onCancel: {
-            let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
+            let waiter = state.withLock { $0.removeWaiter(id) }
             waiter?.continuation.resume(returning: .cancelled)
         }
     }
@@ -209,8 +226,8 @@ public final class IOLoop: Sendable {
             if state.registered.remove(fd) != nil {
                 _ = floorlink_epoll_ctl(epollFD, EPOLL_CTL_DEL, fd, 0)
             }
-            let ids = state.waiters.filter { $0.value.fd == fd }.map(\.key)
-            return ids.compactMap { state.waiters.removeValue(forKey: $0) }
+            let ids = state.waitersByFD[fd] ?? []
+            return ids.compactMap { state.removeWaiter($0) }
         }
         for waiter in waiters {
             waiter.continuation.resume(returning: .closed)
@@ -220,8 +237,8 @@ public final class IOLoop: Sendable {
     /// Registers or re-arms `fd` (one-shot) for the union of what its waiters want.
     private func arm(_ fd: Int32, in state: inout State) -> IOError? {
         var mask: UInt32 = 0
-        for waiter in state.waiters.values where waiter.fd == fd {
-            mask |= waiter.interest.mask
+        for id in state.waitersByFD[fd] ?? [] {
+            mask |= state.waiters[id]?.interest.mask ?? 0
         }
         guard mask != 0 else { return nil }
         mask |= EPOLLONESHOT.rawValue
@@ -240,6 +257,8 @@ public final class IOLoop: Sendable {
         let (seconds, attoseconds) = deadline.components
         if floorlink_timerfd_fire_at(timerFD, seconds, Int(attoseconds / 1_000_000_000)) == 0 {
             state.timerDeadline = deadline
+        } else {
+            state.timerUnreliable = true
         }
     }
 
@@ -268,6 +287,7 @@ public final class IOLoop: Sendable {
             }
             var resumptions: [(CheckedContinuation<Outcome, Never>, Outcome)] = []
             state.withLock { state in
+                var timerFired = state.timerUnreliable
                 for index in 0..<max(0, Int(count)) {
                     let fd = floorlink_epoll_event_fd(&events[index])
                     let mask = floorlink_epoll_event_mask(&events[index])
@@ -275,6 +295,7 @@ public final class IOLoop: Sendable {
                         var expirations: UInt64 = 0
                         _ = Glibc.read(timerFD, &expirations, MemoryLayout<UInt64>.size)
                         state.timerDeadline = nil
+                        timerFired = true
                         continue
                     }
                     if fd == wakeFD {
@@ -283,16 +304,17 @@ public final class IOLoop: Sendable {
                         continue
                     }
                     let hangup = mask & (EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0
-                    // The ids first, then the removals: removing while iterating would copy the whole table.
-                    let ready = state.waiters.compactMap { id, waiter in
-                        waiter.fd == fd && (hangup || mask & waiter.interest.mask != 0) ? id : nil
+                    let ready = (state.waitersByFD[fd] ?? []).filter { id in
+                        guard let waiter = state.waiters[id] else { return false }
+                        return hangup || mask & waiter.interest.mask != 0
                     }
                     state.remove(ready, with: .ready(hangup: hangup), into: &resumptions)
                     if let error = arm(fd, in: &state) {
-                        let left = state.waiters.compactMap { $0.value.fd == fd ? $0.key : nil }
-                        state.remove(left, with: .failed(error), into: &resumptions)
+                        state.remove(state.waitersByFD[fd] ?? [], with: .failed(error), into: &resumptions)
                     }
                 }
+                // The timer is always set for the earliest deadline, so deadlines need a look only when it fired.
+                guard timerFired else { return }
                 let now = Self.now
                 var earliest: Duration?
                 var expired: [UInt64] = []
