@@ -118,11 +118,25 @@ enum FileSystem {
         return Int(info.st_size)
     }
 
-    /// The size in bytes of the file at `path`.
-    static func size(ofFile path: String) throws(OutboxError) -> Int {
-        var info = stat()
-        guard stat(path, &info) == 0 else { throw failure("stat", path) }
-        return Int(info.st_size)
+    /// Where the records of a segment end: its size less the zeros the writer fills ahead of them (a record
+    /// never ends in a zero byte: its payload is JSON, ending in `}`), read backwards 64 KiB at a time.
+    static func dataEnd(_ descriptor: Int32, size: Int, path: String) throws(OutboxError) -> Int {
+        var end = size
+        while end > 0 {
+            let start = max(0, end - (64 << 10))
+            let bytes = try read(descriptor, offset: start, count: end - start, path: path)
+            guard bytes.count == end - start else { throw failure("pread (file shrank)", path, EIO) }
+            if let last = bytes.lastIndex(where: { $0 != 0 }) { return start + last + 1 }
+            end = start
+        }
+        return 0
+    }
+
+    /// Where the records of the segment at `path` end (see `dataEnd(_:size:path:)`).
+    static func dataEnd(ofFile path: String) throws(OutboxError) -> Int {
+        let descriptor = try openFile(path, flags: O_RDONLY)
+        defer { closeFile(descriptor) }
+        return try dataEnd(descriptor, size: try size(descriptor, path: path), path: path)
     }
 
     /// The names in directory `path`, without `.` and `..`.

@@ -117,7 +117,7 @@ enum LogRecovery {
         // cut does not leave a gap in the seqs.
         while firstSeqs.count > 1, let last = firstSeqs.last {
             let path = outboxPath + "/" + Segment.fileName(firstSeq: last)
-            guard try FileSystem.size(ofFile: path) == 0 else { break }
+            guard try FileSystem.dataEnd(ofFile: path) == 0 else { break }
             try FileSystem.remove(path)
             firstSeqs.removeLast()
             directoryChanged = true
@@ -126,7 +126,7 @@ enum LogRecovery {
         var segments: [Segment] = []
         for firstSeq in firstSeqs.dropLast() {
             let path = outboxPath + "/" + Segment.fileName(firstSeq: firstSeq)
-            let size = try FileSystem.size(ofFile: path)
+            let size = try FileSystem.dataEnd(ofFile: path)
             segments.append(
                 Segment(
                     firstSeq: firstSeq,
@@ -167,7 +167,7 @@ enum LogRecovery {
             path: outboxPath + "/" + Segment.fileName(firstSeq: lastFirstSeq),
             firstSeq: lastFirstSeq
         )
-        let appendDescriptor = try FileSystem.openFile(tail.segment.path, flags: O_WRONLY | O_APPEND)
+        let appendDescriptor = try FileSystem.openFile(tail.segment.path, flags: O_WRONLY)
         tail.segment.descriptor = appendDescriptor
         segments.append(tail.segment)
         if directoryChanged {
@@ -198,7 +198,8 @@ enum LogRecovery {
     private static func scanLastSegment(path: String, firstSeq: UInt64) throws(OutboxError) -> LastSegmentScan {
         let descriptor = try FileSystem.openFile(path, flags: O_RDWR)
         defer { FileSystem.closeFile(descriptor) }
-        let size = try FileSystem.size(descriptor, path: path)
+        let fileSize = try FileSystem.size(descriptor, path: path)
+        let size = try FileSystem.dataEnd(descriptor, size: fileSize, path: path)
         var segment = Segment(
             firstSeq: firstSeq,
             path: path,
@@ -207,6 +208,7 @@ enum LogRecovery {
             descriptor: nil,
             needsDirectorySync: false
         )
+        segment.allocatedSize = fileSize
         var scan = LastSegmentScan(segment: segment, nextSeq: firstSeq)
         var scanner = RecordScanner(descriptor: descriptor, path: path, start: 0, end: size)
         var lastSeq: UInt64?
@@ -247,6 +249,7 @@ enum LogRecovery {
                     try FileSystem.truncate(descriptor, to: offset, path: path)
                     segment.size = offset
                     segment.syncedSize = offset
+                    segment.allocatedSize = offset
                     scan.reports.append(report(segment, "torn-tail", offset, 1, byteCount))
                     scan.droppedRecords = scan.droppedRecords.saturatingAdding(1)
                     scan.droppedBytes += byteCount

@@ -85,7 +85,8 @@ extension Outbox {
             if !injectedWriteFailures.isEmpty {
                 throw FileSystem.failure("write", path, injectedWriteFailures.removeFirst())
             }
-            try FileSystem.writeAll(descriptor, record, path: path)
+            try preallocate(segmentIndex: index, through: segments[index].size + record.count, descriptor: descriptor)
+            try FileSystem.writeAll(descriptor, record, at: segments[index].size, path: path)
         } catch {
             abandonAfterWriteFailure(segmentIndex: index, error: error, isReport: isReport)
             throw error
@@ -106,6 +107,23 @@ extension Outbox {
         pendingBytes += record.count
         scheduleFlush()
         return event
+    }
+
+    /// Zero-fills the segment ahead of its records, `preallocationBytes` at a time (never past `segmentBytes`
+    /// unless one record is larger): a record then overwrites blocks the file already holds, so the sync that
+    /// covers it writes the data alone, not the inode as well. Recovery treats trailing zeros as unwritten (no
+    /// record ends in a zero byte).
+    private func preallocate(segmentIndex index: Int, through end: Int, descriptor: Int32) throws(OutboxError) {
+        let allocated = max(segments[index].allocatedSize, segments[index].size)
+        guard end > allocated else { return }
+        let target = max(end, min(allocated + Self.preallocationBytes, segmentBytes))
+        try FileSystem.writeAll(
+            descriptor,
+            [UInt8](repeating: 0, count: target - allocated),
+            at: allocated,
+            path: segments[index].path
+        )
+        segments[index].allocatedSize = target
     }
 
     private func makeID(time: EventTime) -> EventID {
@@ -141,7 +159,7 @@ extension Outbox {
             segments.removeLast()
         }
         let path = outboxPath + "/" + Segment.fileName(firstSeq: firstSeq)
-        let descriptor = try FileSystem.openFile(path, flags: O_WRONLY | O_CREAT | O_EXCL | O_APPEND)
+        let descriptor = try FileSystem.openFile(path, flags: O_WRONLY | O_CREAT | O_EXCL)
         segments.append(
             Segment(
                 firstSeq: firstSeq,
@@ -160,6 +178,12 @@ extension Outbox {
             let segment = segments[index]
             guard let descriptor = segment.descriptor, segment.size == segment.syncedSize, !segment.needsDirectorySync
             else { continue }
+            // No record comes after its zeros any more; recovery would skip them, but they take disk.
+            if segment.allocatedSize > segment.size,
+                (try? FileSystem.truncate(descriptor, to: segment.size, path: segment.path)) != nil
+            {
+                segments[index].allocatedSize = segment.size
+            }
             FileSystem.closeFile(descriptor)
             segments[index].descriptor = nil
         }
@@ -172,6 +196,7 @@ extension Outbox {
         var truncated = false
         if let descriptor = segment.descriptor {
             truncated = (try? FileSystem.truncate(descriptor, to: segment.size, path: segment.path)) != nil
+            if truncated { segments[index].allocatedSize = segment.size }
         }
         if segment.size > 0 || !truncated {
             needsNewSegment = true

@@ -173,6 +173,7 @@ extension Outbox {
             if (try? FileSystem.truncate(descriptor, to: failed.syncedSize, path: failed.path)) != nil {
                 usedBytes -= failed.size - failed.syncedSize
                 failed.size = failed.syncedSize
+                failed.allocatedSize = failed.syncedSize
                 failed.checkpoints.removeAll { $0.offset >= failed.size }
             }
             FileSystem.closeFile(descriptor)

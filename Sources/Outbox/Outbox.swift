@@ -4,6 +4,8 @@ import Glibc
 /// The durable append-only event log: segment files of CRC-checked records under `<dataDir>/outbox/`, one
 /// acknowledged cursor per uplink, a disk quota with alarms, and live streams for local subscribers.
 public actor Outbox: EventLog {
+    /// Zeros written ahead of the records at a time (see `preallocate`): one inode write per this many bytes.
+    static let preallocationBytes = 64 << 10
     /// A group-commit batch is synced at once when its records reach this many bytes.
     static let groupCommitMaxBytes = 1 << 20
     /// Events a local subscriber may fall behind by before the oldest are dropped from its stream.
@@ -285,7 +287,12 @@ public actor Outbox: EventLog {
         try? await storeCursors()
         await waitUntilIdle()
         for index in segments.indices {
-            if let descriptor = segments[index].descriptor { FileSystem.closeFile(descriptor) }
+            guard let descriptor = segments[index].descriptor else { continue }
+            // The zeros ahead of the last record are not needed once closed (recovery would skip them anyway).
+            if segments[index].allocatedSize > segments[index].size {
+                try? FileSystem.truncate(descriptor, to: segments[index].size, path: segments[index].path)
+            }
+            FileSystem.closeFile(descriptor)
             segments[index].descriptor = nil
         }
         for descriptor in cursorDescriptors.values { FileSystem.closeFile(descriptor) }

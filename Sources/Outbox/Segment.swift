@@ -6,8 +6,10 @@ struct Segment: Sendable {
     /// The seq of the first record this segment was created for (records before it live in older segments).
     let firstSeq: UInt64
     let path: String
-    /// Bytes written so far (the file's size).
+    /// Bytes of records written so far (where the next record goes).
     var size: Int
+    /// The file's size: `size` plus the zeros written ahead of the records (see `Outbox.preallocationBytes`).
+    var allocatedSize = 0
     /// Bytes known to be on disk (synced).
     var syncedSize: Int
     /// Open for appending while this is the active segment or while written bytes still await a sync.

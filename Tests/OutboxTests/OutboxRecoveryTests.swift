@@ -50,16 +50,19 @@ struct OutboxRecoveryTests {
         let kept = Array(events.dropLast())
         for cut in lastStart..<bytes.count {
             let reopened = try await Self.reopen(with: Array(bytes[..<cut]), in: directory.path + "/torn")
-            let torn = cut > lastStart
+            // Zeros at a segment's end are what the writer fills ahead of its records (no record ends in one), so
+            // a header cut after a zero byte has that many bytes fewer to drop, and a cut after only zeros none.
+            let written = (bytes[lastStart..<cut].lastIndex { $0 != 0 } ?? lastStart - 1) + 1
+            let torn = written > lastStart
             #expect(Array(reopened.events.prefix(kept.count)) == kept, "cut at \(cut)")
             #expect(reopened.status.droppedRecords == (torn ? 1 : 0), "cut at \(cut)")
-            #expect(reopened.status.droppedBytes == cut - lastStart, "cut at \(cut)")
+            #expect(reopened.status.droppedBytes == written - lastStart, "cut at \(cut)")
             let report = reopened.events.dropFirst(kept.count).first
             if torn {
                 #expect(report?.type == .outboxRecovered, "cut at \(cut)")
                 #expect(report?.seq == UInt64(count), "cut at \(cut)")
                 #expect(report?.data["droppedRecords"] == 1)
-                #expect(report?.data["droppedBytes"] == .int(Int64(cut - lastStart)))
+                #expect(report?.data["droppedBytes"] == .int(Int64(written - lastStart)))
                 #expect(report?.data["reason"] == "torn-tail")
                 #expect(reopened.next.seq == UInt64(count + 1))
             } else {
