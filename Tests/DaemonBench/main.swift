@@ -15,6 +15,7 @@ import Uplink
 //        swift run -c release daemon-bench [--scanner-only] [RATE] [SECONDS]
 //        (defaults: 100 scans/s for 10 s; floorlinkd is taken from the directory daemon-bench runs from;
 //        --scanner-only: the scanner and MQTT alone, the setup of the figures before the RFID reader and webhook)
+//        TMPDIR=/path daemon-bench ...: the run's directory (the daemon's outbox) under /path instead of /tmp.
 //        daemon-bench --kill [RUNS] [READS]: RUNS times (20), READS reads (500) written to a kernel pty at once and
 //        floorlinkd killed with SIGKILL at a random point; prints the reads lost (taken from the port, never stored).
 
@@ -114,8 +115,10 @@ func builtFloorlinkd() throws -> String {
 
 func run(rate: Int, seconds: Int, scannerOnly: Bool) async throws {
     let floorlinkd = try builtFloorlinkd()
-    var template = Array("/tmp/daemon-bench-XXXXXX".utf8CString)
-    guard let made = mkdtemp(&template) else { throw BenchError("mkdtemp failed") }
+    // TMPDIR puts the daemon's data directory (its outbox) on the storage to measure, e.g. an SD card's ext4.
+    let base = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
+    var template = Array("\(base)/daemon-bench-XXXXXX".utf8CString)
+    guard let made = mkdtemp(&template) else { throw BenchError("mkdtemp in \(base) failed: errno \(errno)") }
     let directory = String(cString: made)
     defer { Files.removeTree(directory) }
 
