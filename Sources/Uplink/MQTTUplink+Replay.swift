@@ -132,7 +132,8 @@ extension MQTTUplink: EventReplayer {
     private static var busyFailure: CommandFailure {
         CommandFailure(
             code: "replay-busy",
-            detail: "another events.replay is running on this controller; ask again once its result arrived"
+            detail: "another events.replay is running on this controller until the broker has all of it; ask again a "
+                + "little later"
         )
     }
 

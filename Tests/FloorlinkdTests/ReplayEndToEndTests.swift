@@ -74,6 +74,14 @@ struct ReplayEndToEndTests {
             #expect(Set(bySeq[seq] ?? []).count == 1, "seq \(seq) came back different: \(bySeq[seq] ?? [])")
         }
 
+        // The first replay holds the slot until the broker has acknowledged all of it, which can come after the
+        // subscriber saw the copies; the daemon says when with "events replayed". Asked before that, the next replay
+        // is (rightly) refused `replay-busy`.
+        let done = await eventually(within: .seconds(30)) {
+            daemon.standardError.contains("events replayed") ? true : nil
+        }
+        try #require(done == true, "no 'events replayed' line; stderr:\n\(daemon.standardError)")
+
         // After the newest seq: nothing sent, the part named, a code to switch on.
         let beyond = try await send("r-beyond", ["from": 1_000_000, "through": 1_000_004])
         #expect(beyond["ok"] == false && beyond["error"] == "beyond-newest", "\(beyond.jsonText)")
