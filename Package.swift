@@ -70,7 +70,7 @@ let package = Package(
         // The event model: types, JSON, the sink drivers report to.
         .target(name: "Events", swiftSettings: strict),
         // The durable append-only event log with per-uplink cursors.
-        .target(name: "Outbox", dependencies: ["Events", "Locking"], swiftSettings: strict),
+        .target(name: "Outbox", dependencies: ["Events", "Locking", "IOEngine"], swiftSettings: strict),
         // Drivers: barcode scanner, RFID reader, locker bank, pick-to-light.
         .target(name: "Devices", dependencies: ["HAL", "Locking", "GS1", "Events", "COpenSSL"], swiftSettings: strict),
 

@@ -1,4 +1,5 @@
 import Glibc
+import Locking
 
 /// The loop as the executor of the tasks that prefer it (`withTaskExecutorPreference(loop)`,
 /// `Task(executorPreference: loop)`, the default actors they call): their jobs run on the loop thread between two
@@ -13,7 +14,16 @@ import Glibc
 extension IOLoop: TaskExecutor {
     /// Queues `job` to run on the loop thread; wakes the loop when it sleeps in `epoll_wait`.
     public func enqueue(_ job: consuming ExecutorJob) {
-        let job = UnownedJob(job)
+        enqueue(UnownedJob(job), isolated: false)
+    }
+
+    /// Queues `job`; `isolated` when it was enqueued on `actorExecutor` (an actor living on the loop).
+    func enqueue(_ job: UnownedJob, isolated: Bool) {
+        Self.post(LoopJob(job: job, isolated: isolated), to: jobs, waking: wakeFD)
+    }
+
+    /// Appends `job` to `jobs`, writing `wakeFD` when the loop sleeps and no wake-up is on its way.
+    static func post(_ job: LoopJob, to jobs: Locked<JobQueue>, waking wakeFD: Int32) {
         if jobs.withLock({ $0.append(job) }) {
             var one: UInt64 = 1
             _ = Glibc.write(wakeFD, &one, MemoryLayout<UInt64>.size)
@@ -28,28 +38,39 @@ extension IOLoop: TaskExecutor {
     /// descriptors.
     func runJobs() {
         let executor = asUnownedTaskExecutor()
+        let serial = actorExecutor.asUnownedSerialExecutor()
         var ran = 0
         while ran < Self.jobsPerPass {
             let batch = jobs.withLock { $0.takeAll() }
             if batch.isEmpty { return }
-            for job in batch {
-                job.runSynchronously(on: executor)
+            for entry in batch {
+                if entry.isolated {
+                    entry.job.runSynchronously(isolatedTo: serial, taskExecutor: executor)
+                } else {
+                    entry.job.runSynchronously(on: executor)
+                }
             }
             ran += batch.count
         }
     }
 }
 
+/// A job for the loop thread: a task's (it prefers the loop) or an actor's that lives on the loop (`isolated`).
+struct LoopJob: Sendable {
+    let job: UnownedJob
+    let isolated: Bool
+}
+
 /// The loop's queue of jobs, and whether the loop sleeps and must be woken for a new one.
 struct JobQueue: Sendable {
-    private var jobs: [UnownedJob] = []
+    private var jobs: [LoopJob] = []
     /// The loop is in (or about to enter) an `epoll_wait` without a timeout.
     private var sleeping = false
     /// A wake-up was written and the loop has not yet come out of `epoll_wait`.
     private var wakePending = false
 
     /// Adds `job`; true when the caller must wake the loop (it sleeps and no wake-up is on its way).
-    mutating func append(_ job: UnownedJob) -> Bool {
+    mutating func append(_ job: LoopJob) -> Bool {
         jobs.append(job)
         guard sleeping, !wakePending else { return false }
         wakePending = true
@@ -68,7 +89,7 @@ struct JobQueue: Sendable {
         wakePending = false
     }
 
-    mutating func takeAll() -> [UnownedJob] {
+    mutating func takeAll() -> [LoopJob] {
         defer { jobs = [] }
         return jobs
     }

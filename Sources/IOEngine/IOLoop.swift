@@ -110,6 +110,8 @@ public final class IOLoop: Sendable {
     let wakeFD: Int32
     /// Jobs of tasks that prefer this loop as their executor, run on the loop thread in arrival order.
     let jobs = Locked(JobQueue())
+    /// The loop as the serial executor of actors that live on it (see `ActorExecutor`).
+    public let actorExecutor: LoopActorExecutor
     /// The loop thread, once it runs.
     private let thread = Locked<pthread_t?>(nil)
     private let state = Locked(State())
@@ -138,6 +140,7 @@ public final class IOLoop: Sendable {
             SystemCall.closeQuietly(epollFD)
             throw error
         }
+        actorExecutor = LoopActorExecutor(jobs: jobs, wakeFD: wakeFD)
         try SystemCall.retrying("epoll_ctl", target: "timerfd") {
             floorlink_epoll_ctl(epollFD, EPOLL_CTL_ADD, timerFD, EPOLLIN.rawValue)
         }

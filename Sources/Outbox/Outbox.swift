@@ -1,5 +1,6 @@
 import Events
 import Glibc
+import IOEngine
 
 /// The durable append-only event log: segment files of CRC-checked records under `<dataDir>/outbox/`, one
 /// acknowledged cursor per uplink, a disk quota with alarms, and live streams for local subscribers.
@@ -26,6 +27,10 @@ public actor Outbox: EventLog {
     /// Where the outbox's own tasks run (a sync's completion, its timers): the daemon's I/O loop, so that a sync
     /// resolves its tickets on the thread the appenders wait on; nil: the global pool.
     let taskExecutor: (any TaskExecutor)?
+    /// Where the outbox's own jobs run: on the loop, with the uplinks, when `taskExecutor` is the loop (a hop between
+    /// them is then a call), otherwise on a queue of its own (see `ActorExecutor`).
+    let executor: any SerialExecutor
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
     /// How the outbox waits out its timers (the cursor store interval, a group-commit window).
     let sleep: Sleep
     let directoryDescriptor: Int32
@@ -120,6 +125,7 @@ public actor Outbox: EventLog {
         reserveBytes = Self.reserveBytes(quotaBytes: quotaBytes)
         self.io = io
         self.taskExecutor = taskExecutor
+        executor = ActorExecutor.preferring(taskExecutor, label: "floorlink.outbox")
         self.sleep = sleep
         directoryDescriptor = recovered.directoryDescriptor
         lockDescriptor = recovered.lockDescriptor

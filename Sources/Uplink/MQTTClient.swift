@@ -15,6 +15,9 @@ public actor MQTTClient {
 
     /// What this client was made with.
     public nonisolated let configuration: MQTTClientConfiguration
+    /// On the loop with the outbox and the uplink when `configuration.taskExecutor` is the loop (see `ActorExecutor`).
+    let executor: any SerialExecutor
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
     let handler: MessageHandler?
     let oversizedHandler: OversizedMessageHandler?
     /// The time seam: keep-alive, reconnect backoff and the stop's wait for the will all read and wait on it.
@@ -71,6 +74,7 @@ public actor MQTTClient {
         onOversizedMessage: OversizedMessageHandler? = nil
     ) {
         self.configuration = configuration
+        executor = ActorExecutor.preferring(configuration.taskExecutor, label: "floorlink.mqtt-client")
         self.clock = clock
         self.logger = logger
         self.handler = onMessage

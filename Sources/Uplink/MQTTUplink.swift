@@ -12,6 +12,8 @@ public actor MQTTUplink {
     public nonisolated let name: String
     /// The client underneath (for diagnostics and tests).
     public nonisolated let client: MQTTClient
+    /// The client's executor: the uplink and its client are one (with the outbox, on the loop in the daemon).
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { client.unownedExecutor }
     /// `floorlink/{site}/{controller}`.
     public nonisolated let topicPrefix: String
     let log: any EventLog
