@@ -14,12 +14,7 @@ import Locking
 extension IOLoop: TaskExecutor {
     /// Queues `job` to run on the loop thread; wakes the loop when it sleeps in `epoll_wait`.
     public func enqueue(_ job: consuming ExecutorJob) {
-        enqueue(UnownedJob(job), isolated: false)
-    }
-
-    /// Queues `job`; `isolated` when it was enqueued on `actorExecutor` (an actor living on the loop).
-    func enqueue(_ job: UnownedJob, isolated: Bool) {
-        Self.post(LoopJob(job: job, isolated: isolated), to: jobs, waking: wakeFD)
+        Self.post(LoopJob(job: UnownedJob(job), isolated: false), to: jobs, waking: wakeFD)
     }
 
     /// Appends `job` to `jobs`, writing `wakeFD` when the loop sleeps and no wake-up is on its way.

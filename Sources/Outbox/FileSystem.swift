@@ -119,11 +119,12 @@ enum FileSystem {
     }
 
     /// Where the records of a segment end: its size less the zeros the writer fills ahead of them (a record
-    /// never ends in a zero byte: its payload is JSON, ending in `}`), read backwards 64 KiB at a time.
+    /// never ends in a zero byte: its payload is JSON, ending in `}`), read backwards a block at a time (a segment
+    /// closed cleanly has no zeros, so opening the outbox reads one block of each).
     static func dataEnd(_ descriptor: Int32, size: Int, path: String) throws(OutboxError) -> Int {
         var end = size
         while end > 0 {
-            let start = max(0, end - (64 << 10))
+            let start = max(0, end - 4096)
             let bytes = try read(descriptor, offset: start, count: end - start, path: path)
             guard bytes.count == end - start else { throw failure("pread (file shrank)", path, EIO) }
             if let last = bytes.lastIndex(where: { $0 != 0 }) { return start + last + 1 }

@@ -176,17 +176,24 @@ extension Outbox {
     func closeRetiredSegments() {
         for index in segments.indices where index < segments.count - 1 || needsNewSegment {
             let segment = segments[index]
-            guard let descriptor = segment.descriptor, segment.size == segment.syncedSize, !segment.needsDirectorySync
+            guard segment.descriptor != nil, segment.size == segment.syncedSize, !segment.needsDirectorySync
             else { continue }
-            // No record comes after its zeros any more; recovery would skip them, but they take disk.
-            if segment.allocatedSize > segment.size,
-                (try? FileSystem.truncate(descriptor, to: segment.size, path: segment.path)) != nil
-            {
-                segments[index].allocatedSize = segment.size
-            }
-            FileSystem.closeFile(descriptor)
-            segments[index].descriptor = nil
+            closeSegmentFile(at: index)
         }
+    }
+
+    /// Closes a segment's descriptor once nothing more is written to it, cutting off the zeros ahead of its last
+    /// record first (recovery would skip them, but they take disk).
+    func closeSegmentFile(at index: Int) {
+        let segment = segments[index]
+        guard let descriptor = segment.descriptor else { return }
+        if segment.allocatedSize > segment.size,
+            (try? FileSystem.truncate(descriptor, to: segment.size, path: segment.path)) != nil
+        {
+            segments[index].allocatedSize = segment.size
+        }
+        FileSystem.closeFile(descriptor)
+        segments[index].descriptor = nil
     }
 
     /// After a failed write: cut the partial record off and stop writing to that segment (an empty one is kept,

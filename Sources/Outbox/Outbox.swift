@@ -292,15 +292,7 @@ public actor Outbox: EventLog {
         closed = true
         try? await storeCursors()
         await waitUntilIdle()
-        for index in segments.indices {
-            guard let descriptor = segments[index].descriptor else { continue }
-            // The zeros ahead of the last record are not needed once closed (recovery would skip them anyway).
-            if segments[index].allocatedSize > segments[index].size {
-                try? FileSystem.truncate(descriptor, to: segments[index].size, path: segments[index].path)
-            }
-            FileSystem.closeFile(descriptor)
-            segments[index].descriptor = nil
-        }
+        for index in segments.indices { closeSegmentFile(at: index) }
         for descriptor in cursorDescriptors.values { FileSystem.closeFile(descriptor) }
         cursorDescriptors = [:]
         FileSystem.closeFile(directoryDescriptor)

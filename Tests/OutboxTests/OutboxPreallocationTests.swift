@@ -16,10 +16,7 @@ struct OutboxPreallocationTests {
 
     /// Puts `files` into a fresh outbox directory (no cursor files: nothing acknowledged).
     static func restore(_ files: [(name: String, bytes: [UInt8])], in directory: String) throws {
-        TemporaryDirectory.removeTree(directory)
-        _ = try FileSystem.makeDirectory(directory)
-        _ = try FileSystem.makeDirectory(directory + "/outbox")
-        for file in files { try OutboxFixture.writeFile(directory + "/outbox/" + file.name, file.bytes) }
+        try OutboxSeqLimitTests.prepare(directory, files.map { ($0.name, $0.bytes) })
     }
 
     /// 1 and 5 events stay in the first zero-filled stretch, 400 (about 90 KiB) need a second one.
