@@ -5,12 +5,16 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <termios.h>
 #include <time.h>
 
+/// prctl(PR_SET_NAME): names the calling thread (15 bytes at most), as `top -H`, `ps -L` and /proc/PID/task/TID/comm
+/// show it. (pthread_setname_np is declared only under _GNU_SOURCE; prctl is variadic, which Swift cannot call.)
+static inline int floorlink_thread_set_name(const char *name) { return prctl(PR_SET_NAME, name, 0, 0, 0); }
 /// ioctl(fd, TIOCEXCL): refuse further opens of this tty by non-root processes.
 static inline int floorlink_tty_set_exclusive(int fd) { return ioctl(fd, TIOCEXCL); }
 /// ioctl(fd, TIOCOUTQ): bytes still waiting in the output queue.

@@ -271,7 +271,12 @@ public final class IOLoop: Sendable {
         return pthread_equal(loopThread, pthread_self()) != 0
     }
 
+    /// The loop thread's name, as `top -H` and `/proc/PID/task/TID/comm` show it: it inherits its creator's
+    /// otherwise (a Dispatch worker's, "com.apple.root…"), which says nothing about the thread doing the work.
+    public static let threadName = "floorlink-loop"
+
     private func run() {
+        _ = floorlink_thread_set_name(Self.threadName)
         thread.withLock { $0 = pthread_self() }
         let capacity: Int32 = 64
         var events = [epoll_event](repeating: epoll_event(), count: Int(capacity))

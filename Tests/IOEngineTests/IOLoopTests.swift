@@ -121,4 +121,18 @@ struct IOLoopTests {
         #expect(await Task(executorPreference: loop) { loop.isCurrentThread }.value)
         #expect(!loop.isCurrentThread)
     }
+
+    @Test("the loop's thread is named, so top -H and /proc/PID/task show which thread does the work")
+    func threadName() async throws {
+        let loop = try IOLoop.shared()
+        let name = await Task(executorPreference: loop) { () -> String? in
+            guard let file = fopen("/proc/thread-self/comm", "r") else { return nil }
+            defer { fclose(file) }
+            var buffer = [CChar](repeating: 0, count: 32)
+            guard fgets(&buffer, Int32(buffer.count), file) != nil else { return nil }
+            return String(cString: buffer).split(separator: "\n").first.map(String.init)
+        }.value
+        #expect(name == IOLoop.threadName)
+        #expect(IOLoop.threadName == "floorlink-loop")
+    }
 }
