@@ -38,10 +38,11 @@ enum OutboxFixture {
         ]
     }
 
-    /// Every durable event, oldest first, without waiting (reads past damage like an uplink would).
-    static func readAll(_ outbox: Outbox) async throws -> [Event] {
+    /// Every durable event after `first` (all by default), oldest first, without waiting (reads past damage like an
+    /// uplink would).
+    static func readAll(_ outbox: Outbox, after first: UInt64 = 0) async throws -> [Event] {
         var events: [Event] = []
-        var after: UInt64 = 0
+        var after = first
         while true {
             let batch = try await outbox.readEvents(after: after, limit: 1000, reportDamage: true)
             guard let last = batch.last else { return events }
