@@ -121,6 +121,16 @@ struct ElementStringParser {
         "<GS>", "<gs>", "{GS}", "{gs}", "[GS]", "[gs]", "\\x1D", "\\x1d", "\\u001D", "\\u001d", "^]", " ", "|", "^",
     ].map { Array($0.utf8) }
 
+    /// Whether a byte can start a separator substitute, by byte value: most bytes of a scan are digits, which
+    /// start none, and need no comparison with each of the substitutes.
+    static let startsSubstitute: [Bool] = {
+        var table = [Bool](repeating: false, count: 256)
+        for substitute in separatorSubstitutes {
+            if let first = substitute.first { table[Int(first)] = true }
+        }
+        return table
+    }()
+
     let bytes: [UInt8]
     var warnings: [ParseWarning] = []
 
@@ -141,6 +151,7 @@ struct ElementStringParser {
 
     /// Length of a separator substitute starting at `index`, if any.
     func substituteLength(at index: Int, end: Int) -> Int? {
+        guard index < end, Self.startsSubstitute[Int(bytes[index])] else { return nil }
         for candidate in Self.separatorSubstitutes where index + candidate.count <= end {
             if bytes[index..<(index + candidate.count)].elementsEqual(candidate) {
                 return candidate.count

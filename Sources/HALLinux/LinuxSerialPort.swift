@@ -70,7 +70,9 @@ final class LinuxSerialPort: SerialPort {
 
     func read(maxBytes: Int, timeout: Duration) async throws(HALError) -> [UInt8] {
         let deadline = clock.now + timeout
-        var buffer = [UInt8](repeating: 0, count: max(1, min(maxBytes, 65_536)))
+        // Not zero-filled, as in `TCPStream.read`: a read mostly brings fewer bytes than it may take.
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, min(maxBytes, 65_536)), alignment: 1)
+        defer { buffer.deallocate() }
         var hungUp = false
         // Right after a read that brought bytes the device is taken as present; a hangup since then is reported by
         // the wait below. After a wait (or a read that timed out) an empty read also checks the node is there.
@@ -80,7 +82,7 @@ final class LinuxSerialPort: SerialPort {
         }
         while true {
             let (fd, result) = attempt("read") { fd in
-                buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+                Glibc.read(fd, buffer.baseAddress, buffer.count)
             }
             switch result {
             case .done(let count) where count > 0:

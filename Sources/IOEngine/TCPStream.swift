@@ -96,10 +96,13 @@ public final class TCPStream: ByteStream {
 
     public func read(upTo maximum: Int, deadline: Duration?) async throws(IOError) -> [UInt8] {
         let started = IOLoop.now
-        var buffer = [UInt8](repeating: 0, count: max(1, maximum))
+        // Not zero-filled: an MQTT reader asks for 64 KiB and mostly gets a 4-byte PUBACK, and clearing the
+        // 64 KiB first was 13 % of the daemon's instructions at 20 scans/s (callgrind), and evicted its caches.
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, maximum), alignment: 1)
+        defer { buffer.deallocate() }
         while true {
             let (count, code) = try attempt { fd in
-                let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+                let count = Glibc.read(fd, buffer.baseAddress, buffer.count)
                 return (count, count < 0 ? errno : 0)
             }
             if count >= 0 { return Array(buffer.prefix(count)) }

@@ -67,9 +67,11 @@ public final class TLSStream: ByteStream {
     }
 
     public func read(upTo maximum: Int, deadline: Duration?) async throws(IOError) -> [UInt8] {
-        var buffer = [UInt8](repeating: 0, count: max(1, maximum))
+        // Not zero-filled, as in `TCPStream.read`: most reads bring a few bytes of a 64 KiB buffer.
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, maximum), alignment: 1)
+        defer { buffer.deallocate() }
         let count = try await perform("read from", deadline: deadline) { ssl in
-            buffer.withUnsafeMutableBytes { SSL_read(ssl, $0.baseAddress, Int32(clamping: $0.count)) }
+            SSL_read(ssl, buffer.baseAddress, Int32(clamping: buffer.count))
         }
         return Array(buffer.prefix(Int(count)))
     }

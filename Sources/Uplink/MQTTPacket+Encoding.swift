@@ -1,7 +1,7 @@
 extension MQTTPacket {
     /// The packet's wire form: fixed header, variable header, payload.
     public func encoded() throws(MQTTError) -> [UInt8] {
-        var body = MQTTByteWriter()
+        var body = MQTTByteWriter(capacity: payloadCapacity)
         var flags: UInt8 = 0
         switch self {
         case .connect(let connect):
@@ -42,6 +42,12 @@ extension MQTTPacket {
         return packet
     }
 
+    /// What the body needs beyond its headers: a PUBLISH's topic and payload, so they are copied once.
+    private var payloadCapacity: Int {
+        guard case .publish(let publish) = self else { return 64 }
+        return publish.topic.utf8.count + publish.payload.count + 4
+    }
+
     private static func encodeConnect(_ connect: MQTTConnect, into body: inout MQTTByteWriter) throws(MQTTError) {
         try body.string("MQTT", field: "protocol name")
         body.byte(4)  // protocol level: 3.1.1
@@ -74,7 +80,10 @@ extension MQTTPacket {
     ) throws(MQTTError)
         -> UInt8
     {
-        guard !publish.topic.isEmpty, !publish.topic.contains(where: { $0 == "+" || $0 == "#" }) else {
+        // By byte: `+` and `#` are ASCII, which UTF-8 never uses inside another character; iterating Characters
+        // (grapheme breaking) cost more than the rest of the encoding.
+        let wildcard = publish.topic.utf8.contains { $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "#") }
+        guard !publish.topic.isEmpty, !wildcard else {
             throw .invalidPacket("PUBLISH topic '\(publish.topic)' is empty or has a wildcard")
         }
         try body.string(publish.topic, field: "topic")
