@@ -4,6 +4,8 @@ public protocol EventLog: Sendable {
     /// Events with `seq` greater than `seq`, oldest first, at most `limit`; waits (until cancelled) while
     /// there are none yet.
     func events(after seq: UInt64, limit: Int) async throws -> [Event]
+    /// `events(after:limit:)` with each event's wire JSON, for an uplink that sends it as stored.
+    func storedEvents(after seq: UInt64, limit: Int) async throws -> [StoredEvent]
     /// What `uplink` has acknowledged so far (0 before anything was delivered).
     func cursor(for uplink: String) async throws -> UInt64
     /// Records that `uplink` has delivered everything through `seq`; durable before it returns.
@@ -11,4 +13,11 @@ public protocol EventLog: Sendable {
     /// The newest durable event (nil while the log is empty): its seq less a cursor is an uplink's backlog, and its
     /// time is when the controller last had something to report (the retained status shows both).
     func newestEvent() async throws -> Event?
+}
+
+extension EventLog {
+    /// Encodes what `events(after:limit:)` returns, for a log that keeps no encoding of its events.
+    public func storedEvents(after seq: UInt64, limit: Int) async throws -> [StoredEvent] {
+        try await events(after: seq, limit: limit).map(StoredEvent.init)
+    }
 }

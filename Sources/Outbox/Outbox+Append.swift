@@ -99,6 +99,7 @@ extension Outbox {
         pending.append(
             PendingAppend(
                 event: event,
+                json: payload,
                 segmentFirstSeq: segments[index].firstSeq,
                 recordBytes: record.count,
                 ticket: ticket

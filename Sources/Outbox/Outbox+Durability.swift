@@ -141,7 +141,7 @@ extension Outbox {
     private func publish(_ batch: [PendingAppend]) {
         guard let last = batch.last else { return }
         durableSeq = max(durableSeq, last.event.seq)
-        rememberRecent(batch.map(\.event))
+        rememberRecent(batch.map { StoredEvent(event: $0.event, json: $0.json) })
         for entry in batch {
             entry.ticket?.resolve(.success(()))
             for subscriber in subscribers.values { subscriber.yield(entry.event) }
@@ -201,9 +201,9 @@ extension Outbox {
     }
 
     /// Keeps the newest durable events for tail readers; a gap in seqs (never expected) starts the window over.
-    private func rememberRecent(_ events: [Event]) {
-        guard let first = events.first else { return }
-        if let last = recentEvents.last, first.seq != last.seq + 1 { recentEvents.removeAll() }
+    private func rememberRecent(_ events: [StoredEvent]) {
+        guard let first = events.first?.event else { return }
+        if let last = recentEvents.last?.event, first.seq != last.seq + 1 { recentEvents.removeAll() }
         recentEvents += events
         if recentEvents.count > Self.recentEventsCapacity {
             recentEvents.removeFirst(recentEvents.count - Self.recentEventsCapacity)

@@ -10,13 +10,18 @@ extension Outbox {
     }
 
     public func events(after seq: UInt64, limit: Int) async throws -> [Event] {
+        try await storedEvents(after: seq, limit: limit).map(\.event)
+    }
+
+    /// `events(after:limit:)` with each event's record payload, its wire JSON: the uplinks send it as stored.
+    public func storedEvents(after seq: UInt64, limit: Int) async throws -> [StoredEvent] {
         guard limit > 0 else { return [] }
         while true {
             try Task.checkCancellation()
             guard !closed else { throw OutboxError.closed(path: outboxPath) }
             if durableSeq > seq {
                 if let recent = recentEvents(after: seq, limit: limit) { return recent }
-                let found = try readEvents(after: seq, limit: limit, reportDamage: true)
+                let found = try readStoredEvents(after: seq, limit: limit, reportDamage: true)
                 if !found.isEmpty { return found }
             }
             await waitForDurableAppend()
@@ -24,8 +29,9 @@ extension Outbox {
     }
 
     /// Events after `seq` from the in-memory tail, when it holds the next one.
-    private func recentEvents(after seq: UInt64, limit: Int) -> [Event]? {
-        guard let first = recentEvents.first, let last = recentEvents.last, seq >= first.seq - 1, seq < last.seq
+    private func recentEvents(after seq: UInt64, limit: Int) -> [StoredEvent]? {
+        guard let first = recentEvents.first?.event, let last = recentEvents.last?.event, seq >= first.seq - 1,
+            seq < last.seq
         else { return nil }
         let start = Int(seq + 1 - first.seq)
         return Array(recentEvents[start..<min(recentEvents.count, start + limit)])
@@ -55,7 +61,16 @@ extension Outbox {
     /// Damaged records are skipped, counted and (once each) reported with an `outbox.corrupt` event. Never waits:
     /// `package` so the fuzz target (`Tests/Fuzz/FuzzOutbox`) can read a damaged log without blocking.
     package func readEvents(after seq: UInt64, limit: Int, reportDamage: Bool) throws(OutboxError) -> [Event] {
-        var events: [Event] = []
+        try readStoredEvents(after: seq, limit: limit, reportDamage: reportDamage).map(\.event)
+    }
+
+    /// `readEvents` with each event's record payload.
+    private func readStoredEvents(
+        after seq: UInt64,
+        limit: Int,
+        reportDamage: Bool
+    ) throws(OutboxError) -> [StoredEvent] {
+        var events: [StoredEvent] = []
         guard limit > 0, durableSeq > seq else { return events }
         let target = seq + 1
         var damages: [(segment: Segment, offset: Int, records: Int, bytes: Int)] = []
@@ -108,7 +123,7 @@ extension Outbox {
                     if let json = try? JSONValue(parsing: payload), let event = try? Event(json: json),
                         event.seq == recordSeq
                     {
-                        events.append(event)
+                        events.append(StoredEvent(event: event, json: Array(payload)))
                     } else {
                         damages.append((segment, offset, 1, RecordFormat.headerBytes + payload.count))
                     }

@@ -71,7 +71,7 @@ public actor Outbox: EventLog {
     var readers: [Int: CheckedContinuation<Void, Never>] = [:]
     /// The newest durable events, contiguous by seq: uplinks following the tail read them from here instead of
     /// scanning a segment from its nearest checkpoint for every event.
-    var recentEvents: [Event] = []
+    var recentEvents: [StoredEvent] = []
     static let recentEventsCapacity = 128
     var subscribers: [Int: AsyncStream<Event>.Continuation] = [:]
     var nextWaiterID = 0

@@ -66,9 +66,9 @@ extension MQTTUplink: EventReplayer {
         while after < upper {
             let events = try await read(after: after, upTo: upper)
             guard let last = events.last else { break }
-            if firstFound == nil { firstFound = events.first?.seq }
+            if firstFound == nil { firstFound = events.first?.event.seq }
             found += UInt64(events.count)
-            after = last.seq
+            after = last.event.seq
         }
         let notRetained: EventReplayRange?
         if let firstFound {
@@ -87,10 +87,10 @@ extension MQTTUplink: EventReplayer {
     }
 
     /// The stored events after `after`, up to `upper` (durable, so this never waits), a batch at most.
-    private func read(after: UInt64, upTo upper: UInt64) async throws(CommandFailure) -> [Event] {
+    private func read(after: UInt64, upTo upper: UInt64) async throws(CommandFailure) -> [StoredEvent] {
         do {
-            return try await log.events(after: after, limit: min(batchSize, Int(upper - after))).filter {
-                $0.seq <= upper
+            return try await log.storedEvents(after: after, limit: min(batchSize, Int(upper - after))).filter {
+                $0.event.seq <= upper
             }
         } catch {
             throw CommandFailure(code: "outbox-error", detail: "cannot read the outbox after seq \(after): \(error)")
@@ -105,7 +105,7 @@ extension MQTTUplink: EventReplayer {
         var after = range.from - 1
         while after < range.through {
             guard let events = try? await read(after: after, upTo: range.through), let last = events.last else { break }
-            after = last.seq
+            after = last.event.seq
             for event in events {
                 let message = eventMessage(event)
                 do {
@@ -125,8 +125,13 @@ extension MQTTUplink: EventReplayer {
     }
 
     /// `event` as published: on `.../events/{type}`, at QoS 1, its stored JSON byte for byte (live and replayed alike).
-    func eventMessage(_ event: Event) -> MQTTMessage {
-        MQTTMessage(topic: "\(topicPrefix)/events/\(event.type.rawValue)", payload: event.jsonBytes, qos: .atLeastOnce)
+    /// The PUBLISH of a stored event: its wire JSON as the outbox stored it, on `…/events/<type>`.
+    func eventMessage(_ stored: StoredEvent) -> MQTTMessage {
+        MQTTMessage(
+            topic: "\(topicPrefix)/events/\(stored.event.type.rawValue)",
+            payload: stored.json,
+            qos: .atLeastOnce
+        )
     }
 
     private static var busyFailure: CommandFailure {

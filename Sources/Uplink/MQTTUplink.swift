@@ -220,9 +220,9 @@ public actor MQTTUplink {
             }
         }
         while !Task.isCancelled && !stopping {
-            let events: [Event]
+            let events: [StoredEvent]
             do {
-                events = try await log.events(after: publishedSeq, limit: batchSize)
+                events = try await log.storedEvents(after: publishedSeq, limit: batchSize)
                 recovered()
             } catch {
                 if Task.isCancelled { return }
@@ -230,20 +230,20 @@ public actor MQTTUplink {
                 try? await clock.sleep(for: .seconds(1))
                 continue
             }
-            for event in events {
+            for stored in events {
                 if stopping { return }
-                let message = eventMessage(event)
+                let seq = stored.event.seq
                 do {
-                    let receipt = try await client.publish(message)
-                    enqueue(MQTTPendingEvent(receipt: receipt, seq: event.seq))
+                    let receipt = try await client.publish(eventMessage(stored))
+                    enqueue(MQTTPendingEvent(receipt: receipt, seq: seq))
                 } catch .stopped {
                     return
                 } catch {
                     // Cannot be published at all (e.g. a type that is no valid topic): say so, do not block.
-                    report("event seq \(event.seq) not publishable: \(error)")
-                    enqueue(MQTTPendingEvent(receipt: nil, seq: event.seq))
+                    report("event seq \(seq) not publishable: \(error)")
+                    enqueue(MQTTPendingEvent(receipt: nil, seq: seq))
                 }
-                publishedSeq = event.seq
+                publishedSeq = seq
             }
         }
     }

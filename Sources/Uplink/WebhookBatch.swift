@@ -8,12 +8,14 @@ struct WebhookBatch: Sendable {
     /// `<first event id>..<last event id>`.
     let idempotencyKey: String
 
-    init(events: [Event]) {
-        self.events = events
+    /// The batch of `stored`, each event's JSON as the outbox stored it (not encoded again).
+    init(events stored: [StoredEvent]) {
+        events = stored.map(\.event)
         var body = Array(#"{"events":["#.utf8)
-        for (index, event) in events.enumerated() {
+        body.reserveCapacity(stored.reduce(body.count + 2) { $0 + $1.json.count + 1 })
+        for (index, event) in stored.enumerated() {
             if index > 0 { body.append(UInt8(ascii: ",")) }
-            event.write(to: &body)
+            body.append(contentsOf: event.json)
         }
         body.append(contentsOf: "]}".utf8)
         self.body = body

@@ -96,7 +96,9 @@ public actor WebhookUplink {
         guard var cursor = await retrying("read the \(name) cursor", { [log, name] in try await log.cursor(for: name) })
         else { return }
         current.acknowledgedSeq = cursor
-        while let events = await nextEvents(after: cursor), let first = events.first, let last = events.last {
+        while let events = await nextEvents(after: cursor), let first = events.first?.event,
+            let last = events.last?.event
+        {
             current.oldestUndelivered = first.time
             guard await deliver(WebhookBatch(events: events)), await acknowledge(through: last.seq) else { return }
             cursor = last.seq
@@ -108,9 +110,9 @@ public actor WebhookUplink {
 
     /// The next batch after `cursor` (waiting while there is none; a short one waits `batchDelay` once for more);
     /// nil when cancelled.
-    private func nextEvents(after cursor: UInt64) async -> [Event]? {
-        let read: @Sendable () async throws -> [Event] = { [log, batchSize] in
-            try await log.events(after: cursor, limit: batchSize)
+    private func nextEvents(after cursor: UInt64) async -> [StoredEvent]? {
+        let read: @Sendable () async throws -> [StoredEvent] = { [log, batchSize] in
+            try await log.storedEvents(after: cursor, limit: batchSize)
         }
         while !Task.isCancelled {
             guard let events = await retrying("read the outbox", read) else { return nil }

@@ -18,6 +18,29 @@ struct OutboxReadingTests {
         await outbox.close()
     }
 
+    @Test(
+        "stored events carry their record's JSON, the bytes the uplinks send: from the tail in memory and from disk",
+        arguments: [false, true]
+    )
+    func storedEventsCarryTheirRecordsJSON(reopened: Bool) async throws {
+        let directory = try TemporaryDirectory()
+        var outbox = try await OutboxFixture.open(directory.path)
+        var appended: [Event] = []
+        for number in 0..<5 {
+            let data: JSONValue = ["code": .string("\"quoted\" \\ café ✓ \(number)\u{1}"), "n": .int(Int64(number))]
+            appended.append(try await outbox.append(.scan, device: "scanner-1", data: data))
+        }
+        if reopened {
+            // Nothing in memory: read back from the segment file.
+            await outbox.close()
+            outbox = try await OutboxFixture.open(directory.path)
+        }
+        let stored = try await outbox.storedEvents(after: 1, limit: 10)
+        #expect(stored.map(\.event) == Array(appended.dropFirst()))
+        #expect(stored.map(\.json) == appended.dropFirst().map(\.jsonBytes))
+        await outbox.close()
+    }
+
     @Test func cancellationEndsTheWait() async throws {
         let directory = try TemporaryDirectory()
         let outbox = try await OutboxFixture.open(directory.path)
