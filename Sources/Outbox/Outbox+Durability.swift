@@ -200,12 +200,14 @@ extension Outbox {
         appendReport(.outboxFault, data: data)
     }
 
-    /// Keeps the newest durable events for tail readers; a gap in seqs (never expected) starts the window over.
+    /// Keeps the newest durable events (at least `recentEventsCapacity`) for tail readers; a gap in seqs (never
+    /// expected) starts the window over. The oldest are dropped once twice that many are kept, not one per event:
+    /// each drop moves every event kept (per event, that was the largest copy the daemon made).
     private func rememberRecent(_ events: [StoredEvent]) {
         guard let first = events.first?.event else { return }
         if let last = recentEvents.last?.event, first.seq != last.seq + 1 { recentEvents.removeAll() }
         recentEvents += events
-        if recentEvents.count > Self.recentEventsCapacity {
+        if recentEvents.count > 2 * Self.recentEventsCapacity {
             recentEvents.removeFirst(recentEvents.count - Self.recentEventsCapacity)
         }
     }
