@@ -72,7 +72,9 @@ public actor Outbox: EventLog {
     /// The newest durable events, contiguous by seq: uplinks following the tail read them from here instead of
     /// scanning a segment from its nearest checkpoint for every event.
     var recentEvents: [StoredEvent] = []
-    static let recentEventsCapacity = 128
+    /// At least this many and at most twice as many are kept, each with its JSON: an uplink following the tail
+    /// is a few events behind (at 20 scans/s the webhook's 200 ms batch is 4); one further back reads the disk.
+    static let recentEventsCapacity = 64
     var subscribers: [Int: AsyncStream<Event>.Continuation] = [:]
     var nextWaiterID = 0
 
