@@ -2,13 +2,14 @@ import Events
 import Glibc
 
 extension Outbox {
-    /// Durable events with seq greater than `seq`, oldest first, at most `limit`; waits while there are none
-    /// (woken by the next durable append). Cancellation ends the wait with `CancellationError`.
+    /// The newest durable event, nil while there is none.
     public func newestEvent() async throws -> Event? {
         guard durableSeq > 0 else { return nil }
         return try await events(after: durableSeq - 1, limit: 1).first
     }
 
+    /// Durable events with seq greater than `seq`, oldest first, at most `limit`; waits while there are none
+    /// (woken by the next durable append). Cancellation ends the wait with `CancellationError`.
     public func events(after seq: UInt64, limit: Int) async throws -> [Event] {
         try await storedEvents(after: seq, limit: limit).map(\.event)
     }
