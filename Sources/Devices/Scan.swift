@@ -47,9 +47,16 @@ public struct Scan: Sendable, Hashable {
         if let elements = decoded.gs1 {
             // An AI may legally repeat with the same value (a differing value is a GS1 error already); an object
             // with a key twice is not JSON a consumer can read, so each AI appears once, first occurrence kept.
+            // A scan's few elements are compared with those kept; a long string (a hostile one) is hashed.
+            var gs1: [(String, JSONValue)] = []
             var seen: Set<String> = []
-            let unique = elements.filter { seen.insert($0.ai).inserted }
-            members.append(("gs1", .object(unique.map { ($0.ai, .string($0.value)) })))
+            for element in elements {
+                let repeated =
+                    elements.count <= 16
+                    ? gs1.contains { $0.0 == element.ai } : !seen.insert(element.ai).inserted
+                if !repeated { gs1.append((element.ai, .string(element.value))) }
+            }
+            members.append(("gs1", .object(gs1)))
         }
         if decoded.digitalLink {
             members.append(("digitalLink", true))

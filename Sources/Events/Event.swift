@@ -58,7 +58,7 @@ public struct Event: Hashable, Sendable {
     /// the outbox stores and the payload the uplinks send.
     public var jsonBytes: [UInt8] {
         var output: [UInt8] = []
-        output.reserveCapacity(320)
+        output.reserveCapacity(512)
         write(to: &output)
         return output
     }

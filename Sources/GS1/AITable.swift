@@ -23,20 +23,35 @@ public enum AITable {
 
     /// Finds the AI that starts `bytes` at `index` (AIs are prefix-free, so at most one of 2, 3, 4 digits fits).
     static func lookup(_ bytes: [UInt8], at index: Int, end: Int) -> AIDefinition? {
-        var key = ""
+        var number = 0
         var cursor = index
         while cursor < end, cursor - index < 4 {
             let byte = bytes[cursor]
             guard byte >= 0x30, byte <= 0x39 else {
                 return nil
             }
-            key.unicodeScalars.append(Unicode.Scalar(byte))
+            number = number * 10 + Int(byte - 0x30)
             cursor += 1
-            if key.utf8.count >= 2, let definition = definitions[key] {
+            if cursor - index >= 2, let definition = definitionsByCode[code(number, digits: cursor - index)] {
                 return definition
             }
         }
         return nil
+    }
+
+    /// The definitions keyed by `code(_:digits:)`: the parser looks an AI up by its digits for every element, and an
+    /// integer key spares it building and hashing a string for each of the two to four lengths it tries.
+    private static let definitionsByCode: [Int: AIDefinition] = {
+        var table: [Int: AIDefinition] = [:]
+        for (ai, definition) in definitions {
+            if let number = Int(ai) { table[code(number, digits: ai.utf8.count)] = definition }
+        }
+        return table
+    }()
+
+    /// One integer per AI: "01" and "001" differ, so the digit count is part of it.
+    private static func code(_ number: Int, digits: Int) -> Int {
+        digits * 10_000 + number
     }
 
     // MARK: - Component shorthands

@@ -88,16 +88,24 @@ public struct AIDefinition: Sendable, Hashable {
     /// The unit of a measure AI (e.g. "kg"), if any.
     public let unit: String?
 
+    /// The total length rule of the data field (all components together).
+    public let length: FieldLength
+    /// Whether the AI is in the predefined-length table (GS1 General Specifications figure 7.8.5-1/5.10.1-2),
+    /// i.e. its element string never needs a separator after it.
+    public let isPredefinedLength: Bool
+
     /// Creates a definition; normally only the AI table does this.
     public init(ai: String, title: String, components: [AIComponent], unit: String? = nil) {
         self.ai = ai
         self.title = title
         self.components = components
         self.unit = unit
+        // Both are read for every element parsed: worked out once here, not on each read.
+        length = Self.length(of: components)
+        isPredefinedLength = AITable.predefinedLengthPrefixes.contains(String(ai.prefix(2)))
     }
 
-    /// The total length rule of the data field (all components together).
-    public var length: FieldLength {
+    private static func length(of components: [AIComponent]) -> FieldLength {
         var minimum = 0
         var maximum = 0
         var allFixed = true
@@ -123,11 +131,5 @@ public struct AIDefinition: Sendable, Hashable {
     /// The main content kind (that of the first component), for display and summaries.
     public var content: ContentKind {
         components.first?.kind ?? .alphanumeric
-    }
-
-    /// Whether the AI is in the predefined-length table (GS1 General Specifications figure 7.8.5-1/5.10.1-2),
-    /// i.e. its element string never needs a separator after it.
-    public var isPredefinedLength: Bool {
-        AITable.predefinedLengthPrefixes.contains(String(ai.prefix(2)))
     }
 }

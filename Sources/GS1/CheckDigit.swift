@@ -35,7 +35,7 @@ public enum CheckDigit {
         return String(digits) + String(digit)
     }
 
-    static func compute(utf8 bytes: [UInt8]) -> Int? {
+    static func compute(utf8 bytes: some BidirectionalCollection<UInt8>) -> Int? {
         guard !bytes.isEmpty else {
             return nil
         }

@@ -102,6 +102,16 @@ public struct ElementString: Sendable, Hashable {
 
     /// GS1 forbids the same AI twice with different values (General Specifications 4.14).
     static func checkConflicts(_ elements: [Element]) throws(GS1Error) {
+        // A scan carries a handful of elements: comparing each with those before it is cheaper than hashing them
+        // all, and a long string (a hostile one) still gets the dictionary.
+        guard elements.count > 16 else {
+            for (index, element) in elements.enumerated() {
+                if elements[..<index].contains(where: { $0.ai == element.ai && $0.value != element.value }) {
+                    throw .conflictingValues(ai: element.ai)
+                }
+            }
+            return
+        }
         var seen: [String: String] = [:]
         for element in elements {
             if let previous = seen[element.ai], previous != element.value {

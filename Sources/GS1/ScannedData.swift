@@ -124,7 +124,7 @@ public enum ScannedData {
             } else if ![8, 12, 13, 14].contains(bytes.count) {
                 error = .invalidLength(ai: "01", expected: .variable(min: 8, max: 14), actual: bytes.count, position: 0)
             } else {
-                let expected = CheckDigit.compute(utf8: Array(bytes.dropLast())) ?? 0
+                let expected = CheckDigit.compute(utf8: bytes.dropLast()) ?? 0
                 error = .invalidCheckDigit(ai: "01", expected: expected, found: Int(bytes[bytes.count - 1]) - 0x30)
             }
             return result(nil, [], error, false)

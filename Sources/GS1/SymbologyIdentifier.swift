@@ -20,17 +20,25 @@ public struct SymbologyIdentifier: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses a leading "]Xm" from `text`; nil when the text does not start with "]" plus two characters.
     public static func parse(_ text: String) -> SymbologyIdentifier? {
-        var characters = text.makeIterator()
-        guard characters.next() == "]", let code = characters.next(), let modifier = characters.next(),
-            code.isASCII, modifier.isASCII, !code.isWhitespace, !modifier.isWhitespace
+        // By byte: every scan passes here, and "]Xm" is ASCII. Characters are needed only when a non-ASCII byte
+        // follows, which may combine with the modifier into one character that is not ASCII (e.g. "1" + U+0301).
+        var bytes = text.utf8.makeIterator()
+        guard bytes.next() == UInt8(ascii: "]"), let code = bytes.next(), let modifier = bytes.next(),
+            isIdentifierCharacter(code), isIdentifierCharacter(modifier)
         else {
             return nil
         }
-        let entry = lookup(code: code, modifier: modifier)
+        if let following = bytes.next(), following >= 0x80 {
+            var characters = text.makeIterator()
+            _ = characters.next()
+            _ = characters.next()
+            guard characters.next()?.unicodeScalars.count == 1 else { return nil }
+        }
+        let entry = lookup(code: Unicode.Scalar(code), modifier: Unicode.Scalar(modifier))
         return SymbologyIdentifier(
-            aim: "]" + String(code) + String(modifier),
-            code: code,
-            modifier: modifier,
+            aim: String(decoding: [UInt8(ascii: "]"), code, modifier], as: UTF8.self),
+            code: Character(Unicode.Scalar(code)),
+            modifier: Character(Unicode.Scalar(modifier)),
             name: entry.name,
             isGS1ElementString: entry.gs1,
             isGTIN: entry.gtin
@@ -42,12 +50,18 @@ public struct SymbologyIdentifier: Sendable, Hashable, CustomStringConvertible {
         guard let identifier = parse(text) else {
             return (nil, text)
         }
-        return (identifier, String(text.dropFirst(3)))
+        // The identifier is three ASCII bytes, so the payload starts at a character boundary.
+        return (identifier, String(decoding: text.utf8.dropFirst(3), as: UTF8.self))
+    }
+
+    /// An ASCII character other than white space (tab, line feed, vertical tab, form feed, return, space).
+    private static func isIdentifierCharacter(_ byte: UInt8) -> Bool {
+        byte < 0x80 && !(0x09...0x0D).contains(byte) && byte != 0x20
     }
 
     /// Symbology code characters and names (ISO/IEC 15424 / AIM symbology identifier list); modifiers that
     /// change the meaning are handled in `lookup`.
-    private static let names: [Character: String] = [
+    private static let names: [Unicode.Scalar: String] = [
         "A": "code-39", "B": "telepen", "C": "code-128", "D": "code-one", "E": "ean-upc", "F": "codabar",
         "G": "code-93", "H": "code-11", "I": "interleaved-2-of-5", "K": "code-16k", "L": "pdf417",
         "M": "msi", "N": "anker", "O": "codablock", "P": "plessey", "Q": "qr-code", "R": "straight-2-of-5",
@@ -55,7 +69,10 @@ public struct SymbologyIdentifier: Sendable, Hashable, CustomStringConvertible {
         "e": "gs1-databar", "z": "aztec", "J": "dotcode", "o": "ocr", "h": "han-xin",
     ]
 
-    private static func lookup(code: Character, modifier: Character) -> (name: String, gs1: Bool, gtin: Bool) {
+    private static func lookup(
+        code: Unicode.Scalar,
+        modifier: Unicode.Scalar
+    ) -> (name: String, gs1: Bool, gtin: Bool) {
         switch (code, modifier) {
         case ("C", "1"): return ("gs1-128", true, false)
         case ("E", "0"), ("E", "3"): return ("ean-13", false, true)

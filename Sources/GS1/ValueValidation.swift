@@ -11,6 +11,7 @@ enum ValueValidation {
             throw .invalidLength(ai: ai, expected: definition.length, actual: value.count, position: position)
         }
         var parts: [(component: AIComponent, bytes: ArraySlice<UInt8>)] = []
+        parts.reserveCapacity(definition.components.count)
         var cursor = value.startIndex
         for (offset, component) in definition.components.enumerated() {
             let remaining = value.endIndex - cursor
@@ -28,7 +29,7 @@ enum ValueValidation {
         for part in parts {
             try validate(part.bytes, component: part.component, ai: ai, whole: value, position: position)
         }
-        return interpretation(of: parts.map { ($0.component, text($0.bytes)) }, definition: definition)
+        return interpretation(of: parts, definition: definition)
     }
 
     static func text(_ bytes: ArraySlice<UInt8>) -> String {
@@ -60,6 +61,15 @@ enum ValueValidation {
         }
     }
 
+    /// Whether `byte` may appear in a component of `kind`: character set 82, 39, or digits.
+    private static func isAllowed(_ byte: UInt8, in kind: ContentKind) -> Bool {
+        switch kind {
+        case .alphanumeric: return isCSet82(byte)
+        case .alphanumeric39: return isCSet39(byte)
+        default: return byte >= 0x30 && byte <= 0x39
+        }
+    }
+
     private static func validate(
         _ bytes: ArraySlice<UInt8>,
         component: AIComponent,
@@ -67,48 +77,45 @@ enum ValueValidation {
         whole: ArraySlice<UInt8>,
         position: Int
     ) throws(GS1Error) {
-        let allowed: (UInt8) -> Bool
-        switch component.kind {
-        case .alphanumeric:
-            allowed = isCSet82
-        case .alphanumeric39:
-            allowed = isCSet39
-        default:
-            allowed = { $0 >= 0x30 && $0 <= 0x39 }
-        }
-        for index in bytes.indices where !allowed(bytes[index]) {
+        for index in bytes.indices where !isAllowed(bytes[index], in: component.kind) {
             throw .invalidCharacter(
                 ai: ai,
                 character: display(bytes[index]),
                 position: position + (index - whole.startIndex)
             )
         }
-        let digits = bytes.map { Int($0) - 0x30 }
-        if component.hasCheckDigit, let found = digits.last,
-            let expected = CheckDigit.compute(utf8: Array(bytes.dropLast())), expected != found
+        // Every byte of a kind below is a digit now (checked above): read them where they are, without a copy.
+        func number(_ offset: Int, _ count: Int) -> Int {
+            var value = 0
+            for index in (bytes.startIndex + offset)..<(bytes.startIndex + offset + count) {
+                value = value * 10 + Int(bytes[index]) - 0x30
+            }
+            return value
+        }
+        if component.hasCheckDigit, let last = bytes.last,
+            let expected = CheckDigit.compute(utf8: bytes.dropLast()), expected != Int(last) - 0x30
         {
-            throw .invalidCheckDigit(ai: ai, expected: expected, found: found)
+            throw .invalidCheckDigit(ai: ai, expected: expected, found: Int(last) - 0x30)
         }
         switch component.kind {
         case let .date(allowsDay00):
-            guard digits.count == 6 else {
+            guard bytes.count == 6 else {
                 return
             }
-            let yy = digits[0] * 10 + digits[1]
-            let month = digits[2] * 10 + digits[3]
-            let day = digits[4] * 10 + digits[5]
-            let leapYear = 2000 + yy
+            let month = number(2, 2)
+            let day = number(4, 2)
+            let leapYear = 2000 + number(0, 2)
             guard (1...12).contains(month),
                 (allowsDay00 && day == 0) || (1...GS1Date.daysIn(month: month, year: leapYear)).contains(day)
             else {
                 throw .invalidDate(ai: ai, value: text(whole))
             }
         case .time:
-            guard digits.count == 4, digits[0] * 10 + digits[1] <= 23, digits[2] * 10 + digits[3] <= 59 else {
+            guard bytes.count == 4, number(0, 2) <= 23, number(2, 2) <= 59 else {
                 throw .invalidDate(ai: ai, value: text(whole))
             }
         case .countryCodeList:
-            guard digits.count % 3 == 0 else {
+            guard bytes.count % 3 == 0 else {
                 throw .invalidValue(ai: ai, value: text(whole), expected: "1 to 5 three-digit ISO 3166 country codes")
             }
         default:
@@ -116,8 +123,10 @@ enum ValueValidation {
         }
     }
 
+    /// The typed reading of validated `parts`; their text is made only for the kinds that keep it, so the plain
+    /// identifiers most scans carry (GTIN, batch, serial) cost no strings here.
     private static func interpretation(
-        of parts: [(component: AIComponent, text: String)],
+        of parts: [(component: AIComponent, bytes: ArraySlice<UInt8>)],
         definition: AIDefinition
     ) -> Interpretation? {
         guard let first = parts.first else {
@@ -125,16 +134,16 @@ enum ValueValidation {
         }
         switch first.component.kind {
         case .date:
-            guard let date = date(first.text) else {
+            guard let date = date(first.bytes) else {
                 return nil
             }
             if parts.count >= 2, parts[1].component.kind == .time {
-                let time = Array(parts[1].text.utf8).map { Int($0) - 0x30 }
+                let time = parts[1].bytes.map { Int($0) - 0x30 }
                 return .dateTime(date, hour: time[0] * 10 + time[1], minute: time[2] * 10 + time[3])
             }
             return .date(date)
         case let .decimal(places):
-            let value = decimal(first.text, places: places)
+            let value = decimal(text(first.bytes), places: places)
             if let unit = definition.unit {
                 return .decimal(value: value, unit: unit)
             }
@@ -143,37 +152,35 @@ enum ValueValidation {
             guard parts.count == 2, case let .decimal(places) = parts[1].component.kind else {
                 return nil
             }
-            return .amount(value: decimal(parts[1].text, places: places), currency: first.text)
+            return .amount(value: decimal(text(parts[1].bytes), places: places), currency: text(first.bytes))
         case .countryCode:
             if parts.count == 2 {
-                return .postalCode(country: first.text, code: parts[1].text)
+                return .postalCode(country: text(first.bytes), code: text(parts[1].bytes))
             }
-            return .countries([first.text])
+            return .countries([text(first.bytes)])
         case .countryCodeList:
             var codes: [String] = []
-            var remaining = Substring(first.text)
+            var remaining = first.bytes
             while !remaining.isEmpty {
-                codes.append(String(remaining.prefix(3)))
+                codes.append(text(remaining.prefix(3)))
                 remaining = remaining.dropFirst(3)
             }
             return .countries(codes)
         case .numeric where first.component.hasCheckDigit && definition.components.count == 2:
-            return .keyWithSerial(key: first.text, serial: parts.count == 2 ? parts[1].text : nil)
+            return .keyWithSerial(key: text(first.bytes), serial: parts.count == 2 ? text(parts[1].bytes) : nil)
         default:
             return nil
         }
     }
 
-    private static func date(_ text: String) -> GS1Date? {
-        let digits = Array(text.utf8).map { Int($0) - 0x30 }
-        guard digits.count == 6 else {
+    private static func date(_ bytes: ArraySlice<UInt8>) -> GS1Date? {
+        guard bytes.count == 6 else {
             return nil
         }
-        return GS1Date(
-            yy: digits[0] * 10 + digits[1],
-            month: digits[2] * 10 + digits[3],
-            day: digits[4] * 10 + digits[5]
-        )
+        func pair(_ offset: Int) -> Int {
+            (Int(bytes[bytes.startIndex + offset]) - 0x30) * 10 + Int(bytes[bytes.startIndex + offset + 1]) - 0x30
+        }
+        return GS1Date(yy: pair(0), month: pair(2), day: pair(4))
     }
 
     /// Applies an implied decimal point: ("000123", 3) -> "0.123", ("001500", 0) -> "1500".

@@ -514,17 +514,24 @@ struct BarcodeScannerTests {
         #expect(await rig.events.events.allSatisfy { $0.type != .scan })
     }
 
-    @Test("a scan whose GS1 data repeats an AI still gives readable JSON, each AI once (found by FuzzScanner)")
-    func repeatedAI() throws {
-        // The fuzzer's input: separator recovery splits the run of 1s into AI 11 three times.
-        let bytes = Array("]C1101C10109501091111111111111111111111111111111".utf8)
-        let scan = Scan(device: "scanner-1", bytes: bytes, aimPrefix: true, time: .zero)
+    @Test(
+        "a scan whose GS1 data repeats an AI still gives readable JSON, each AI once, first occurrence first",
+        arguments: [
+            // The fuzzer's input (FuzzScanner): separator recovery splits the run of 1s into AI 11 three times.
+            ("]C1101C10109501091111111111111111111111111111111", ["10", "11"]),
+            // More than 16 elements, which are told apart by hashing rather than by comparing each with the rest.
+            ("]C1" + String(repeating: "10A\u{1D}21B\u{1D}", count: 12), ["10", "21"]),
+        ]
+    )
+    func repeatedAI(_ text: String, keys: [String]) throws {
+        let scan = Scan(device: "scanner-1", bytes: Array(text.utf8), aimPrefix: true, time: .zero)
+        #expect(scan.decoded.gs1Error == nil)
         let reparsed = try JSONValue(parsing: scan.eventData.jsonText)
         #expect(reparsed == scan.eventData)
         guard case .object(let members) = try #require(reparsed["gs1"]) else {
             Issue.record("no gs1 object")
             return
         }
-        #expect(Set(members.map(\.0)).count == members.count)
+        #expect(members.map(\.0) == keys)
     }
 }

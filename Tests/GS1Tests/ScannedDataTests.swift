@@ -42,9 +42,20 @@ struct SymbologyIdentifierTests {
         #expect(SymbologyIdentifier.split(vector.aim + "DATA").payload == "DATA")
     }
 
-    @Test(arguments: ["", "]", "]C", "C1", " ]C1", "] 1"])
+    @Test(arguments: [
+        "", "]", "]C", "C1", " ]C1", "] 1", "]C\t", "]\r\n1", "]C1\u{0301}010950600013435", "]Q1\u{20E3}",
+    ])
     func rejectsNonIdentifiers(_ text: String) {
         #expect(SymbologyIdentifier.parse(text) == nil)
+    }
+
+    /// The identifier is read by byte; text after it that is not ASCII stays whole, and only a mark that would
+    /// join the modifier into one character (tested above) stops it being an identifier.
+    @Test(arguments: [("]Q1日本語", "日本語"), ("]Q1é", "é"), ("]C1", ""), ("]d2\u{1D}01", "\u{1D}01")])
+    func splitsBeforeAnyPayload(_ text: String, payload: String) throws {
+        let (identifier, rest) = SymbologyIdentifier.split(text)
+        #expect(try #require(identifier).aim == String(text.unicodeScalars.prefix(3)))
+        #expect(rest == payload)
     }
 }
 
