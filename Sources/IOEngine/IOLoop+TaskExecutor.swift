@@ -31,12 +31,13 @@ extension IOLoop: TaskExecutor {
     /// Runs queued jobs in order, and the jobs they queue in turn (a task hopping to an actor and back queues one
     /// each time), until none is left or `jobsPerPass` ran; what is left runs after the next look at the
     /// descriptors.
-    func runJobs() {
+    /// `batch` is the caller's spare buffer, kept from pass to pass so that taking the queue allocates nothing.
+    func runJobs(using batch: inout [LoopJob]) {
         let executor = asUnownedTaskExecutor()
         let serial = actorExecutor.asUnownedSerialExecutor()
         var ran = 0
         while ran < Self.jobsPerPass {
-            let batch = jobs.withLock { $0.takeAll() }
+            jobs.withLock { $0.takeAll(into: &batch) }
             if batch.isEmpty { return }
             for entry in batch {
                 if entry.isolated {
@@ -84,8 +85,10 @@ struct JobQueue: Sendable {
         wakePending = false
     }
 
-    mutating func takeAll() -> [LoopJob] {
-        defer { jobs = [] }
-        return jobs
+    /// Moves the queued jobs into `batch` (emptied first) and keeps `batch`'s old storage for the next ones: the
+    /// two buffers trade places, so neither is allocated again from one pass to the next.
+    mutating func takeAll(into batch: inout [LoopJob]) {
+        batch.removeAll(keepingCapacity: true)
+        swap(&jobs, &batch)
     }
 }

@@ -40,12 +40,15 @@ public final class IOLoop: Sendable {
         case failed(IOError)
     }
 
+    /// A task waiting in the loop. Its continuation is resumed exactly once, by whoever removes the waiter from
+    /// `State` under its lock (a ready descriptor, the timer, `forget`, or cancellation), which is why an unsafe
+    /// continuation serves: a checked one would cost an allocation and two atomics for every wait.
     private struct Waiter {
         /// nil for a sleep: only the deadline ends it.
         var fd: Int32?
         var interest: Interest
         var deadline: Duration?
-        var continuation: CheckedContinuation<Outcome, Never>
+        var continuation: UnsafeContinuation<Outcome, Never>
     }
 
     private struct State {
@@ -64,12 +67,13 @@ public final class IOLoop: Sendable {
             if let fd = waiter.fd { waitersByFD[fd, default: []].append(id) }
         }
 
+        /// Removes waiter `id`. Its descriptor's list is edited in place and kept when empty (until `forget`), so
+        /// the next wait on that descriptor, the common case, allocates nothing.
         @discardableResult
         mutating func removeWaiter(_ id: UInt64) -> Waiter? {
             guard let waiter = waiters.removeValue(forKey: id) else { return nil }
-            if let fd = waiter.fd, var ids = waitersByFD[fd] {
-                ids.removeAll { $0 == id }
-                waitersByFD[fd] = ids.isEmpty ? nil : ids
+            if let fd = waiter.fd, let index = waitersByFD.index(forKey: fd) {
+                waitersByFD.values[index].removeAll { $0 == id }
             }
             return waiter
         }
@@ -78,7 +82,7 @@ public final class IOLoop: Sendable {
         mutating func remove(
             _ ids: [UInt64],
             with outcome: Outcome,
-            into resumptions: inout [(CheckedContinuation<Outcome, Never>, Outcome)]
+            into resumptions: inout [(UnsafeContinuation<Outcome, Never>, Outcome)]
         ) {
             for id in ids {
                 if let waiter = removeWaiter(id) { resumptions.append((waiter.continuation, outcome)) }
@@ -201,7 +205,7 @@ public final class IOLoop: Sendable {
             return state.nextID
         }
         return await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Outcome, Never>) in
+            await withUnsafeContinuation { (continuation: UnsafeContinuation<Outcome, Never>) in
                 let immediate = state.withLock { state -> Outcome? in
                     if Task.isCancelled { return .cancelled }
                     state.insert(
@@ -229,7 +233,7 @@ public final class IOLoop: Sendable {
             if state.registered.remove(fd) != nil {
                 _ = floorlink_epoll_ctl(epollFD, EPOLL_CTL_DEL, fd, 0)
             }
-            let ids = state.waitersByFD[fd] ?? []
+            let ids = state.waitersByFD.removeValue(forKey: fd) ?? []
             return ids.compactMap { state.removeWaiter($0) }
         }
         for waiter in waiters {
@@ -280,6 +284,10 @@ public final class IOLoop: Sendable {
         thread.withLock { $0 = pthread_self() }
         let capacity: Int32 = 64
         var events = [epoll_event](repeating: epoll_event(), count: Int(capacity))
+        // Reused from wake to wake, so a wake allocates nothing for its bookkeeping.
+        var resumptions: [(UnsafeContinuation<Outcome, Never>, Outcome)] = []
+        var ready: [UInt64] = []
+        var batch: [LoopJob] = []
         while true {
             // Jobs waiting: only look at what is ready now, then run them.
             let timeout: Int32 = jobs.withLock { $0.prepareToSleep() } ? -1 : 0
@@ -293,7 +301,6 @@ public final class IOLoop: Sendable {
                 // Only a broken epoll descriptor fails here; back off rather than spin.
                 usleep(10_000)
             }
-            var resumptions: [(CheckedContinuation<Outcome, Never>, Outcome)] = []
             state.withLock { state in
                 var timerFired = state.timerUnreliable
                 for index in 0..<max(0, Int(count)) {
@@ -312,9 +319,11 @@ public final class IOLoop: Sendable {
                         continue
                     }
                     let hangup = mask & (EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0
-                    let ready = (state.waitersByFD[fd] ?? []).filter { id in
-                        guard let waiter = state.waiters[id] else { return false }
-                        return hangup || mask & waiter.interest.mask != 0
+                    ready.removeAll(keepingCapacity: true)
+                    for id in state.waitersByFD[fd] ?? [] {
+                        if let waiter = state.waiters[id], hangup || mask & waiter.interest.mask != 0 {
+                            ready.append(id)
+                        }
                     }
                     state.remove(ready, with: .ready(hangup: hangup), into: &resumptions)
                     if let error = arm(fd, in: &state) {
@@ -340,7 +349,8 @@ public final class IOLoop: Sendable {
             for (continuation, outcome) in resumptions {
                 continuation.resume(returning: outcome)
             }
-            runJobs()
+            resumptions.removeAll(keepingCapacity: true)
+            runJobs(using: &batch)
         }
     }
 }

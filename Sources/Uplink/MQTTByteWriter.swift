@@ -26,8 +26,19 @@ struct MQTTByteWriter {
 
     /// A UTF-8 string with a two-byte length; U+0000 is not allowed (MQTT 3.1.1 §1.5.3).
     mutating func string(_ text: String, field: String) throws(MQTTError) {
-        guard !text.utf8.contains(0) else { throw .invalidPacket("\(field) contains U+0000") }
-        try binary(text.utf8, field: field)
+        // Through the string's contiguous UTF-8: the generic `utf8` view walks a byte at a time through an iterator
+        // (several thousand instructions for each PUBLISH's topic).
+        var text = text
+        let written = text.withUTF8 { bytes -> Result<Void, MQTTError> in
+            guard !bytes.contains(0) else { return .failure(.invalidPacket("\(field) contains U+0000")) }
+            do throws(MQTTError) {
+                try binary(bytes, field: field)
+            } catch {
+                return .failure(error)
+            }
+            return .success(())
+        }
+        try written.get()
     }
 
     mutating func raw(_ data: some Collection<UInt8>) {

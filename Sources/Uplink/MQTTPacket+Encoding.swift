@@ -80,9 +80,11 @@ extension MQTTPacket {
     ) throws(MQTTError)
         -> UInt8
     {
-        // By byte: `+` and `#` are ASCII, which UTF-8 never uses inside another character; iterating Characters
-        // (grapheme breaking) cost more than the rest of the encoding.
-        let wildcard = publish.topic.utf8.contains { $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "#") }
+        // By byte, in the string's contiguous UTF-8: `+` and `#` are ASCII, which UTF-8 never uses inside another
+        // character. Iterating Characters (grapheme breaking), or even the generic `utf8` view, cost more than
+        // the rest of the encoding.
+        var topic = publish.topic
+        let wildcard = topic.withUTF8 { $0.contains { $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "#") } }
         guard !publish.topic.isEmpty, !wildcard else {
             throw .invalidPacket("PUBLISH topic '\(publish.topic)' is empty or has a wildcard")
         }
