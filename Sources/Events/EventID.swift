@@ -30,17 +30,25 @@ public struct EventID: Hashable, Comparable, Sendable, CustomStringConvertible {
 
     /// Appends `description` as UTF-8 to `output`.
     public func write(to output: inout [UInt8]) {
-        for (index, shift) in stride(from: 60, through: 0, by: -4).enumerated() {
-            if index == 8 || index == 12 { output.append(UInt8(ascii: "-")) }
-            output.append(Self.digits[Int(high >> UInt64(shift) & 0xF)])
-        }
-        for (index, shift) in stride(from: 60, through: 0, by: -4).enumerated() {
-            if index == 0 || index == 4 { output.append(UInt8(ascii: "-")) }
-            output.append(Self.digits[Int(low >> UInt64(shift) & 0xF)])
+        // Every event carries one: its 36 characters are written into place from the last digit back (`low`'s 16
+        // nibbles, then `high`'s, dashes where 8-4-4-4-12 puts them), then appended at once.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 36) { text in
+            var position = 35
+            var word = low
+            for digit in 0..<32 {
+                if digit == 16 { word = high }
+                if position == 23 || position == 18 || position == 13 || position == 8 {
+                    text[position] = UInt8(ascii: "-")
+                    position -= 1
+                }
+                let nibble = UInt8(word & 0xF)
+                text[position] = nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
+                word >>= 4
+                position -= 1
+            }
+            output.append(contentsOf: text)
         }
     }
-
-    private static let digits = Array("0123456789abcdef".utf8)
 
     /// Parses the canonical form (either case).
     public init?(parsing text: String) {

@@ -34,6 +34,39 @@ public struct EventTime: Hashable, Comparable, Sendable, CustomStringConvertible
         let days = milliseconds >= 0 ? milliseconds / 86_400_000 : (milliseconds - 86_399_999) / 86_400_000
         let ofDay = milliseconds - days * 86_400_000
         let (year, month, day) = Self.civil(fromDays: days)
+        guard (0...9999).contains(year) else {
+            Self.writePadded(year: year, month: month, day: day, ofDay: ofDay, to: &output)
+            return
+        }
+        // Every event carries one: its 24 characters are written into place, then appended at once.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { text in
+            func digits(_ value: Int64, _ count: Int, at offset: Int) {
+                var value = value
+                for index in (offset..<(offset + count)).reversed() {
+                    text[index] = UInt8(ascii: "0") + UInt8(value % 10)
+                    value /= 10
+                }
+            }
+            digits(year, 4, at: 0)
+            digits(month, 2, at: 5)
+            digits(day, 2, at: 8)
+            digits(ofDay / 3_600_000, 2, at: 11)
+            digits(ofDay / 60_000 % 60, 2, at: 14)
+            digits(ofDay / 1000 % 60, 2, at: 17)
+            digits(ofDay % 1000, 3, at: 20)
+            text[4] = UInt8(ascii: "-")
+            text[7] = UInt8(ascii: "-")
+            text[10] = UInt8(ascii: "T")
+            text[13] = UInt8(ascii: ":")
+            text[16] = UInt8(ascii: ":")
+            text[19] = UInt8(ascii: ".")
+            text[23] = UInt8(ascii: "Z")
+            output.append(contentsOf: text)
+        }
+    }
+
+    /// The general form, for a year outside 0...9999 (more or fewer digits, or a sign).
+    private static func writePadded(year: Int64, month: Int64, day: Int64, ofDay: Int64, to output: inout [UInt8]) {
         Self.pad(year, 4, to: &output)
         output.append(UInt8(ascii: "-"))
         Self.pad(month, 2, to: &output)

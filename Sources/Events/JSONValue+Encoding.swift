@@ -42,6 +42,11 @@ extension JSONValue {
 
 /// The byte-level pieces of JSON output the event model writes: quoted strings and decimal integers.
 enum JSONWriting {
+    /// Appends a literal's UTF-8 straight from the binary: a `String`'s `utf8` view goes through a generic copy.
+    static func append(_ literal: StaticString, to output: inout [UInt8]) {
+        literal.withUTF8Buffer { output.append(contentsOf: $0) }
+    }
+
     /// Appends `value` as a JSON string: `"` and `\` escaped, control characters as `\n`, `\r`, `\t` or `\u00xx`,
     /// everything else as its UTF-8 bytes.
     static func appendString(_ value: String, to output: inout [UInt8]) {

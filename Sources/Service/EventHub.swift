@@ -83,22 +83,8 @@ public final class EventHub: EventSink {
     private func record(_ event: Event) {
         tally.record(event)
         states.withLock { states in
-            var state = states[event.device] ?? DeviceState()
-            state.events += 1
-            switch event.type {
-            case .deviceConnected:
-                state.state = "connected"
-                state.detail = event.data["port"]?.stringValue ?? ""
-            case .deviceDisconnected:
-                state.state = "disconnected"
-                state.detail = event.data["reason"]?.stringValue ?? ""
-            case .deviceFault:
-                state.faults += 1
-                state.detail = event.data["reason"]?.stringValue ?? ""
-            default:
-                if state.state == "starting" { state.state = "running" }
-            }
-            states[event.device] = state
+            // In place: one lookup of the device, and its state is not copied out and back.
+            Self.update(&states[event.device, default: DeviceState()], with: event)
         }
         switch event.type {
         case .deviceFault, .deviceDisconnected, .lockerDoorForced, .lockerCodeRejected, .lockerKeypadBlocked:
@@ -113,6 +99,23 @@ public final class EventHub: EventSink {
                 event.type.rawValue,
                 ["device": event.device, "seq": "\(event.seq)", "data": event.data.redactedForLog]
             )
+        }
+    }
+
+    private static func update(_ state: inout DeviceState, with event: Event) {
+        state.events += 1
+        switch event.type {
+        case .deviceConnected:
+            state.state = "connected"
+            state.detail = event.data["port"]?.stringValue ?? ""
+        case .deviceDisconnected:
+            state.state = "disconnected"
+            state.detail = event.data["reason"]?.stringValue ?? ""
+        case .deviceFault:
+            state.faults += 1
+            state.detail = event.data["reason"]?.stringValue ?? ""
+        default:
+            if state.state == "starting" { state.state = "running" }
         }
     }
 

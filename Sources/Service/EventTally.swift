@@ -53,13 +53,21 @@ public final class EventTally: Sendable {
             default:
                 break
             }
+            // Trimmed in halves: up to twice the capacity is kept, so an event moves the others once per
+            // `recentCapacity` events, not all of them on every one.
             state.recent.append(event)
-            if state.recent.count > Self.recentCapacity {
+            if state.recent.count > 2 * Self.recentCapacity {
                 state.recent.removeFirst(state.recent.count - Self.recentCapacity)
             }
         }
     }
 
     /// The counts now.
-    public var snapshot: Snapshot { state.withLock { $0 } }
+    public var snapshot: Snapshot {
+        state.withLock { state in
+            var snapshot = state
+            snapshot.recent = Array(state.recent.suffix(Self.recentCapacity))
+            return snapshot
+        }
+    }
 }

@@ -128,7 +128,7 @@ extension MQTTUplink: EventReplayer {
     /// The PUBLISH of a stored event: its wire JSON as the outbox stored it, on `…/events/<type>`.
     func eventMessage(_ stored: StoredEvent) -> MQTTMessage {
         MQTTMessage(
-            topic: "\(topicPrefix)/events/\(stored.event.type.rawValue)",
+            topic: eventTopicPrefix + stored.event.type.rawValue,
             payload: stored.json,
             qos: .atLeastOnce
         )

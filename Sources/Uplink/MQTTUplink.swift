@@ -16,6 +16,8 @@ public actor MQTTUplink {
     public nonisolated var unownedExecutor: UnownedSerialExecutor { client.unownedExecutor }
     /// `floorlink/{site}/{controller}`.
     public nonisolated let topicPrefix: String
+    /// `floorlink/{site}/{controller}/events/`: each event's topic is this and its type, joined without formatting.
+    nonisolated let eventTopicPrefix: String
     let log: any EventLog
     let logger: Logger
     /// The time seam for the stop's drain and the pause after an outbox failure (shared with the client).
@@ -110,6 +112,7 @@ public actor MQTTUplink {
         configure(&configuration)
         self.name = name
         self.topicPrefix = prefix
+        eventTopicPrefix = prefix + "/events/"
         self.version = version
         self.started = started
         self.statusInterval = statusInterval

@@ -90,6 +90,35 @@ struct EventTests {
     }
 
     @Test(
+        "a time whose year has other than four digits is written in full",
+        arguments: [
+            (Int64(253_402_300_800_000), "10000-01-01T00:00:00.000Z"),
+            (-62_135_596_800_001, "0000-12-31T23:59:59.999Z"),
+        ]
+    )
+    func unusualYears(milliseconds: Int64, text: String) {
+        #expect(EventTime(millisecondsSinceEpoch: milliseconds).description == text)
+    }
+
+    @Test(
+        "ids are written in the canonical lowercase 8-4-4-4-12 form and read back",
+        arguments: [
+            (UInt64(0), UInt64(0)), (.max, .max), (0x0193_A1C2_0000_7000, 0x8000_0000_0000_0001),
+            (0x0123_4567_89AB_CDEF, 0xFEDC_BA98_7654_3210),
+        ]
+    )
+    func ids(high: UInt64, low: UInt64) {
+        func hex(_ word: UInt64) -> String {
+            let digits = String(word, radix: 16)
+            return String(repeating: "0", count: 16 - digits.count) + digits
+        }
+        let digits = Array(hex(high) + hex(low))
+        let expected = [0..<8, 8..<12, 12..<16, 16..<20, 20..<32].map { String(digits[$0]) }.joined(separator: "-")
+        #expect(EventID(high: high, low: low).description == expected)
+        #expect(EventID(parsing: expected) == EventID(high: high, low: low))
+    }
+
+    @Test(
         "a time whose separators are not RFC 3339's is refused",
         arguments: [
             "2026-11-22X10:00:00Z", "2026/11/22T10:00:00Z", "2026-11-22T10-00-00Z", "2026-11-22T10:00:00,123Z",
