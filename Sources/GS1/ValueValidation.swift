@@ -85,13 +85,7 @@ enum ValueValidation {
             )
         }
         // Every byte of a kind below is a digit now (checked above): read them where they are, without a copy.
-        func number(_ offset: Int, _ count: Int) -> Int {
-            var value = 0
-            for index in (bytes.startIndex + offset)..<(bytes.startIndex + offset + count) {
-                value = value * 10 + Int(bytes[index]) - 0x30
-            }
-            return value
-        }
+        func number(_ offset: Int, _ count: Int) -> Int { Self.number(bytes, offset, count) }
         if component.hasCheckDigit, let last = bytes.last,
             let expected = CheckDigit.compute(utf8: bytes.dropLast()), expected != Int(last) - 0x30
         {
@@ -138,8 +132,8 @@ enum ValueValidation {
                 return nil
             }
             if parts.count >= 2, parts[1].component.kind == .time {
-                let time = parts[1].bytes.map { Int($0) - 0x30 }
-                return .dateTime(date, hour: time[0] * 10 + time[1], minute: time[2] * 10 + time[3])
+                let time = parts[1].bytes
+                return .dateTime(date, hour: number(time, 0, 2), minute: number(time, 2, 2))
             }
             return .date(date)
         case let .decimal(places):
@@ -177,10 +171,16 @@ enum ValueValidation {
         guard bytes.count == 6 else {
             return nil
         }
-        func pair(_ offset: Int) -> Int {
-            (Int(bytes[bytes.startIndex + offset]) - 0x30) * 10 + Int(bytes[bytes.startIndex + offset + 1]) - 0x30
+        return GS1Date(yy: number(bytes, 0, 2), month: number(bytes, 2, 2), day: number(bytes, 4, 2))
+    }
+
+    /// The decimal value of `count` digits at `offset` into validated `bytes` (all digits, long enough).
+    private static func number(_ bytes: ArraySlice<UInt8>, _ offset: Int, _ count: Int) -> Int {
+        var value = 0
+        for index in (bytes.startIndex + offset)..<(bytes.startIndex + offset + count) {
+            value = value * 10 + Int(bytes[index]) - 0x30
         }
-        return GS1Date(yy: pair(0), month: pair(2), day: pair(4))
+        return value
     }
 
     /// Applies an implied decimal point: ("000123", 3) -> "0.123", ("001500", 0) -> "1500".

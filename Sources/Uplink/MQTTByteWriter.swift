@@ -26,19 +26,11 @@ struct MQTTByteWriter {
 
     /// A UTF-8 string with a two-byte length; U+0000 is not allowed (MQTT 3.1.1 §1.5.3).
     mutating func string(_ text: String, field: String) throws(MQTTError) {
-        // Through the string's contiguous UTF-8: the generic `utf8` view walks a byte at a time through an iterator
-        // (several thousand instructions for each PUBLISH's topic).
+        // The check through the string's contiguous UTF-8: the generic `utf8` view's `contains` walks a byte at a
+        // time through an iterator (several thousand instructions for each PUBLISH's topic).
         var text = text
-        let written = text.withUTF8 { bytes -> Result<Void, MQTTError> in
-            guard !bytes.contains(0) else { return .failure(.invalidPacket("\(field) contains U+0000")) }
-            do throws(MQTTError) {
-                try binary(bytes, field: field)
-            } catch {
-                return .failure(error)
-            }
-            return .success(())
-        }
-        try written.get()
+        guard !text.withUTF8({ $0.contains(0) }) else { throw .invalidPacket("\(field) contains U+0000") }
+        try binary(text.utf8, field: field)
     }
 
     mutating func raw(_ data: some Collection<UInt8>) {
