@@ -18,6 +18,9 @@ import Uplink
 //        TMPDIR=/path daemon-bench ...: the run's directory (the daemon's outbox) under /path instead of /tmp.
 //        daemon-bench --kill [RUNS] [READS]: RUNS times (20), READS reads (500) written to a kernel pty at once and
 //        floorlinkd killed with SIGKILL at a random point; prints the reads lost (taken from the port, never stored).
+//        daemon-bench --order-file PATH [RATE] [SECONDS]: the same run with floorlinkd under valgrind's callgrind
+//        (its figures then mean nothing), then the functions it ran, busiest first, written to PATH: the layout
+//        of Sources/floorlinkd/floorlinkd.order, which the release link follows (Package.swift, README "Speed").
 
 /// What the subscriber has seen: arrival times and seqs of numbered scans, the devices connected, every seq.
 final class Arrivals: Sendable {
@@ -113,8 +116,12 @@ func builtFloorlinkd() throws -> String {
     return floorlinkd
 }
 
-func run(rate: Int, seconds: Int, scannerOnly: Bool) async throws {
+func run(rate: Int, seconds: Int, scannerOnly: Bool, orderFile: String? = nil) async throws {
     let floorlinkd = try builtFloorlinkd()
+    let valgrind = "/usr/bin/valgrind"
+    if orderFile != nil, access(valgrind, X_OK) != 0 {
+        throw BenchError("--order-file profiles floorlinkd with callgrind: no \(valgrind) (apt-get install valgrind)")
+    }
     // TMPDIR puts the daemon's data directory (its outbox) on the storage to measure, e.g. an SD card's ext4.
     let base = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
     var template = Array("\(base)/daemon-bench-XXXXXX".utf8CString)
@@ -176,9 +183,12 @@ func run(rate: Int, seconds: Int, scannerOnly: Bool) async throws {
 
     // Startup: spawn to READY=1, and to the readers' device.connected at the subscriber.
     let spawned = ContinuousClock.now
+    let profile = "\(directory)/callgrind.out"
     let daemon = try Child(
-        floorlinkd,
-        ["--config", "\(directory)/site.json"],
+        orderFile == nil ? floorlinkd : valgrind,
+        (orderFile == nil
+            ? [] : ["--tool=callgrind", "--demangle=no", "--callgrind-out-file=\(profile)", floorlinkd])
+            + ["--config", "\(directory)/site.json"],
         environment: ["NOTIFY_SOCKET": notify.path],
         standardError: "\(directory)/floorlinkd.stderr"
     )
@@ -304,6 +314,15 @@ func run(rate: Int, seconds: Int, scannerOnly: Bool) async throws {
     stopped = true
     figure("SIGTERM to exit", "\(format(milliseconds(took))) ms (status \(status))")
     await subscriber.stop()
+    if let orderFile {
+        guard status == 0, let text = Files.read(profile) else {
+            throw BenchError("floorlinkd under callgrind exited with \(status), no profile at \(profile)")
+        }
+        let symbols = FunctionOrder(profile: text, objectName: "floorlinkd").symbols
+        guard !symbols.isEmpty else { throw BenchError("the profile names no function of floorlinkd") }
+        try Files.write(orderFile, symbols.joined(separator: "\n") + "\n")
+        print("daemon-bench: \(symbols.count) functions, busiest first, written to \(orderFile)")
+    }
 }
 
 /// One figure, one line: the name padded to a column, then the value.
@@ -330,6 +349,9 @@ func resolvedLink(_ path: String) -> String? {
 }
 
 let flags = Set(CommandLine.arguments.dropFirst().filter { $0.hasPrefix("--") })
+let orderFile = CommandLine.arguments.firstIndex(of: "--order-file").flatMap {
+    CommandLine.arguments.indices.contains($0 + 1) ? CommandLine.arguments[$0 + 1] : nil
+}
 let arguments = CommandLine.arguments.dropFirst().compactMap { Int($0) }
 do {
     if flags.contains("--kill") {
@@ -341,7 +363,8 @@ do {
         try await run(
             rate: max(1, arguments.first ?? 100),
             seconds: max(1, arguments.dropFirst().first ?? 10),
-            scannerOnly: flags.contains("--scanner-only")
+            scannerOnly: flags.contains("--scanner-only"),
+            orderFile: orderFile
         )
     }
 } catch {
