@@ -18,6 +18,7 @@ let daemonLayout: [LinkerSetting] = [
             "-use-ld=lld",
             "-Xlinker", "--symbol-ordering-file=\(Context.packageDirectory)/Sources/floorlinkd/floorlinkd.order",
             "-Xlinker", "--no-warn-symbol-ordering",
+            "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
         ],
         .when(platforms: [.linux], configuration: .release)
     )

@@ -41,7 +41,7 @@ public struct NumberedPortPath: Hashable, Sendable, CustomStringConvertible {
 
     /// The finding for one device's `port`, or nil when the path is not a numbered one.
     public static func finding(device: String, port: String, ports: [SerialPortInfo]) -> NumberedPortPath? {
-        if port.wholeMatch(of: #/\/dev\/pts\/[0-9]+/#) != nil {
+        if isNumbered(port, after: "/dev/pts/") {
             return NumberedPortPath(
                 device: device,
                 port: port,
@@ -51,7 +51,7 @@ public struct NumberedPortPath: Hashable, Sendable, CustomStringConvertible {
                     + "(socat: pty,link=/run/floorlink/\(device)) and configure that"
             )
         }
-        guard port.wholeMatch(of: #/\/dev\/tty(USB|ACM)[0-9]+/#) != nil else { return nil }
+        guard isNumbered(port, after: "/dev/ttyUSB") || isNumbered(port, after: "/dev/ttyACM") else { return nil }
         let remedy: String
         if let stable = ports.first(where: { $0.path == port })?.byIDPath {
             remedy = "use its stable path \(stable)"
@@ -66,5 +66,13 @@ public struct NumberedPortPath: Hashable, Sendable, CustomStringConvertible {
             problem: "port \(port) is numbered by the kernel in plug order, so after a replug it can be another device",
             remedy: remedy
         )
+    }
+
+    /// Whether `port` is `prefix` and then one or more ASCII digits. (Checked by byte: a regex here pulled Swift's
+    /// regex parser into the daemon's start, 370 functions of it in every process.)
+    private static func isNumbered(_ port: String, after prefix: String) -> Bool {
+        guard port.hasPrefix(prefix) else { return false }
+        let number = port.utf8.dropFirst(prefix.utf8.count)
+        return !number.isEmpty && number.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
     }
 }

@@ -54,6 +54,7 @@ struct NumberedPortPathTests {
         arguments: [
             "/dev/serial/by-id/usb-Honeywell_Imaging_Xenon_19283746-if00-port0", "/dev/floorlink/scanner-1",
             "/dev/ttyS0", "/dev/ttyAMA0", "/dev/ttyUSB", "/dev/ttyUSB0.lock", "/dev/pts/ptmx", "/run/floorlink/pts/1",
+            "/dev/pts/", "/dev/pts/1/", "/dev/ttyACM-1", "/dev/ttyUSB\u{0661}", "/dev/pts/\u{FF11}", "/dev/ttyusb0",
         ]
     )
     func notFlagged(port: String) {

@@ -2,7 +2,7 @@
 /// floorlinkd is linked with (Package.swift, `daemonLayout`). Reads callgrind's output format as valgrind writes it
 /// with `--demangle=no`: names given once as `fn=(7) name` and referred to later as `fn=(7)`, a cost line after
 /// each `fn=` or `fl=` line, and after a `calls=` line one cost line that is the call's inclusive cost, not the
-/// caller's own.
+/// caller's own; a recursive call's frames (`name'2`) count as the function's.
 public struct FunctionOrder {
     /// Each function's own instruction count, by symbol name.
     public private(set) var selfCost: [String: UInt64] = [:]
@@ -32,7 +32,9 @@ public struct FunctionOrder {
                 } else if let function = currentFunction {
                     let fields = line.split(separator: " ")
                     let cost = fields.count > 1 ? UInt64(fields[1]) ?? 0 : 0
-                    selfCost[String(function), default: 0] += cost
+                    // callgrind names a recursive call's frames `name'2`, `name'3`…: one function.
+                    let symbol = function.firstIndex(of: "'").map { function[..<$0] } ?? function
+                    selfCost[String(symbol), default: 0] += cost
                 }
             }
         }
