@@ -352,6 +352,10 @@ let flags = Set(CommandLine.arguments.dropFirst().filter { $0.hasPrefix("--") })
 let orderFile = CommandLine.arguments.firstIndex(of: "--order-file").flatMap {
     CommandLine.arguments.indices.contains($0 + 1) ? CommandLine.arguments[$0 + 1] : nil
 }
+if flags.contains("--order-file"), orderFile.map({ $0.hasPrefix("-") || Int($0) != nil }) ?? true {
+    print("daemon-bench: --order-file needs the path to write, e.g. --order-file Sources/floorlinkd/floorlinkd.order")
+    exit(2)
+}
 let arguments = CommandLine.arguments.dropFirst().compactMap { Int($0) }
 do {
     if flags.contains("--kill") {

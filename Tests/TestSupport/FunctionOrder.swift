@@ -1,8 +1,8 @@
 /// The functions a callgrind profile saw run in one object, busiest first: the symbol ordering file the release
 /// floorlinkd is linked with (Package.swift, `daemonLayout`). Reads callgrind's output format as valgrind writes it
-/// with `--demangle=no`: names given once as `fn=(7) name` and referred to later as `fn=(7)`, a cost line after
-/// each `fn=` or `fl=` line, and after a `calls=` line one cost line that is the call's inclusive cost, not the
-/// caller's own; a recursive call's frames (`name'2`) count as the function's.
+/// with `--demangle=no`: names given once as `fn=(7) name` and referred to later as `fn=(7)`, cost lines (position,
+/// instructions) under each `fn=`, and after a `calls=` line one cost line that is the call's inclusive cost, not
+/// the caller's own; a recursive call's frames (`name'2`) count as the function's.
 public struct FunctionOrder {
     /// Each function's own instruction count, by symbol name.
     public private(set) var selfCost: [String: UInt64] = [:]
