@@ -14,14 +14,17 @@ public struct FunctionOrder {
         var currentObject: Substring = ""
         var currentFunction: Substring?
         var callCostFollows = false
+        let objectSuffix = "/" + objectName
         for line in profile.split(separator: "\n", omittingEmptySubsequences: true) {
             if line.hasPrefix("ob=") {
                 currentObject = Self.name(line.dropFirst(3), in: &objects)
             } else if line.hasPrefix("cob=") {
                 Self.name(line.dropFirst(4), in: &objects)
             } else if line.hasPrefix("fn=") {
+                // callgrind names a recursive call's frames `name'2`, `name'3`…: one function.
                 let name = Self.name(line.dropFirst(3), in: &functions)
-                currentFunction = currentObject.hasSuffix("/" + objectName) ? name : nil
+                let symbol = name.firstIndex(of: "'").map { name[..<$0] } ?? name
+                currentFunction = currentObject.hasSuffix(objectSuffix) ? symbol : nil
             } else if line.hasPrefix("cfn=") {
                 Self.name(line.dropFirst(4), in: &functions)
             } else if line.hasPrefix("calls=") {
@@ -32,9 +35,7 @@ public struct FunctionOrder {
                 } else if let function = currentFunction {
                     let fields = line.split(separator: " ")
                     let cost = fields.count > 1 ? UInt64(fields[1]) ?? 0 : 0
-                    // callgrind names a recursive call's frames `name'2`, `name'3`…: one function.
-                    let symbol = function.firstIndex(of: "'").map { function[..<$0] } ?? function
-                    selfCost[String(symbol), default: 0] += cost
+                    selfCost[String(function), default: 0] += cost
                 }
             }
         }
