@@ -107,23 +107,22 @@ public final class Site: Sendable {
         )
         if let mqtt {
             services.append(
-                ClosureService(name: "mqtt") {
-                    // The uplink runs outside this service's task: cancelling the service must not cut the
-                    // connection before `stop` has delivered what the outbox holds (`controller.stopping`).
-                    let running = Task(executorPreference: taskExecutor) { await mqtt.run() }
-                    await withTaskCancellationHandler {
-                        await running.value
-                    } onCancel: {
-                        Task {
-                            // Within the service group's 5 s bound per service.
-                            let head = await outbox.status.lastSeq
-                            await mqtt.stop(drainTimeout: .seconds(4), deliveringThrough: head)
-                        }
-                    }
+                Self.uplinkService("mqtt", outbox: outbox, taskExecutor: taskExecutor) {
+                    await mqtt.run()
+                } stop: { head in
+                    await mqtt.stop(drainTimeout: .seconds(4), deliveringThrough: head)
                 }
             )
         }
-        if let webhook { services.append(ClosureService(name: "webhook") { await webhook.run() }) }
+        if let webhook {
+            services.append(
+                Self.uplinkService("webhook", outbox: outbox, taskExecutor: taskExecutor) {
+                    await webhook.run()
+                } stop: { head in
+                    await webhook.stop(drainTimeout: .seconds(4), deliveringThrough: head)
+                }
+            )
+        }
 
         let devices = DeviceFactory(
             configuration: config,
@@ -266,6 +265,26 @@ public final class Site: Sendable {
             return uplink
         } catch {
             throw SiteError("uplinks.mqtt: \(error)")
+        }
+    }
+
+    /// An uplink as a service. The uplink runs in a task of its own, so that cancelling the service does not cut its
+    /// connection: the cancellation calls `stop` with the outbox head instead, which delivers what the outbox holds
+    /// through it (`controller.stopping` among it) within 4 s of the service group's 5 s, and `run` returns after.
+    private static func uplinkService(
+        _ name: String,
+        outbox: Outbox,
+        taskExecutor: (any TaskExecutor)?,
+        run: @escaping @Sendable () async -> Void,
+        stop: @escaping @Sendable (_ head: UInt64) async -> Void
+    ) -> ClosureService {
+        ClosureService(name: name) {
+            let running = Task(executorPreference: taskExecutor) { await run() }
+            await withTaskCancellationHandler {
+                await running.value
+            } onCancel: {
+                Task { await stop(await outbox.status.lastSeq) }
+            }
         }
     }
 

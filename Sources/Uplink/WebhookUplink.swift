@@ -34,6 +34,13 @@ public actor WebhookUplink {
     /// How long each delivering POST took (request sent to 2xx answer), for `/metrics`.
     public private(set) var publishLatency = LatencyHistogram()
     private var random = SystemRandom()
+    /// Set by `stop`: what `run` delivers at once before it returns, and how long it may take.
+    private var stopRequest: (target: UInt64, timeout: Duration)?
+    /// `run`'s wait for `stop`.
+    private var stopSignal: CheckedContinuation<Void, Never>?
+    /// `stop` calls waiting for `run` to return.
+    private var stopWaiters: [CheckedContinuation<Void, Never>] = []
+    private var isRunning = false
 
     /// A webhook uplink reading `log` under the cursor `name`; nothing is sent until `run()`. A batch that would go
     /// out with fewer than `batchSize` events first waits `batchDelay` for the events that follow (a Kafka producer's
@@ -86,26 +93,102 @@ public actor WebhookUplink {
         return status
     }
 
-    /// Delivers events until the task is cancelled; returns only then (closing the connection).
+    /// Delivers events until the task is cancelled, or until `stop` asks for the last ones and they are delivered;
+    /// returns only then (closing the connection).
     public func run() async {
-        await deliverUntilCancelled()
+        isRunning = true
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.deliverUntilCancelled() }
+            group.addTask { await self.waitForStopRequest() }
+            await group.next()
+            group.cancelAll()
+        }
+        if let request = stopRequest, !Task.isCancelled {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.deliverPending(through: request.target) }
+                group.addTask { [clock] in try? await clock.sleep(for: request.timeout) }
+                await group.next()
+                group.cancelAll()
+            }
+        }
         await client.close()
+        isRunning = false
+        for waiter in stopWaiters { waiter.resume() }
+        stopWaiters = []
+    }
+
+    /// Ends the delivery `run` does (a batch lingering in `batchDelay` with it), and has `run` deliver what the
+    /// outbox holds through `target` (its head when the daemon was asked to stop) at once, so the last events
+    /// (`controller.stopping`) reach the receiver before the daemon exits; returns once `run` has. `run` gives up
+    /// after `drainTimeout` by the uplink's clock: a receiver that is down or failing is not waited for, and what it
+    /// did not acknowledge stays in the outbox for the next start.
+    public func stop(drainTimeout: Duration = .seconds(5), deliveringThrough target: UInt64) async {
+        if stopRequest == nil {
+            stopRequest = (target, drainTimeout)
+            stopSignal?.resume()
+            stopSignal = nil
+        }
+        guard isRunning else { return }
+        await withCheckedContinuation { stopWaiters.append($0) }
+    }
+
+    /// Returns once `stop` was called, or the task is cancelled.
+    private func waitForStopRequest() async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                if stopRequest != nil || Task.isCancelled {
+                    continuation.resume()
+                } else {
+                    stopSignal = continuation
+                }
+            }
+        } onCancel: {
+            Task { await self.endStopWait() }
+        }
+    }
+
+    private func endStopWait() {
+        stopSignal?.resume()
+        stopSignal = nil
+    }
+
+    /// Delivers the events after this uplink's cursor through `target` in full batches, with no linger; returns
+    /// when they are acknowledged or the task is cancelled.
+    private func deliverPending(through target: UInt64) async {
+        guard var cursor = await retrying("read the \(name) cursor", { [log, name] in try await log.cursor(for: name) })
+        else { return }
+        while cursor < target {
+            let limit = Int(clamping: min(UInt64(batchSize), target - cursor))
+            guard
+                let events = await retrying(
+                    "read the outbox",
+                    { [log, cursor] in try await log.storedEvents(after: cursor, limit: limit) }
+                ),
+                let last = events.last?.event, await send(events)
+            else { return }
+            cursor = last.seq
+        }
     }
 
     private func deliverUntilCancelled() async {
         guard var cursor = await retrying("read the \(name) cursor", { [log, name] in try await log.cursor(for: name) })
         else { return }
         current.acknowledgedSeq = cursor
-        while let events = await nextEvents(after: cursor), let first = events.first?.event,
-            let last = events.last?.event
-        {
-            current.oldestUndelivered = first.time
-            guard await deliver(WebhookBatch(events: events)), await acknowledge(through: last.seq) else { return }
+        while let events = await nextEvents(after: cursor), let last = events.last?.event {
+            guard await send(events) else { return }
             cursor = last.seq
-            current.acknowledgedSeq = cursor
-            current.oldestUndelivered = nil
-            current.lagMilliseconds = 0
         }
+    }
+
+    /// POSTs `events` until a 2xx and moves the cursor past them; false when cancelled first.
+    private func send(_ events: [StoredEvent]) async -> Bool {
+        guard let first = events.first?.event, let last = events.last?.event else { return true }
+        current.oldestUndelivered = first.time
+        guard await deliver(WebhookBatch(events: events)), await acknowledge(through: last.seq) else { return false }
+        current.acknowledgedSeq = last.seq
+        current.oldestUndelivered = nil
+        current.lagMilliseconds = 0
+        return true
     }
 
     /// The next batch after `cursor` (waiting while there is none; a short one waits `batchDelay` once for more);
@@ -265,10 +348,7 @@ public actor WebhookUplink {
                 if Task.isCancelled || error is CancellationError { return nil }
                 let delay = backoff.delay(attempt: attempt, using: &random)
                 attempt += 1
-                let delayMilliseconds =
-                    delay.components.seconds * 1000
-                    + delay.components.attoseconds / 1_000_000_000_000_000
-                let metadata = ["reason": "\(error)", "retry_in_ms": "\(delayMilliseconds)"]
+                let metadata = ["reason": "\(error)", "retry_in_ms": "\(delay.wholeMilliseconds)"]
                 if attempt == 1 {
                     logger.warning("cannot \(what)", metadata)
                 } else {

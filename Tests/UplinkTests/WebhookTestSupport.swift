@@ -1,4 +1,6 @@
 import Events
+import TestSupport
+import Uplink
 
 /// An in-memory `EventLog`: `events(after:limit:)` polls every 5 ms while there are none.
 actor WebhookEventLog: EventLog {
@@ -60,5 +62,13 @@ enum WebhookFixtures {
                 data: ["text": .string("item-\(seq)")]
             )
         }
+    }
+}
+
+extension WebhookTestServer {
+    /// The server's URL as the uplink takes it.
+    var endpoint: HTTPURL {
+        // A literal URL with a valid port: parsing cannot fail.
+        try! HTTPURL(parsing: url)
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import HAL
 import HALSimulated
 import Logging
+import TestSupport
 import Testing
 
 @testable import Uplink
@@ -19,7 +20,7 @@ struct WebhookUplinkTests {
 
     private func uplink(_ server: WebhookTestServer, _ log: WebhookEventLog, batchSize: Int = 100) -> WebhookUplink {
         WebhookUplink(
-            url: server.url,
+            url: server.endpoint,
             secret: WebhookFixtures.secret,
             log: log,
             batchSize: batchSize,
@@ -120,7 +121,7 @@ struct WebhookUplinkTests {
         let log = WebhookEventLog(events: WebhookFixtures.events(1...stored))
         let clock = ManualClock()
         let uplink = WebhookUplink(
-            url: server.url,
+            url: server.endpoint,
             secret: WebhookFixtures.secret,
             log: log,
             batchSize: 10,
@@ -145,6 +146,74 @@ struct WebhookUplinkTests {
         #expect(batches.dropLast().map(\.count) == sentAtOnce)
         let firstHeld = Int64(sentAtOnce.reduce(0, +) + 1)
         #expect(batches.last == Array(firstHeld...Int64(stored) + 2))
+    }
+
+    /// A daemon that stops calls `stop` with its outbox head: what the outbox holds (`controller.stopping` last) must
+    /// reach the receiver before it exits, not wait out `batchDelay` and go with the next start.
+    @Test(
+        "stop delivers the outbox through its head at once, without waiting out batchDelay, and run returns",
+        arguments: [false, true]
+    )
+    func stopDeliversTheLastEvents(stopBeforeRun: Bool) async throws {
+        let server = try WebhookTestServer()
+        let log = WebhookEventLog(events: WebhookFixtures.events(1...3))
+        let clock = ManualClock()
+        let uplink = WebhookUplink(
+            url: server.endpoint,
+            secret: WebhookFixtures.secret,
+            log: log,
+            batchSize: 10,
+            batchDelay: .seconds(10),
+            backoff: Self.fast,
+            now: { WebhookFixtures.now },
+            clock: clock
+        )
+        let started = clock.now
+        let run: Task<Void, Never>
+        if stopBeforeRun {
+            await log.append(WebhookFixtures.events(4...4))
+            await uplink.stop(drainTimeout: .seconds(4), deliveringThrough: 4)
+            run = Task { await uplink.run() }
+        } else {
+            run = Task { await uplink.run() }
+            // The three events linger in `batchDelay`, waiting for more; the stopping event follows.
+            await clock.waitForSleepers(1)
+            #expect(server.requests.isEmpty)
+            await log.append(WebhookFixtures.events(4...4))
+            await uplink.stop(drainTimeout: .seconds(4), deliveringThrough: 4)
+        }
+        await run.value
+        await server.stop()
+        #expect(try server.requests.flatMap { try seqs(in: $0.body) } == [1, 2, 3, 4])
+        #expect(try await log.cursor(for: "webhook") == 4)
+        #expect(await uplink.status.acknowledgedSeq == 4)
+        #expect(clock.now == started, "nothing waited on the uplink's clock")
+    }
+
+    @Test("stop gives up after drainTimeout when the receiver is down; the events stay in the outbox")
+    func stopDoesNotWaitForADeadReceiver() async throws {
+        let probe = try WebhookTestServer()
+        let url = probe.endpoint
+        await probe.stop()
+        let log = WebhookEventLog(events: WebhookFixtures.events(1...2))
+        let clock = ManualClock()
+        // Retries 10 s apart, so that the drain's 4 s bound is the first wait to end.
+        let backoff = WebhookBackoff(initial: .seconds(10), maximum: .seconds(10), jitter: 0)
+        let uplink = WebhookUplink(url: url, secret: WebhookFixtures.secret, log: log, backoff: backoff, clock: clock)
+        let run = Task { await uplink.run() }
+        await clock.waitForSleepers(1)
+        let started = clock.now
+        let stopped = Task { await uplink.stop(drainTimeout: .seconds(4), deliveringThrough: 2) }
+        // The drain: refused again and backing off, beside its 4 s bound.
+        await clock.waitForSleepers(2)
+        #expect(clock.nextDeadline == started + .seconds(4))
+        clock.advance(by: .seconds(4))
+        await stopped.value
+        await run.value
+        #expect(try await log.cursor(for: "webhook") == 0)
+        let status = await uplink.status
+        #expect(status.state == .failing)
+        #expect(status.failures == 2)
     }
 
     @Test("500 then 200: retried with the same Idempotency-Key, acknowledged once delivered")
@@ -177,7 +246,7 @@ struct WebhookUplinkTests {
         let log = WebhookEventLog(events: WebhookFixtures.events(1...2))
         let logs = MemoryLogHandler()
         let uplink = WebhookUplink(
-            url: server.url,
+            url: server.endpoint,
             secret: nil,
             log: log,
             backoff: Self.fast,
@@ -205,7 +274,7 @@ struct WebhookUplinkTests {
         let log = WebhookEventLog(events: WebhookFixtures.events(1...1))
         let clock = ManualClock()
         let uplink = WebhookUplink(
-            url: server.url,
+            url: server.endpoint,
             secret: WebhookFixtures.secret,
             log: log,
             backoff: Self.fast,
@@ -235,7 +304,7 @@ struct WebhookUplinkTests {
         let lines = LogRecorder()
         let clock = ManualClock()
         let uplink = WebhookUplink(
-            url: server.url,
+            url: server.endpoint,
             secret: nil,
             log: log,
             backoff: Self.fast,
@@ -272,7 +341,7 @@ struct WebhookUplinkTests {
         ])
         let log = WebhookEventLog(events: WebhookFixtures.events(1...1))
         let clock = ManualClock()
-        let uplink = WebhookUplink(url: server.url, secret: nil, log: log, backoff: Self.fast, clock: clock)
+        let uplink = WebhookUplink(url: server.endpoint, secret: nil, log: log, backoff: Self.fast, clock: clock)
         let run = Task { await uplink.run() }
         await clock.waitForSleepers(1)  // held after the refused redirect
         let status = await uplink.status
@@ -290,7 +359,7 @@ struct WebhookUplinkTests {
     func serverDown() async throws {
         let probe = try WebhookTestServer()
         let port = probe.port
-        let url = probe.url
+        let url = probe.endpoint
         await probe.stop()
         let log = WebhookEventLog(events: WebhookFixtures.events(1...2))
         let clock = ManualClock()

@@ -1,8 +1,6 @@
 import Foundation
 import Glibc
 import Locking
-import TestSupport
-import Uplink
 
 /// A real HTTP/1.1 server on 127.0.0.1 for webhook tests: POSIX sockets, a background `Thread` (not the
 /// cooperative pool) that accepts and a thread per connection that reads the request line, headers and body
@@ -11,20 +9,26 @@ import Uplink
 /// The port may be one another test's client still dials (a stopped broker's, a closed server's): such a stranger
 /// neither holds up this test's client (each connection is served on its own) nor counts as a request (only one to
 /// this server's own `path` does; anything else gets a 404 or, when it is not HTTP, nothing).
-final class WebhookTestServer: Sendable {
-    struct Request: Sendable {
-        var method: String
-        var path: String
+public final class WebhookTestServer: Sendable {
+    public struct Request: Sendable {
+        public var method: String
+        public var path: String
         /// Header names lowercased.
-        var headers: [String: String]
-        var body: [UInt8]
-        var received: ContinuousClock.Instant
+        public var headers: [String: String]
+        public var body: [UInt8]
+        public var received: ContinuousClock.Instant
     }
 
-    struct Reply: Sendable {
-        var status: Int
-        var headers: [String] = []
-        var body: String = ""
+    public struct Reply: Sendable {
+        public var status: Int
+        public var headers: [String] = []
+        public var body: String = ""
+
+        public init(status: Int, headers: [String] = [], body: String = "") {
+            self.status = status
+            self.headers = headers
+            self.body = body
+        }
     }
 
     private struct State {
@@ -34,15 +38,15 @@ final class WebhookTestServer: Sendable {
         var finished = false
     }
 
-    let port: UInt16
+    public let port: UInt16
     /// The path requests must have to be recorded: unique per server unless given.
-    let path: String
+    public let path: String
     private let listener: Int32
     private let state = Locked(State())
 
     /// Listens on 127.0.0.1:`port` (by default one `Loopback.freePort()` gives no other test) and starts accepting
     /// requests to `path`.
-    init(
+    public init(
         port: UInt16? = nil,
         path: String = "/floor-events/\(UInt64.random(in: 1...UInt64.max))",
         replies: [Reply] = []
@@ -79,22 +83,20 @@ final class WebhookTestServer: Sendable {
         thread.start()
     }
 
-    var url: HTTPURL {
-        // A literal URL with a valid port: parsing cannot fail.
-        try! HTTPURL(parsing: "http://127.0.0.1:\(port)\(path)")
-    }
+    /// `http://127.0.0.1:PORT/PATH`, the URL an uplink posts to.
+    public var url: String { "http://127.0.0.1:\(port)\(path)" }
 
-    var requests: [Request] { state.withLock { $0.requests } }
+    public var requests: [Request] { state.withLock { $0.requests } }
 
     /// Stops accepting and waits until the listening socket is closed (so the port can be bound again).
-    func stop() async {
+    public func stop() async {
         state.withLock { $0.stopped = true }
         shutdown(listener, Int32(SHUT_RDWR))
         while !state.withLock({ $0.finished }) { try? await Task.sleep(for: .milliseconds(5)) }
     }
 
     /// Waits until `count` requests arrived or `timeout` passed; true when they did.
-    func waitForRequests(_ count: Int, timeout: Duration = .seconds(30)) async -> Bool {
+    public func waitForRequests(_ count: Int, timeout: Duration = .seconds(30)) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if requests.count >= count { return true }
@@ -227,8 +229,8 @@ final class WebhookTestServer: Sendable {
     }
 }
 
-struct POSIXFailure: Error, CustomStringConvertible {
+public struct POSIXFailure: Error, CustomStringConvertible {
     var operation: String
     var code: Int32
-    var description: String { "\(operation): \(String(cString: strerror(code)))" }
+    public var description: String { "\(operation): \(String(cString: strerror(code)))" }
 }
