@@ -109,8 +109,8 @@ public final class Site: Sendable {
             services.append(
                 Self.uplinkService("mqtt", outbox: outbox, taskExecutor: taskExecutor) {
                     await mqtt.run()
-                } stop: { head in
-                    await mqtt.stop(drainTimeout: .seconds(4), deliveringThrough: head)
+                } stop: {
+                    await mqtt.stop(drainTimeout: $1, deliveringThrough: $0)
                 }
             )
         }
@@ -118,8 +118,8 @@ public final class Site: Sendable {
             services.append(
                 Self.uplinkService("webhook", outbox: outbox, taskExecutor: taskExecutor) {
                     await webhook.run()
-                } stop: { head in
-                    await webhook.stop(drainTimeout: .seconds(4), deliveringThrough: head)
+                } stop: {
+                    await webhook.stop(drainTimeout: $1, deliveringThrough: $0)
                 }
             )
         }
@@ -270,20 +270,21 @@ public final class Site: Sendable {
 
     /// An uplink as a service. The uplink runs in a task of its own, so that cancelling the service does not cut its
     /// connection: the cancellation calls `stop` with the outbox head instead, which delivers what the outbox holds
-    /// through it (`controller.stopping` among it) within 4 s of the service group's 5 s, and `run` returns after.
+    /// through it (`controller.stopping` among it) within `drainTimeout`, 4 s of the service group's 5 s, and `run`
+    /// returns after.
     private static func uplinkService(
         _ name: String,
         outbox: Outbox,
         taskExecutor: (any TaskExecutor)?,
         run: @escaping @Sendable () async -> Void,
-        stop: @escaping @Sendable (_ head: UInt64) async -> Void
+        stop: @escaping @Sendable (_ head: UInt64, _ drainTimeout: Duration) async -> Void
     ) -> ClosureService {
         ClosureService(name: name) {
             let running = Task(executorPreference: taskExecutor) { await run() }
             await withTaskCancellationHandler {
                 await running.value
             } onCancel: {
-                Task { await stop(await outbox.status.lastSeq) }
+                Task { await stop(await outbox.status.lastSeq, .seconds(4)) }
             }
         }
     }

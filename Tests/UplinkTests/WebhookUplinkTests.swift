@@ -29,6 +29,25 @@ struct WebhookUplinkTests {
         )
     }
 
+    /// An uplink on `clock` sending batches of up to 10, a shorter one first waiting `batchDelay` for more.
+    private func lingering(
+        _ server: WebhookTestServer,
+        _ log: WebhookEventLog,
+        clock: ManualClock,
+        batchDelay: Duration
+    ) -> WebhookUplink {
+        WebhookUplink(
+            url: server.endpoint,
+            secret: WebhookFixtures.secret,
+            log: log,
+            batchSize: 10,
+            batchDelay: batchDelay,
+            backoff: Self.fast,
+            now: { WebhookFixtures.now },
+            clock: clock
+        )
+    }
+
     private func seqs(in body: [UInt8]) throws -> [Int64] {
         guard case .array(let events) = try JSONValue(parsing: body)["events"] else { return [] }
         return events.compactMap { $0["seq"]?.intValue }
@@ -120,16 +139,7 @@ struct WebhookUplinkTests {
         let server = try WebhookTestServer()
         let log = WebhookEventLog(events: WebhookFixtures.events(1...stored))
         let clock = ManualClock()
-        let uplink = WebhookUplink(
-            url: server.endpoint,
-            secret: WebhookFixtures.secret,
-            log: log,
-            batchSize: 10,
-            batchDelay: .milliseconds(200),
-            backoff: Self.fast,
-            now: { WebhookFixtures.now },
-            clock: clock
-        )
+        let uplink = lingering(server, log, clock: clock, batchDelay: .milliseconds(200))
         let run = Task { await uplink.run() }
         await clock.waitForSleepers(1)
         #expect(clock.nextDeadline == clock.now + .milliseconds(200))
@@ -158,16 +168,7 @@ struct WebhookUplinkTests {
         let server = try WebhookTestServer()
         let log = WebhookEventLog(events: WebhookFixtures.events(1...3))
         let clock = ManualClock()
-        let uplink = WebhookUplink(
-            url: server.endpoint,
-            secret: WebhookFixtures.secret,
-            log: log,
-            batchSize: 10,
-            batchDelay: .seconds(10),
-            backoff: Self.fast,
-            now: { WebhookFixtures.now },
-            clock: clock
-        )
+        let uplink = lingering(server, log, clock: clock, batchDelay: .seconds(10))
         let started = clock.now
         let run: Task<Void, Never>
         if stopBeforeRun {
