@@ -33,18 +33,22 @@ public struct BusLine: Sendable {
     /// No request goes out before this instant: the end of the previous transaction plus the gap.
     private var quietUntil: ClockInstant
 
-    /// A line on `port`, quiet from now on.
+    /// A line on `port`, opened just now. The first request goes out after `settling` (the longest reply timeout of
+    /// the boards on it) and drops what came in meanwhile: a reply still on its way when the port was opened (to a
+    /// request of a session that a restart or an unplug cut off mid-transaction) would otherwise arrive after that
+    /// request's discard and be read, as junk, ahead of its reply.
     public init(
         port: any SerialPort,
         boardProtocol: any LockBoardProtocol,
         serial: SerialConfiguration,
-        clock: any Clock
+        clock: any Clock,
+        settling: Duration
     ) {
         self.port = port
         self.boardProtocol = boardProtocol
         self.clock = clock
         gap = Self.interFrameGap(for: serial)
-        quietUntil = clock.now
+        quietUntil = clock.now + settling
     }
 
     /// 3.5 character times at the line's settings (start bit, data bits, parity bit, stop bits), and a fixed

@@ -213,7 +213,13 @@ public actor LockBus {
     }
 
     private func session(on port: any SerialPort) async throws(HALError) {
-        line = BusLine(port: port, boardProtocol: boardProtocol, serial: configuration.serial, clock: clock)
+        line = BusLine(
+            port: port,
+            boardProtocol: boardProtocol,
+            serial: configuration.serial,
+            clock: clock,
+            settling: boards.values.map(\.settings.timeout).max() ?? .zero
+        )
         sessions += 1
         let now = clock.now
         for address in boards.keys {

@@ -91,7 +91,13 @@ extension DoctorChecks {
         }
         defer { port.close() }
         var findings: [DoctorFinding] = [.pass(subject, "\(bus.port) present and openable at \(bus.serial)")]
-        var line = BusLine(port: port, boardProtocol: bus.boardProtocol, serial: bus.serial, clock: clock)
+        var line = BusLine(
+            port: port,
+            boardProtocol: bus.boardProtocol,
+            serial: bus.serial,
+            clock: clock,
+            settling: bus.boards.map(\.timeout).max() ?? .zero
+        )
         for board in bus.boards {
             let name = "\(subject) board \(board.address)"
             do throws(HALError) {

@@ -224,6 +224,58 @@ struct LockBusTests {
         GapCase(serial: SerialConfiguration(baud: 115_200), nanoseconds: 1_750_000),
     ]
 
+    /// A bus restarted mid-transaction (a reload, an unplugged adapter, the VM checks' buses one after another) opens
+    /// its port while a board's reply to the old session is still on its way. Without settling, its tail arrives
+    /// after the first request's discard and is read ahead of that request's reply: a `bad-frame` fault, "7 bytes
+    /// outside any frame", for a board that answered correctly.
+    @Test(
+        "a reply still on its way when the port opens is dropped by the first request once the line has settled",
+        arguments: [(Duration.zero, false), (.milliseconds(100), true)]
+    )
+    func replyFromBeforeTheOpen(settling: Duration, answered: Bool) async throws {
+        let clock = ManualClock()
+        let backend = SimulatedSerialBackend(clock: clock)
+        let device = backend.addDevice(path: BusRig.port, usbVendorID: 0x0403, usbProductID: 0x6001)
+        let boards = SimulatedLockBoardBus(device: device, protocol: .cu16(), clock: clock)
+        boards.addBoard(address: 1)
+        boards.setFault(board: 1, .slowReply(.milliseconds(5)))
+        let serial = SerialConfiguration(baud: 19_200)
+        let port = try await backend.open(path: BusRig.port, configuration: serial)
+        defer { port.close() }
+        let opened = clock.now
+        let transaction = Task {
+            var line = BusLine(
+                port: port,
+                boardProtocol: CU16BoardProtocol(),
+                serial: serial,
+                clock: clock,
+                settling: settling
+            )
+            return try await line.transact(CU16BoardProtocol().statusRequest(address: 1), timeout: .milliseconds(100))
+        }
+        // The line settling, or (with none) the request sent and its reply due: then the last seven bytes of a status
+        // reply to the old session come in (its STX and address went before the open).
+        await clock.waitForSleepers(1)
+        device.feed([0x35, 0x00, 0x00, 0x00, 0x00, 0x03, 0x3A])
+        let time = runVirtualTime(clock)
+        let outcome = try await transaction.value
+        time.cancel()
+        await time.value
+        if answered {
+            guard case .reply(.status(let status), let at) = outcome else {
+                Issue.record("expected board 1's status, got \(outcome)")
+                return
+            }
+            #expect(status.address == 1)
+            #expect(at >= opened + settling, "the request waited for the line to settle")
+        } else {
+            #expect(
+                outcome == .fault(BoardFault(reason: BoardFault.Reason.badFrame, detail: "7 bytes outside any frame"))
+            )
+        }
+        #expect(device.unreadBytes.isEmpty)
+    }
+
     @Test("the inter-frame gap is 3.5 character times, and 1.75 ms above 19200 baud", arguments: gaps)
     func interFrameGap(_ gap: GapCase) {
         #expect(BusLine.interFrameGap(for: gap.serial) == .nanoseconds(gap.nanoseconds), "\(gap)")

@@ -152,9 +152,15 @@ enum BusChecks {
                     port: port,
                     boardProtocol: family.boardProtocol,
                     serial: serial,
-                    clock: SystemClock()
+                    clock: SystemClock(),
+                    settling: .seconds(1)
                 )
                 let request = family.boardProtocol.statusRequest(address: 1)
+                // The first transaction waits for the line to settle: it is not part of the figure.
+                let first = try await line.transact(request, timeout: .seconds(1))
+                guard case .reply = first else {
+                    throw CheckFailure("the first status request at \(baud) baud: \(first)")
+                }
                 let started = monotonicNanoseconds()
                 var answered = 0
                 var failed = 0
