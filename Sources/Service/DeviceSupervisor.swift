@@ -1,6 +1,7 @@
 import Devices
 import Events
 import HAL
+import Locking
 
 /// Runs one device's loop for the life of the daemon: a loop that fails or ends by itself is reported as a
 /// `device.fault` and restarted with backoff, without touching the other devices; `device.reset` restarts it
@@ -11,8 +12,7 @@ public final class DeviceSupervisor: LifecycleService {
     private let events: any EventSink
     private let clock: any Clock
     private let logger: Logger
-    private let restarts: AsyncStream<Void>
-    private let restartRequests: AsyncStream<Void>.Continuation
+    private let restarts = RestartSignal()
 
     private enum Outcome: Sendable {
         case ended(String?)
@@ -32,12 +32,11 @@ public final class DeviceSupervisor: LifecycleService {
         self.events = events
         self.clock = clock
         self.logger = logger
-        (restarts, restartRequests) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
     /// Asks for the device's loop to be stopped and started again (`device.reset`).
     public func restart() {
-        restartRequests.yield()
+        restarts.request()
     }
 
     public func run() async throws {
@@ -53,10 +52,7 @@ public final class DeviceSupervisor: LifecycleService {
                         return .ended("\(error)")
                     }
                 }
-                group.addTask {
-                    for await _ in restarts { return .restartRequested }
-                    return .cancelled
-                }
+                group.addTask { await restarts.wait() ? .restartRequested : .cancelled }
                 let first = await group.next() ?? .cancelled
                 group.cancelAll()
                 return first
@@ -78,6 +74,50 @@ public final class DeviceSupervisor: LifecycleService {
             case .cancelled:
                 return
             }
+        }
+    }
+}
+
+/// `device.reset` requests for one supervisor. Not an `AsyncStream`: a stream ends for good when a task waiting on it
+/// is cancelled, and the supervisor cancels its wait whenever the device's loop ends first, so the next wait found
+/// the stream finished, took it for the daemon stopping, and ended the supervisor (the daemon then stopped).
+private final class RestartSignal: Sendable {
+    private let state = Locked<(pending: Bool, waiter: CheckedContinuation<Bool, Never>?)>((false, nil))
+
+    /// Wakes the waiter, or keeps the request for the next wait (one at most: a second request adds nothing).
+    func request() {
+        let waiter = state.withLock { state -> CheckedContinuation<Bool, Never>? in
+            guard let waiter = state.waiter else {
+                state.pending = true
+                return nil
+            }
+            state.waiter = nil
+            return waiter
+        }
+        waiter?.resume(returning: true)
+    }
+
+    /// True once a restart is requested; false when the task is cancelled first (a later request is kept).
+    func wait() async -> Bool {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+                let now = state.withLock { state -> Bool? in
+                    if state.pending {
+                        state.pending = false
+                        return true
+                    }
+                    if Task.isCancelled { return false }
+                    state.waiter = continuation
+                    return nil
+                }
+                if let now { continuation.resume(returning: now) }
+            }
+        } onCancel: {
+            let waiter = state.withLock { state -> CheckedContinuation<Bool, Never>? in
+                defer { state.waiter = nil }
+                return state.waiter
+            }
+            waiter?.resume(returning: false)
         }
     }
 }
