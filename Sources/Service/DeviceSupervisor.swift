@@ -12,7 +12,9 @@ public final class DeviceSupervisor: LifecycleService {
     private let events: any EventSink
     private let clock: any Clock
     private let logger: Logger
-    private let restarts = RestartSignal()
+    /// `device.reset` requests. Not an `AsyncStream`: a stream ends for good when a task waiting on it is cancelled,
+    /// and the supervisor cancels its wait whenever the device's loop ends first.
+    private let restarts = RequestSignal()
 
     private enum Outcome: Sendable {
         case ended(String?)
@@ -74,50 +76,6 @@ public final class DeviceSupervisor: LifecycleService {
             case .cancelled:
                 return
             }
-        }
-    }
-}
-
-/// `device.reset` requests for one supervisor. Not an `AsyncStream`: a stream ends for good when a task waiting on it
-/// is cancelled, and the supervisor cancels its wait whenever the device's loop ends first, so the next wait found
-/// the stream finished, took it for the daemon stopping, and ended the supervisor (the daemon then stopped).
-private final class RestartSignal: Sendable {
-    private let state = Locked<(pending: Bool, waiter: CheckedContinuation<Bool, Never>?)>((false, nil))
-
-    /// Wakes the waiter, or keeps the request for the next wait (one at most: a second request adds nothing).
-    func request() {
-        let waiter = state.withLock { state -> CheckedContinuation<Bool, Never>? in
-            guard let waiter = state.waiter else {
-                state.pending = true
-                return nil
-            }
-            state.waiter = nil
-            return waiter
-        }
-        waiter?.resume(returning: true)
-    }
-
-    /// True once a restart is requested; false when the task is cancelled first (a later request is kept).
-    func wait() async -> Bool {
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
-                let now = state.withLock { state -> Bool? in
-                    if state.pending {
-                        state.pending = false
-                        return true
-                    }
-                    if Task.isCancelled { return false }
-                    state.waiter = continuation
-                    return nil
-                }
-                if let now { continuation.resume(returning: now) }
-            }
-        } onCancel: {
-            let waiter = state.withLock { state -> CheckedContinuation<Bool, Never>? in
-                defer { state.waiter = nil }
-                return state.waiter
-            }
-            waiter?.resume(returning: false)
         }
     }
 }

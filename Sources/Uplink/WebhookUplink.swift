@@ -1,6 +1,7 @@
 import Events
 import HAL
 import IOEngine
+import Locking
 import Logging
 
 /// Delivers outbox events to an HTTPS endpoint in batches, at least once and in order, never skipping any.
@@ -37,7 +38,7 @@ public actor WebhookUplink {
     /// Set by `stop`: what `run` delivers at once before it returns, and how long it may take.
     private var stopRequest: (target: UInt64, timeout: Duration)?
     /// `run`'s wait for `stop`.
-    private var stopSignal: CheckedContinuation<Void, Never>?
+    private let stopSignal = RequestSignal()
     /// `stop` calls waiting for `run` to return.
     private var stopWaiters: [CheckedContinuation<Void, Never>] = []
     private var isRunning = false
@@ -99,7 +100,7 @@ public actor WebhookUplink {
         isRunning = true
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.deliverUntilCancelled() }
-            group.addTask { await self.waitForStopRequest() }
+            group.addTask { [stopSignal] in _ = await stopSignal.wait() }
             await group.next()
             group.cancelAll()
         }
@@ -125,38 +126,16 @@ public actor WebhookUplink {
     public func stop(drainTimeout: Duration = .seconds(5), deliveringThrough target: UInt64) async {
         if stopRequest == nil {
             stopRequest = (target, drainTimeout)
-            stopSignal?.resume()
-            stopSignal = nil
+            stopSignal.request()
         }
         guard isRunning else { return }
         await withCheckedContinuation { stopWaiters.append($0) }
     }
 
-    /// Returns once `stop` was called, or the task is cancelled.
-    private func waitForStopRequest() async {
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { continuation in
-                if stopRequest != nil || Task.isCancelled {
-                    continuation.resume()
-                } else {
-                    stopSignal = continuation
-                }
-            }
-        } onCancel: {
-            Task { await self.endStopWait() }
-        }
-    }
-
-    private func endStopWait() {
-        stopSignal?.resume()
-        stopSignal = nil
-    }
-
     /// Delivers the events after this uplink's cursor through `target` in full batches, with no linger; returns
     /// when they are acknowledged or the task is cancelled.
     private func deliverPending(through target: UInt64) async {
-        guard var cursor = await retrying("read the \(name) cursor", { [log, name] in try await log.cursor(for: name) })
-        else { return }
+        guard var cursor = await storedCursor() else { return }
         while cursor < target {
             let limit = Int(clamping: min(UInt64(batchSize), target - cursor))
             guard
@@ -170,9 +149,13 @@ public actor WebhookUplink {
         }
     }
 
+    /// This uplink's cursor in the outbox, retried until read; nil when cancelled first.
+    private func storedCursor() async -> UInt64? {
+        await retrying("read the \(name) cursor", { [log, name] in try await log.cursor(for: name) })
+    }
+
     private func deliverUntilCancelled() async {
-        guard var cursor = await retrying("read the \(name) cursor", { [log, name] in try await log.cursor(for: name) })
-        else { return }
+        guard var cursor = await storedCursor() else { return }
         current.acknowledgedSeq = cursor
         while let events = await nextEvents(after: cursor), let last = events.last?.event {
             guard await send(events) else { return }
