@@ -9,6 +9,7 @@
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
+#include <spawn.h>
 #include <termios.h>
 #include <time.h>
 
@@ -50,4 +51,8 @@ extern int posix_openpt(int flags);
 extern int grantpt(int fd);
 extern int unlockpt(int fd);
 extern char *ptsname(int fd);
+
+/// A posix_spawn file action closing every descriptor from `from` up (declared only under _GNU_SOURCE; in glibc
+/// since 2.34): the processes the tests start hold 0, 1 and 2 only.
+extern int posix_spawn_file_actions_addclosefrom_np(posix_spawn_file_actions_t *actions, int from);
 #endif

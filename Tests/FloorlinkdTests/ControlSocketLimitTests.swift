@@ -102,6 +102,32 @@ struct ControlSocketLimitTests {
         #expect(status == 0, "stderr:\n\(daemon.standardError)")
     }
 
+    /// The descriptor limits above count the daemon's own descriptors only. A descriptor the test process holds
+    /// without close-on-exec (the CI runner left some) once reached the daemon started with 40, which then failed
+    /// before serving (EMFILE opening its outbox, or its sanitizer runtime dying): children start with 0, 1, 2 only.
+    @Test("a process the tests start holds only stdin, stdout and stderr, not the test's descriptors")
+    func childrenInheritNoDescriptors() async throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let held = open("/dev/null", O_RDONLY)  // no O_CLOEXEC: as a CI runner may leave them
+        try #require(held >= 0)
+        defer { close(held) }
+        let high = fcntl(held, F_DUPFD, 200)
+        try #require(high >= 200, "F_DUPFD: errno \(errno)")
+        defer { close(high) }
+
+        let listing = try ChildProcess(
+            "/bin/ls",
+            ["-1", "/proc/self/fd"],
+            outputPath: scratch.path("fds"),
+            truncating: true
+        )
+        #expect(await listing.waitForExit(timeout: .seconds(30)) == 0)
+        // 0, 1, 2 and the directory `ls` itself reads.
+        let descriptors = scratch.read("fds").split(separator: "\n").compactMap { Int32($0) }
+        #expect(descriptors.count == 4 && descriptors.allSatisfy { $0 <= 3 }, "the child held \(descriptors)")
+    }
+
     /// Opens `count` idle connections to `path` with blocking connects on a thread of their own (while the daemon's
     /// backlog is full a connect waits for it to accept: seconds under a sanitizer, which must hold neither one of
     /// the cooperative threads nor one of Dispatch's global queue, whose two threads the name lookups of the tests

@@ -1,3 +1,4 @@
+import CLinuxIO
 import Glibc
 
 /// `posix_spawn` as every test and benchmark needs it: the test runner's threads block signals, so a child must
@@ -5,7 +6,9 @@ import Glibc
 /// `Process.waitUntilExit()` is not used: it can hang off the main thread on Linux.)
 public enum Spawn {
     /// Starts `path` with `arguments` and `environment` (nil: this process's), after `configure` has set up
-    /// its file actions (redirections); returns the child's pid.
+    /// its file actions (redirections onto 0, 1 and 2); returns the child's pid. The child holds no other
+    /// descriptor: whatever the test process (or the CI runner before it) left open without close-on-exec would
+    /// count against the child's descriptor limit, and a daemon started with 40 then failed before it served.
     public static func start(
         _ path: String,
         _ arguments: [String],
@@ -16,6 +19,7 @@ public enum Spawn {
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         configure(&actions)
+        posix_spawn_file_actions_addclosefrom_np(&actions, 3)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
