@@ -9,8 +9,8 @@ import Testing
 @Suite("the demo reaches a broker that starts late", .timeLimit(.minutes(3)))
 struct DemoBrokerEndToEndTests {
     /// The uplink's lag and the outbox depth from the control socket's `status`.
-    static func backlog(_ socket: String) async throws -> (lag: Int64, depth: Int64, state: String)? {
-        let reply = try await Control.request(socket, op: "status")
+    static func backlog(_ daemon: Floorlinkd) async throws -> (lag: Int64, depth: Int64, state: String)? {
+        let reply = try await daemon.explainingFailure { try await Control.request(daemon.socket, op: "status") }
         guard let status = reply["result"], case .array(let uplinks) = status["uplinks"] ?? .null,
             let mqtt = uplinks.first(where: { $0["name"]?.stringValue == "mqtt" }),
             let lag = mqtt["lag"]?.intValue, let depth = status["outbox"]?["depth"]?.intValue,
@@ -44,13 +44,13 @@ struct DemoBrokerEndToEndTests {
 
         let first = try #require(
             try await eventually(within: .seconds(30)) {
-                try await Self.backlog(socket).flatMap { $0.lag >= 3 ? $0 : nil }
+                try await Self.backlog(daemon).flatMap { $0.lag >= 3 ? $0 : nil }
             },
             "no backlog; stderr:\n\(daemon.standardError)"
         )
         #expect(first.state != "connected")
         let grown = try await eventually(within: .seconds(30)) {
-            try await Self.backlog(socket).flatMap { $0.lag > first.lag ? $0 : nil }
+            try await Self.backlog(daemon).flatMap { $0.lag > first.lag ? $0 : nil }
         }
         #expect(grown != nil, "the backlog did not grow")
         let page = try await MetricsHTTP.get(port: metricsPort, "/").body

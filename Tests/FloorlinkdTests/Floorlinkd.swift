@@ -62,6 +62,17 @@ final class Floorlinkd: Sendable {
         throw HarnessError("floorlinkd did not answer on \(socket) within \(timeout); stderr:\n\(standardError)")
     }
 
+    /// Runs `body`; an error it throws comes back with the daemon's stderr so far (a failed request alone, as
+    /// "Caught error", says nothing of what the daemon was doing).
+    func explainingFailure<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch {
+            let state = child.exitStatus.map { "exited \($0)" } ?? "running"
+            throw HarnessError("\(error); floorlinkd \(state), stderr:\n\(standardError)")
+        }
+    }
+
     /// SIGTERM, then SIGKILL after `grace`, reaped by a thread of its own: for `defer`, which cannot await.
     func stop(grace: Duration = .seconds(5)) { child.stop(grace: grace) }
 
