@@ -16,8 +16,9 @@ final class LinuxSerialPort: SerialPort {
         /// The libserialport handle when libserialport opened `ioFD`.
         var libraryPort: OpaquePointer?
         var closed = false
-        /// The last `read` returned bytes: the device was there a moment ago.
-        var lastReadReturnedData = false
+        /// What the last `read` returned: the device was there a moment ago when it brought bytes, and when they
+        /// filled less than its buffer, the tty held no more then.
+        var lastRead = LastRead.nothing
     }
 
     let path: String
@@ -43,6 +44,12 @@ final class LinuxSerialPort: SerialPort {
     }
 
     deinit { close() }
+
+    enum LastRead {
+        case nothing
+        case filledBuffer
+        case fewerThanBuffer
+    }
 
     private enum Attempt {
         case done(Int)
@@ -74,27 +81,36 @@ final class LinuxSerialPort: SerialPort {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, min(maxBytes, 65_536)), alignment: 1)
         defer { buffer.deallocate() }
         var hungUp = false
+        let (lastRead, open) = handles.withLock { handles in
+            defer { handles.lastRead = .nothing }
+            return (handles.lastRead, handles.closed ? nil : handles.ioFD)
+        }
+        guard var fd = open else { throw .closed(path: path) }
         // Right after a read that brought bytes the device is taken as present; a hangup since then is reported by
         // the wait below. After a wait (or a read that timed out) an empty read also checks the node is there.
-        var checkNode = !handles.withLock { handles in
-            defer { handles.lastReadReturnedData = false }
-            return handles.lastReadReturnedData
-        }
+        var checkNode = lastRead == .nothing
+        // A read that brought fewer bytes than it could take emptied the tty (a scanner's frame comes whole): wait
+        // before reading again, as a read now would mostly return nothing (a system call per frame saved).
+        var waitFirst = lastRead == .fewerThanBuffer
         while true {
-            let (fd, result) = attempt("read") { fd in
-                Glibc.read(fd, buffer.baseAddress, buffer.count)
+            if !waitFirst {
+                let (readFD, result) = attempt("read") { fd in
+                    Glibc.read(fd, buffer.baseAddress, buffer.count)
+                }
+                fd = readFD
+                switch result {
+                case .done(let count) where count > 0:
+                    handles.withLock { $0.lastRead = count < buffer.count ? .fewerThanBuffer : .filledBuffer }
+                    return Array(buffer.prefix(count))
+                case .done, .wouldBlock:
+                    // read() == 0 is what a hung-up USB tty returns; libserialport calls it "no data".
+                    // Trust it only together with the hangup the kernel reports, or the node being gone.
+                    if hungUp || (checkNode && access(path, F_OK) != 0) { throw .disconnected(path: path) }
+                case .failed(let error):
+                    throw error
+                }
             }
-            switch result {
-            case .done(let count) where count > 0:
-                handles.withLock { $0.lastReadReturnedData = true }
-                return Array(buffer.prefix(count))
-            case .done, .wouldBlock:
-                // read() == 0 is what a hung-up USB tty returns; libserialport calls it "no data".
-                // Trust it only together with the hangup the kernel reports, or the node being gone.
-                if hungUp || (checkNode && access(path, F_OK) != 0) { throw .disconnected(path: path) }
-            case .failed(let error):
-                throw error
-            }
+            waitFirst = false
             checkNode = true
             switch await loop.wait(for: .readable, on: fd, until: deadline) {
             case .ready(let hangup): hungUp = hangup

@@ -42,6 +42,43 @@ struct SerialContractTests {
         }
     }
 
+    /// What happens after a read that took everything there was (fewer bytes than it asked for).
+    enum AfterShortRead: CaseIterable, Sendable {
+        case moreBytesArrive
+        case readerUnplugged
+        case portClosed
+    }
+
+    @Test(
+        "after a read that took all there was, the next read gets what comes next, or the unplug, or the close",
+        arguments: backends,
+        AfterShortRead.allCases
+    )
+    func readAfterShortRead(kind: SerialBackendKind, then next: AfterShortRead) async throws {
+        try await withPort(kind) { port, harness in
+            let frame = Array("]E04006141411929\r\n".utf8)
+            try await harness.peer.send(frame)
+            var received: [UInt8] = []
+            while received.count < frame.count { received += try await port.read(maxBytes: 256, timeout: .seconds(30)) }
+            #expect(received == frame)
+            switch next {
+            case .moreBytesArrive:
+                try await harness.peer.send(Array("next\r\n".utf8))
+                #expect(try await read(port, count: 6) == Array("next\r\n".utf8))
+            case .readerUnplugged:
+                try await harness.peer.unplug()
+                await #expect(throws: HALError.disconnected(path: harness.path)) {
+                    _ = try await port.read(maxBytes: 256, timeout: .seconds(30))
+                }
+            case .portClosed:
+                port.close()
+                await #expect(throws: HALError.closed(path: harness.path)) {
+                    _ = try await port.read(maxBytes: 256, timeout: .seconds(30))
+                }
+            }
+        }
+    }
+
     @Test("all 256 byte values pass unchanged (raw mode, no translation)", arguments: backends)
     func binaryTransparent(kind: SerialBackendKind) async throws {
         try await withPort(kind) { port, harness in

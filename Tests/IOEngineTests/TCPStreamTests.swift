@@ -83,6 +83,49 @@ struct TCPStreamTests {
         #expect(answer == Array("pong".utf8))
     }
 
+    /// What follows a read that took everything there was (fewer bytes than it asked for).
+    enum AfterShortRead: CaseIterable, Sendable {
+        case peerSendsMore
+        case peerStaysSilent
+        case streamClosed
+    }
+
+    @Test(
+        "after a read that took all there was, the next read gets the next bytes, its timeout, or closed",
+        arguments: AfterShortRead.allCases
+    )
+    func readAfterShortRead(then next: AfterShortRead) async throws {
+        let listener = try LoopbackListener()
+        let stream = try await TCPStream.connect(host: "127.0.0.1", port: listener.port, timeout: .seconds(30))
+        defer { stream.close() }
+        let server = listener.accept()
+        try #require(server >= 0)
+        defer { close(server) }
+        #expect(send(server, "@\u{2}\u{0}\u{1}", 4, 0) == 4)
+        var first: [UInt8] = []
+        while first.count < 4 { first += try await stream.read(upTo: 65_536, deadline: IOLoop.now + .seconds(30)) }
+        #expect(first == [0x40, 0x02, 0x00, 0x01])
+        switch next {
+        case .peerSendsMore:
+            #expect(send(server, "more", 4, 0) == 4)
+            var more: [UInt8] = []
+            while more.count < 4 { more += try await stream.read(upTo: 65_536, deadline: IOLoop.now + .seconds(30)) }
+            #expect(more == Array("more".utf8))
+        case .peerStaysSilent:
+            await #expect {
+                _ = try await stream.read(upTo: 65_536, deadline: IOLoop.now + .milliseconds(50))
+            } throws: { error in
+                guard case .timedOut(let operation, _, _) = error as? IOError else { return false }
+                return operation == "read from"
+            }
+        case .streamClosed:
+            stream.close()
+            await #expect(throws: IOError.closed(target: "127.0.0.1:\(listener.port)")) {
+                _ = try await stream.read(upTo: 65_536, deadline: IOLoop.now + .seconds(30))
+            }
+        }
+    }
+
     @Test("closing a stream ends a read waiting on it with closed")
     func closeWhileReading() async throws {
         let listener = try LoopbackListener()
