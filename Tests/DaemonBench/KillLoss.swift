@@ -7,7 +7,7 @@ import TestSupport
 /// floorlinkd on a fresh kernel pty and data directory, writes `reads` numbered reads at once, kills it after a
 /// random 0–30 ms, then counts what its outbox holds and what is still unread in the tty (never taken, not lost).
 func measureKillLoss(runs: Int, reads: Int) async throws {
-    let floorlinkd = try builtFloorlinkd()
+    let floorlinkd = try BuiltProduct.path("floorlinkd")
     var random = SplitMix64(seed: UInt64(ProcessStats.monotonicNanoseconds))
     var losses: [Int] = []
     print("daemon-bench --kill: floorlinkd \(floorlinkd), \(runs) runs of \(reads) buffered reads")

@@ -105,19 +105,8 @@ func format(_ value: Double, _ digits: Int = 1) -> String {
     return digits == 0 ? String(Int(rounded)) : String(rounded)
 }
 
-/// The floorlinkd built beside this benchmark.
-func builtFloorlinkd() throws -> String {
-    guard let executable = resolvedLink("/proc/self/exe") else { throw BenchError("cannot find /proc/self/exe") }
-    let binDirectory = String(executable[..<(executable.lastIndex(of: "/") ?? executable.endIndex)])
-    let floorlinkd = "\(binDirectory)/floorlinkd"
-    guard access(floorlinkd, X_OK) == 0 else {
-        throw BenchError("no \(floorlinkd): build it first (swift build -c release --product floorlinkd)")
-    }
-    return floorlinkd
-}
-
 func run(rate: Int, seconds: Int, scannerOnly: Bool, orderFile: String? = nil) async throws {
-    let floorlinkd = try builtFloorlinkd()
+    let floorlinkd = try BuiltProduct.path("floorlinkd")
     let valgrind = "/usr/bin/valgrind"
     if orderFile != nil, access(valgrind, X_OK) != 0 {
         throw BenchError("--order-file profiles floorlinkd with callgrind: no \(valgrind) (apt-get install valgrind)")
@@ -339,13 +328,6 @@ func summary(_ sorted: [Double]) -> String {
     let p50 = format(percentile(sorted, 0.5) / 1000, 2)
     let p99 = format(percentile(sorted, 0.99) / 1000, 2)
     return "p50 \(p50) ms  p99 \(p99) ms  max \(format((sorted.last ?? .nan) / 1000, 2)) ms  (\(sorted.count) scans)"
-}
-
-func resolvedLink(_ path: String) -> String? {
-    var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-    let count = readlink(path, &buffer, buffer.count - 1)
-    guard count > 0 else { return nil }
-    return String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }
 
 let flags = Set(CommandLine.arguments.dropFirst().filter { $0.hasPrefix("--") })

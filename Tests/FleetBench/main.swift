@@ -86,19 +86,6 @@ func rounded(_ value: Double, _ digits: Int = 1) -> Double {
     return (value * scale).rounded() / scale
 }
 
-/// The floorlinkd built beside this benchmark.
-func builtFloorlinkd() throws -> String {
-    var buffer = [CChar](repeating: 0, count: 4096)
-    let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-    guard count > 0 else { throw BenchError("cannot read /proc/self/exe") }
-    let executable = String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    let floorlinkd = String(executable[..<(executable.lastIndex(of: "/") ?? executable.endIndex)]) + "/floorlinkd"
-    guard access(floorlinkd, X_OK) == 0 else {
-        throw BenchError("no \(floorlinkd): build it first (swift build -c release --product floorlinkd)")
-    }
-    return floorlinkd
-}
-
 /// The repository's demo site, found from the working directory (run from the checkout).
 func demoSite() throws -> JSONValue {
     guard let file = fopen("hal/sites/demo.json", "r") else {
@@ -156,7 +143,7 @@ func consumer(
 }
 
 func run(_ options: Options) async throws -> Bool {
-    let floorlinkd = try options.floorlinkd ?? builtFloorlinkd()
+    let floorlinkd = try options.floorlinkd ?? BuiltProduct.path("floorlinkd")
     let demo = try demoSite()
     var template = Array("/tmp/fleet-bench-XXXXXX".utf8CString)
     guard let made = mkdtemp(&template) else { throw BenchError("mkdtemp failed") }

@@ -12,22 +12,8 @@ struct FloorctlRun: Sendable {
 /// Runs the built `floorctl` binary with `posix_spawn` and pipes, on a thread of its own so a fake daemon in the
 /// test process keeps the cooperative pool (Foundation's `Process.waitUntilExit()` hangs off the main thread).
 enum FloorctlProcess {
-    /// `.build/<triple>/debug/floorctl`: next to the test bundle, else under the package's `.build/debug`.
-    static let executablePath: String = {
-        var candidates: [String] = []
-        if let runner = SystemPath.resolvedLink("/proc/self/exe") {
-            var directory = URL(fileURLWithPath: runner).deletingLastPathComponent()
-            // Inside FloorlinkPackageTests.xctest when the bundle is a directory.
-            for _ in 0..<4 {
-                candidates.append(directory.appendingPathComponent("floorctl").path)
-                directory = directory.deletingLastPathComponent()
-            }
-        }
-        let package = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        candidates.append(package.appendingPathComponent(".build/debug/floorctl").path)
-        return candidates.first { access($0, X_OK) == 0 } ?? candidates.last ?? "floorctl"
-    }()
+    /// The `floorctl` built beside the test bundle.
+    static var executablePath: String { get throws { try BuiltProduct.path("floorctl") } }
 
     /// Runs `floorctl arguments` with `FLOORLINK_SOCKET` removed from the environment (plus `environment`), in
     /// `workingDirectory` when given (through `env --chdir`), and kills it after `timeout`.
@@ -41,6 +27,7 @@ enum FloorctlProcess {
         variables["FLOORLINK_SOCKET"] = nil
         variables.merge(environment) { $1 }
         let environmentLines = variables.map { "\($0.key)=\($0.value)" }
+        let executablePath = try Self.executablePath
         let path = workingDirectory == nil ? executablePath : "/usr/bin/env"
         let arguments = workingDirectory.map { ["--chdir=\($0)", executablePath] + arguments } ?? arguments
         return try await withCheckedThrowingContinuation { continuation in
@@ -132,15 +119,5 @@ struct SpawnError: Error, CustomStringConvertible {
 
     init(_ description: String) {
         self.description = description
-    }
-}
-
-/// Symlink resolution for finding the test runner.
-enum SystemPath {
-    static func resolvedLink(_ path: String) -> String? {
-        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let count = readlink(path, &buffer, buffer.count - 1)
-        guard count > 0 else { return nil }
-        return String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

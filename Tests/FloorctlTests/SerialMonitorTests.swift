@@ -33,7 +33,7 @@ struct SerialMonitorTests {
         let output = directory + "/stdout"
         let errors = directory + "/stderr"
         let monitor = try ChildProcess(
-            FloorctlProcess.executablePath,
+            try FloorctlProcess.executablePath,
             [
                 "serial", "monitor", terminal.portPath, "--data-bits", "7", "--parity=even", "--stop-bits", "2",
                 "--gap-ms", "50",
@@ -89,7 +89,7 @@ struct SerialMonitorTests {
         let output = directory + "/stdout"
         let errors = directory + "/stderr"
         let monitor = try ChildProcess(
-            FloorctlProcess.executablePath,
+            try FloorctlProcess.executablePath,
             ["serial", "monitor", terminal.portPath, "--hex"],
             outputPath: output,
             errorPath: errors,

@@ -26,7 +26,7 @@ struct EventsFollowEndToEndTests {
         defer { daemon.stop() }
         try await daemon.waitUntilServing()
         let follower = try ChildProcess(
-            Package.product("floorctl"),
+            try BuiltProduct.path("floorctl"),
             ["events", "--follow", "--socket", socket],
             outputPath: scratch.path("follow.stdout"),
             errorPath: scratch.path("follow.stderr"),

@@ -89,7 +89,7 @@ struct FleetEndToEndTests {
         let started = "2026-12-03T06:00:01.512Z"
         try await Self.retain(broker, "floorlink/ams-2/dock-07/status", #"{"state":"offline"}"#)
         let watcher = try ChildProcess(
-            Package.product("floorctl"),
+            try BuiltProduct.path("floorctl"),
             ["fleet", "--broker", "mqtt://127.0.0.1:\(broker.port)", "--watch", "--json"],
             outputPath: scratch.path("watch.stdout"),
             errorPath: scratch.path("watch.stderr"),

@@ -7,7 +7,8 @@ import TestSupport
 
 /// The built `floorlinkd`, started as a process by a test, with stdout and stderr in the test's scratch directory.
 final class Floorlinkd: Sendable {
-    static let path = Package.product("floorlinkd")
+    /// The `floorlinkd` built beside the test bundle.
+    static var path: String { get throws { try BuiltProduct.path("floorlinkd") } }
 
     let child: ChildProcess
     let socket: String
@@ -30,9 +31,10 @@ final class Floorlinkd: Sendable {
         standardErrorPath = scratch.path("floorlinkd.stderr")
         // util-linux's prlimit sets the soft descriptor limit and then execs the daemon (same pid).
         let command = ["--config", config] + arguments
+        let path = try Self.path
         child = try ChildProcess(
-            softFileLimit == nil ? Self.path : "/usr/bin/prlimit",
-            softFileLimit.map { ["--nofile=\($0):", "--", Self.path] + command } ?? command,
+            softFileLimit == nil ? path : "/usr/bin/prlimit",
+            softFileLimit.map { ["--nofile=\($0):", "--", path] + command } ?? command,
             environment: variables,
             outputPath: scratch.path("floorlinkd.stdout"),
             errorPath: standardErrorPath,
@@ -87,6 +89,7 @@ final class Floorlinkd: Sendable {
         scratch: Scratch,
         workingDirectory: String? = nil
     ) async throws -> (status: Int32, output: String, error: String) {
+        let path = try Self.path
         let child = try ChildProcess(
             workingDirectory == nil ? path : "/usr/bin/env",
             workingDirectory.map { ["--chdir=\($0)", path] + arguments } ?? arguments,
@@ -110,7 +113,7 @@ func runFloorctl(
     scratch: Scratch
 ) async throws -> (status: Int32, output: String, error: String) {
     let child = try ChildProcess(
-        Package.product("floorctl"),
+        try BuiltProduct.path("floorctl"),
         arguments + (daemon.map { ["--socket", $0.socket] } ?? []),
         outputPath: scratch.path("floorctl.stdout"),
         errorPath: scratch.path("floorctl.stderr"),

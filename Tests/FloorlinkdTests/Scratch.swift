@@ -57,35 +57,11 @@ final class Scratch: Sendable {
     }
 }
 
-/// Where this package and its built products are.
+/// Where this package is.
 enum Package {
     /// The package root: three levels above this file (Tests/FloorlinkdTests/Scratch.swift).
     static let root: String = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().path
-
-    /// A built product (`floorlinkd`) next to the test bundle, else under the package's `.build/debug`.
-    static func product(_ name: String) -> String {
-        var candidates: [String] = []
-        if let runner = resolvedLink("/proc/self/exe") {
-            var directory = URL(fileURLWithPath: runner).deletingLastPathComponent()
-            // Inside FloorlinkPackageTests.xctest when the bundle is a directory.
-            for _ in 0..<4 {
-                candidates.append(directory.appendingPathComponent(name).path)
-                directory = directory.deletingLastPathComponent()
-            }
-        }
-        candidates.append("\(root)/.build/debug/\(name)")
-        return candidates.first { access($0, X_OK) == 0 } ?? candidates.last ?? name
-    }
-
-    static func resolvedLink(_ path: String) -> String? {
-        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let count = readlink(path, &buffer, buffer.count - 1)
-        guard count > 0 else { return nil }
-        return String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-
-    static func isExecutable(_ path: String) -> Bool { access(path, X_OK) == 0 }
 }
 
 /// Polls `condition` every 20 ms until it returns a value or `timeout` passes.

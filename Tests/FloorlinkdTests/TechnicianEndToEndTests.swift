@@ -61,7 +61,7 @@ struct TechnicianEndToEndTests {
 
         // Started after the A2 event: `-n` shows it first (the newest matches), then follows.
         let follower = try ChildProcess(
-            Package.product("floorctl"),
+            try BuiltProduct.path("floorctl"),
             ["events", "--follow", "-n", "10", "--type", "locker.*", "--socket", daemon.socket],
             outputPath: scratch.path("follower.stdout"),
             errorPath: scratch.path("follower.stderr"),
