@@ -1,4 +1,5 @@
 import Glibc
+import TestSupport
 import Testing
 
 /// A listening TCP socket on 127.0.0.1 (a free port), for tests: accepts with a blocking `accept(2)`.
@@ -7,24 +8,8 @@ final class LoopbackListener {
     let port: UInt16
 
     init(backlog: Int32 = 16) throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        try #require(fd >= 0)
-        self.fd = fd
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        try #require(bound == 0)
-        try #require(listen(fd, backlog) == 0)
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        port = UInt16(bigEndian: address.sin_port)
+        fd = try Loopback.listener(backlog: backlog)
+        port = UInt16(Loopback.localPort(of: fd))
     }
 
     deinit { close(fd) }

@@ -1,5 +1,6 @@
 import Glibc
 import Locking
+import TestSupport
 
 /// A listening socket on 127.0.0.1 served by a thread that owns it. `close()` only shuts it down, which wakes a
 /// blocked `accept`; the thread closes the descriptor itself once `accept` has returned for the last time, so it
@@ -13,9 +14,9 @@ final class AcceptThread: Sendable {
     /// Listens on a free port and hands each accepted connection to `serve`, on the accept thread; `finish`
     /// runs there after the last `accept`, before the listener is closed.
     init(serve: @escaping @Sendable (Int32) -> Void, finish: @escaping @Sendable () -> Void = {}) throws {
-        let fd = try Sockets.listener(port: 0)
+        let fd = try Loopback.listener(port: 0)
         listenFD = fd
-        port = Sockets.localPort(of: fd)
+        port = Loopback.localPort(of: fd)
         TestThread.start { [self] in
             acceptUntilClosed(serve)
             finish()

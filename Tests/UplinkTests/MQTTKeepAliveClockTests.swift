@@ -12,9 +12,9 @@ import Testing
 struct MQTTKeepAliveClockTests {
     @Test("a broker that goes silent after CONNACK gets PINGREQ at half the keep-alive and is dropped after 1.5")
     func silentBrokerDropped() async throws {
-        let listener = try Sockets.listener(port: 0)
+        let listener = try Loopback.listener(port: 0)
         defer { close(listener) }
-        let port = Sockets.localPort(of: listener)
+        let port = Loopback.localPort(of: listener)
         let received = Locked<[UInt8]>([])
         let peer = Locked<Int32>(-1)
         TestThread.start {

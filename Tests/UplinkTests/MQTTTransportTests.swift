@@ -13,9 +13,9 @@ struct MQTTTransportTests {
     @Test("a peer sending 8 MiB to a consumer that is not reading gets no more than the bound queued; nothing is lost")
     func boundedInbound() async throws {
         let total = 8 << 20
-        let listener = try Sockets.listener(port: 0)
+        let listener = try Loopback.listener(port: 0)
         defer { close(listener) }
-        let port = Sockets.localPort(of: listener)
+        let port = Loopback.localPort(of: listener)
         let sender = Locked<Int32>(-1)
         TestThread.start {
             let peer = accept(listener, nil, nil)

@@ -288,7 +288,7 @@ struct MQTTUplinkTests {
 
     @Test("refused connections are retried until the broker appears; the window bounds what is taken meanwhile")
     func refusedThenAvailable() async throws {
-        let port = try Sockets.freePort()
+        let port = try Loopback.freePort()
         let log = MemoryEventLog()
         await log.append(count: 100)
         let logs = MemoryLogHandler()
