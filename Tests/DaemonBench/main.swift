@@ -124,8 +124,9 @@ func run(rate: Int, seconds: Int, scannerOnly: Bool, orderFile: String? = nil) a
     defer { pty.stop() }
     let rfid = scannerOnly ? nil : try await PseudoTerminalPair(directory: directory, name: "rfid")
     defer { rfid?.stop() }
-    let webhook = scannerOnly ? nil : try WebhookReceiver()
-    defer { webhook?.stop() }
+    // The order service's side of the webhook: each connection kept alive, every POST answered 200 at once, on
+    // threads of its own (its CPU is not the daemon's). It stops with this process.
+    let webhook = scannerOnly ? nil : try WebhookTestServer(keepAlive: true)
 
     let arrivals = Arrivals()
     let url = MQTTBrokerURL(host: "127.0.0.1", port: broker.port, usesTLS: false)
@@ -271,7 +272,8 @@ func run(rate: Int, seconds: Int, scannerOnly: Bool, orderFile: String? = nil) a
     figure("scan-to-subscriber latency, load", summary(loaded))
     figure("scan-to-subscriber latency, 1 by 1", summary(unloaded))
     if let webhook {
-        let toWebhook = latencies(0..<total, sent: sent) { arrivals.seq(ofScan: $0).flatMap(webhook.arrival) }
+        let atWebhook = webhook.arrivalsBySeq()
+        let toWebhook = latencies(0..<total, sent: sent) { arrivals.seq(ofScan: $0).flatMap { atWebhook[$0] } }
         figure("scan-to-webhook latency, load", summary(toWebhook))
     }
 
@@ -291,11 +293,15 @@ func run(rate: Int, seconds: Int, scannerOnly: Bool, orderFile: String? = nil) a
     if let webhook {
         // Every event the subscriber saw (scans, tags, connects) must reach the webhook too.
         let published = arrivals.seqs
-        _ = await waitUntil(seconds: 30) { published.allSatisfy { webhook.arrival(ofSeq: $0) != nil } }
-        let missing = published.count { webhook.arrival(ofSeq: $0) == nil }
+        _ = await waitUntil(seconds: 30) {
+            let atWebhook = webhook.arrivalsBySeq()
+            return published.allSatisfy { atWebhook[$0] != nil }
+        }
+        let atWebhook = webhook.arrivalsBySeq()
+        let missing = published.count { atWebhook[$0] == nil }
         figure(
             "events at the webhook",
-            "\(published.count - missing) of the \(published.count) the subscriber saw, in \(webhook.requestCount) POSTs"
+            "\(published.count - missing) of the \(published.count) the subscriber saw, in \(webhook.requests.count) POSTs"
         )
     }
 

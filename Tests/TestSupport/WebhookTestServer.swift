@@ -4,7 +4,9 @@ import Locking
 
 /// A real HTTP/1.1 server on 127.0.0.1 for webhook tests: POSIX sockets, a background `Thread` (not the
 /// cooperative pool) that accepts and a thread per connection that reads the request line, headers and body
-/// (Content-Length or chunked), records it and answers with the next scripted reply (200 when none is left).
+/// (Content-Length or chunked), records it and answers with the next scripted reply (200 when none is left). With
+/// `keepAlive` a connection serves request after request, as an order service's load balancer would (the daemon
+/// benchmark's receiver); else each reply closes it.
 ///
 /// The port may be one another test's client still dials (a stopped broker's, a closed server's): such a stranger
 /// neither holds up this test's client (each connection is served on its own) nor counts as a request (only one to
@@ -17,6 +19,8 @@ public final class WebhookTestServer: Sendable {
         public var headers: [String: String]
         public var body: [UInt8]
         public var received: ContinuousClock.Instant
+        /// When it was received, as `ProcessStats.monotonicNanoseconds` reads the time.
+        public var receivedNanoseconds: Int64
     }
 
     public struct Reply: Sendable {
@@ -34,6 +38,7 @@ public final class WebhookTestServer: Sendable {
     private struct State {
         var replies: [Reply] = []
         var requests: [Request] = []
+        var connections = 0
         var stopped = false
         var finished = false
     }
@@ -41,6 +46,7 @@ public final class WebhookTestServer: Sendable {
     public let port: UInt16
     /// The path requests must have to be recorded: unique per server unless given.
     public let path: String
+    private let keepAlive: Bool
     private let listener: Int32
     private let state = Locked(State())
 
@@ -49,7 +55,8 @@ public final class WebhookTestServer: Sendable {
     public init(
         port: UInt16? = nil,
         path: String = "/floor-events/\(UInt64.random(in: 1...UInt64.max))",
-        replies: [Reply] = []
+        replies: [Reply] = [],
+        keepAlive: Bool = false
     ) throws {
         let port = try port ?? UInt16(Loopback.freePort())
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
@@ -77,6 +84,7 @@ public final class WebhookTestServer: Sendable {
         self.port = UInt16(bigEndian: address.sin_port)
         self.listener = descriptor
         self.path = path
+        self.keepAlive = keepAlive
         state.withLock { $0.replies = replies }
         let thread = Thread { [self] in acceptLoop() }
         thread.name = "webhook-test-server"
@@ -87,6 +95,8 @@ public final class WebhookTestServer: Sendable {
     public var url: String { "http://127.0.0.1:\(port)\(path)" }
 
     public var requests: [Request] { state.withLock { $0.requests } }
+    /// The connections that carried a request to `path` (a stranger's connection does not count).
+    public var connectionCount: Int { state.withLock { $0.connections } }
 
     /// Stops accepting and waits until the listening socket is closed (so the port can be bound again).
     public func stop() async {
@@ -129,15 +139,39 @@ public final class WebhookTestServer: Sendable {
         state.withLock { $0.finished = true }
     }
 
+    /// Requests on one connection: one, or (`keepAlive`) until the client closes it.
     private func serve(_ connection: Int32) {
         var buffer: [UInt8] = []
+        var first = true
+        repeat {
+            guard let request = readRequest(connection, buffer: &buffer) else { return }
+            guard request.path == path else {
+                send(connection, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                return
+            }
+            let reply = state.withLock { state -> Reply in
+                state.requests.append(request)
+                if first { state.connections += 1 }
+                return state.replies.isEmpty ? Reply(status: 200, body: "{\"ok\":true}") : state.replies.removeFirst()
+            }
+            var text = "HTTP/1.1 \(reply.status) Scripted\r\nContent-Length: \(reply.body.utf8.count)\r\n"
+            text += keepAlive ? "Content-Type: text/plain\r\n" : "Connection: close\r\nContent-Type: text/plain\r\n"
+            for header in reply.headers { text += header + "\r\n" }
+            send(connection, text + "\r\n" + reply.body)
+            first = false
+        } while keepAlive
+    }
+
+    /// The next request on `connection`: what `buffer` holds first, then what arrives. Its bytes leave `buffer`;
+    /// nil when the connection ends or breaks first.
+    private func readRequest(_ connection: Int32, buffer: inout [UInt8]) -> Request? {
         let separator = Array("\r\n\r\n".utf8)
-        var headerEnd: Int?
+        var headerEnd = buffer.firstRange(of: separator)?.lowerBound
         while headerEnd == nil {
-            guard receive(connection, into: &buffer) else { return }
+            guard receive(connection, into: &buffer) else { return nil }
             headerEnd = buffer.firstRange(of: separator)?.lowerBound
         }
-        guard let headerEnd else { return }
+        guard let headerEnd else { return nil }
         let head = String(decoding: buffer[..<headerEnd], as: UTF8.self).components(separatedBy: "\r\n")
         let requestLine = head.first?.split(separator: " ").map(String.init) ?? []
         var headers: [String: String] = [:]
@@ -148,39 +182,31 @@ public final class WebhookTestServer: Sendable {
             )
         }
         if headers["expect"]?.lowercased() == "100-continue" { send(connection, "HTTP/1.1 100 Continue\r\n\r\n") }
-        var body = Array(buffer[(headerEnd + 4)...])
+        buffer.removeFirst(headerEnd + 4)
+        let body: [UInt8]
         if headers["transfer-encoding"]?.lowercased().contains("chunked") == true {
-            guard let decoded = readChunked(connection, initial: body) else { return }
+            guard let decoded = readChunked(connection, buffer: &buffer) else { return nil }
             body = decoded
         } else {
             let length = Int(headers["content-length"] ?? "0") ?? 0
-            while body.count < length {
-                guard receive(connection, into: &body) else { return }
+            while buffer.count < length {
+                guard receive(connection, into: &buffer) else { return nil }
             }
+            body = Array(buffer[..<length])
+            buffer.removeFirst(length)
         }
-        let request = Request(
+        return Request(
             method: requestLine.first ?? "",
             path: requestLine.count > 1 ? requestLine[1] : "",
             headers: headers,
             body: body,
-            received: .now
+            received: .now,
+            receivedNanoseconds: ProcessStats.monotonicNanoseconds
         )
-        guard request.path == path else {
-            send(connection, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-            return
-        }
-        let reply = state.withLock { state -> Reply in
-            state.requests.append(request)
-            return state.replies.isEmpty ? Reply(status: 200, body: "{\"ok\":true}") : state.replies.removeFirst()
-        }
-        var text = "HTTP/1.1 \(reply.status) Scripted\r\nContent-Length: \(reply.body.utf8.count)\r\n"
-        text += "Connection: close\r\nContent-Type: text/plain\r\n"
-        for header in reply.headers { text += header + "\r\n" }
-        send(connection, text + "\r\n" + reply.body)
     }
 
-    private func readChunked(_ connection: Int32, initial: [UInt8]) -> [UInt8]? {
-        var raw = initial
+    /// A chunked body from the start of `buffer` (reading more as needed); its bytes leave `buffer`.
+    private func readChunked(_ connection: Int32, buffer raw: inout [UInt8]) -> [UInt8]? {
         var body: [UInt8] = []
         var index = 0
         let crlf = Array("\r\n".utf8)
@@ -197,7 +223,10 @@ public final class WebhookTestServer: Sendable {
             while raw.count < index + size + 2 {
                 guard receive(connection, into: &raw) else { return nil }
             }
-            if size == 0 { return body }
+            if size == 0 {
+                raw.removeFirst(index + 2)
+                return body
+            }
             body += raw[index..<index + size]
             index += size + 2
         }
