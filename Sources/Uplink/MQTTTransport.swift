@@ -173,6 +173,8 @@ final class MQTTTransport: Sendable {
     }
 
     private func waitForRoom() async {
+        // Mostly there is room: looking first spares the task a suspension (and the loop a job) per packet read.
+        guard shared.withLock({ !$0.closing && $0.unconsumedInbound >= Self.maximumUnconsumedInbound }) else { return }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let ready = shared.withLock { shared in
                 if shared.closing || shared.unconsumedInbound < Self.maximumUnconsumedInbound { return true }
