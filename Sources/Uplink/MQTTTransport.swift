@@ -172,12 +172,17 @@ final class MQTTTransport: Sendable {
         }
     }
 
+    /// The reader need not park: the connection is closing (the reader then stops) or there is room for more.
+    private static func mayRead(_ shared: borrowing Shared) -> Bool {
+        shared.closing || shared.unconsumedInbound < maximumUnconsumedInbound
+    }
+
     private func waitForRoom() async {
-        // Mostly there is room: looking first spares the task a suspension (and the loop a job) per packet read.
-        guard shared.withLock({ !$0.closing && $0.unconsumedInbound >= Self.maximumUnconsumedInbound }) else { return }
+        // Mostly there is room: looking first spares a checked continuation (an allocation) per packet read.
+        guard !shared.withLock({ Self.mayRead($0) }) else { return }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let ready = shared.withLock { shared in
-                if shared.closing || shared.unconsumedInbound < Self.maximumUnconsumedInbound { return true }
+                if Self.mayRead(shared) { return true }
                 shared.parkedReader = continuation
                 return false
             }
