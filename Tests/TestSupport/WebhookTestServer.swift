@@ -18,7 +18,6 @@ public final class WebhookTestServer: Sendable {
         /// Header names lowercased.
         public var headers: [String: String]
         public var body: [UInt8]
-        public var received: ContinuousClock.Instant
         /// When it was received, as `ProcessStats.monotonicNanoseconds` reads the time.
         public var receivedNanoseconds: Int64
     }
@@ -200,7 +199,6 @@ public final class WebhookTestServer: Sendable {
             path: requestLine.count > 1 ? requestLine[1] : "",
             headers: headers,
             body: body,
-            received: .now,
             receivedNanoseconds: ProcessStats.monotonicNanoseconds
         )
     }
