@@ -68,9 +68,11 @@ struct ControlSocketLimitTests {
         #expect(status == 0, "stderr:\n\(daemon.standardError)")
     }
 
-    /// With 40 descriptors the demo daemon's own (about 30) and the quarter it lets control clients have do not
-    /// fit, so `accept` fails with EMFILE whatever the timing (the 2,000-client test above reaches it only when
-    /// closing evicted clients lags). The backoff sleeps on the I/O loop's timer, which needs no new descriptor.
+    /// The daemon's soft limit is lowered, once it serves, to the descriptors it holds plus two: the 40 idle
+    /// clients cannot fit, so `accept` fails with EMFILE whatever the timing and however many descriptors the
+    /// daemon needs in this build (about 17: a fixed limit of 40 left room for the clients when closing evicted
+    /// ones kept pace, and the CI's thread-sanitized run never saw EMFILE). The backoff sleeps on the I/O loop's
+    /// timer, which needs no new descriptor.
     @Test("out of descriptors, accepting control clients backs off and the daemon lives on; status answers after")
     func acceptBackoffOutOfDescriptors() async throws {
         let scratch = try Scratch()
@@ -80,6 +82,8 @@ struct ControlSocketLimitTests {
         let daemon = try Floorlinkd(config: config, socket: socket, scratch: scratch, softFileLimit: 40)
         defer { daemon.stop() }
         _ = try await daemon.waitUntilServing()
+        let held = try Self.openDescriptors(of: daemon.child.pid)
+        try await Self.setSoftFileLimit(of: daemon.child.pid, to: held + 2)
 
         // Within the listen backlog (64): every connect completes whether or not the daemon accepts.
         let opened = await Self.connectIdleClients(40, to: socket)
@@ -126,6 +130,19 @@ struct ControlSocketLimitTests {
         // 0, 1, 2 and the directory `ls` itself reads.
         let descriptors = scratch.read("fds").split(separator: "\n").compactMap { Int32($0) }
         #expect(descriptors.count == 4 && descriptors.allSatisfy { $0 <= 3 }, "the child held \(descriptors)")
+    }
+
+    /// How many descriptors process `pid` has open, from `/proc/PID/fd`.
+    static func openDescriptors(of pid: pid_t) throws -> Int {
+        try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count
+    }
+
+    /// Sets the soft descriptor limit of the running process `pid` (util-linux's prlimit: Glibc's `prlimit` is
+    /// not visible to Swift).
+    static func setSoftFileLimit(of pid: pid_t, to count: Int) async throws {
+        let prlimit = try ChildProcess("/usr/bin/prlimit", ["--pid", "\(pid)", "--nofile=\(count):"])
+        let status = await prlimit.waitForExit(timeout: .seconds(30))
+        guard status == 0 else { throw HarnessError("prlimit --pid \(pid) --nofile=\(count): exit \(status ?? -1)") }
     }
 
     /// Opens `count` idle connections to `path` with blocking connects on a thread of their own (while the daemon's
