@@ -5,6 +5,28 @@ import Testing
 
 @Suite("Service group")
 struct ServiceGroupTests {
+    /// Holds its waiter until opened, whether or not the waiting task is cancelled.
+    final class Gate: Sendable {
+        private let state = Locked<(opened: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
+
+        func wait() async {
+            await withCheckedContinuation { continuation in
+                let opened = state.withLock { state -> Bool in
+                    if !state.opened { state.waiter = continuation }
+                    return state.opened
+                }
+                if opened { continuation.resume() }
+            }
+        }
+
+        func open() {
+            state.withLock { state in
+                state.opened = true
+                return state.waiter.take()
+            }?.resume()
+        }
+    }
+
     /// Records starts and stops in order.
     final class Journal: Sendable {
         private let entries = Locked<[String]>([])
@@ -56,12 +78,12 @@ struct ServiceGroupTests {
     func stuckService() async {
         let journal = Journal()
         let logs = MemoryLogHandler()
-        // Ignores cancellation and only ends when the test lets it, after checking the group did not wait.
-        let released = Locked(false)
-        let stuck = ClosureService(name: "stuck") {
-            while !released.withLock({ $0 }) { try? await Task.sleep(for: .milliseconds(20)) }
-        }
-        defer { released.withLock { $0 = true } }
+        // Waits, deaf to cancellation, until the test lets it go after checking the group did not wait. It
+        // suspends rather than polls: a cancelled `Task.sleep` returns at once, so a polling loop here spun on a
+        // cooperative thread, and with one CPU (one such thread) nothing else ran and the whole suite hung.
+        let release = Gate()
+        let stuck = ClosureService(name: "stuck") { await release.wait() }
+        defer { release.open() }
         let group = ServiceGroup(
             services: [Self.recording("outbox", journal), stuck],
             gracefulTimeout: .milliseconds(100),
