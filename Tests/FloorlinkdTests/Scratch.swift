@@ -72,7 +72,6 @@ func eventually<T>(
     let deadline = ContinuousClock.now + timeout
     while true {
         if let value = try await condition() { return value }
-        guard ContinuousClock.now < deadline else { return nil }
-        try? await Task.sleep(for: .milliseconds(20))
+        guard ContinuousClock.now < deadline, await Poll.pause(.milliseconds(20)) else { return nil }
     }
 }

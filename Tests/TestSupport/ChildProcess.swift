@@ -58,7 +58,7 @@ public final class ChildProcess: Sendable {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if let status = exitStatus { return status }
-            try? await Task.sleep(for: .milliseconds(10))
+            guard await Poll.pause(.milliseconds(10)) else { break }
         }
         return exitStatus
     }

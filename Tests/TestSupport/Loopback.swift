@@ -29,9 +29,13 @@ public enum Loopback {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if accepts(port: port) { return }
-            try? await Task.sleep(for: .milliseconds(20))
+            guard await Poll.pause(.milliseconds(20)) else { break }
         }
-        throw HarnessError("nothing listening on 127.0.0.1:\(port) after \(timeout)")
+        throw HarnessError(
+            Task.isCancelled
+                ? "cancelled while waiting for 127.0.0.1:\(port)"
+                : "nothing listening on 127.0.0.1:\(port) after \(timeout)"
+        )
     }
 
     /// True when a connection to 127.0.0.1:`port` is accepted now.

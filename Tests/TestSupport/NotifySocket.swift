@@ -38,8 +38,7 @@ public final class NotifySocket: Sendable {
             var buffer = [UInt8](repeating: 0, count: 4096)
             let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if count >= 0 { return String(decoding: buffer.prefix(count), as: UTF8.self) }
-            guard ContinuousClock.now < deadline else { return nil }
-            try? await Task.sleep(for: .milliseconds(1))
+            guard ContinuousClock.now < deadline, await Poll.pause(.milliseconds(1)) else { return nil }
         }
     }
 

@@ -31,7 +31,7 @@ public enum TestFile {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if let data = FileManager.default.contents(atPath: path), data.contains(0x0A) { return true }
-            try? await Task.sleep(for: .milliseconds(5))
+            guard await Poll.pause(.milliseconds(5)) else { break }
         }
         return false
     }

@@ -97,11 +97,12 @@ public final class WebhookTestServer: Sendable {
     /// The connections that carried a request to `path` (a stranger's connection does not count).
     public var connectionCount: Int { state.withLock { $0.connections } }
 
-    /// Stops accepting and waits until the listening socket is closed (so the port can be bound again).
+    /// Stops accepting and waits until the listening socket is closed (so the port can be bound again), unless the
+    /// task is cancelled first.
     public func stop() async {
         state.withLock { $0.stopped = true }
         shutdown(listener, Int32(SHUT_RDWR))
-        while !state.withLock({ $0.finished }) { try? await Task.sleep(for: .milliseconds(5)) }
+        while !state.withLock({ $0.finished }), await Poll.pause(.milliseconds(5)) {}
     }
 
     /// Waits until `count` requests arrived or `timeout` passed; true when they did.
@@ -109,7 +110,7 @@ public final class WebhookTestServer: Sendable {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if requests.count >= count { return true }
-            try? await Task.sleep(for: .milliseconds(10))
+            guard await Poll.pause(.milliseconds(10)) else { break }
         }
         return requests.count >= count
     }

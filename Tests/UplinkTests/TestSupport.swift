@@ -11,7 +11,7 @@ enum TestSupport {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if await condition() { return true }
-            try? await Task.sleep(for: .milliseconds(20))
+            guard await Poll.pause(.milliseconds(20)) else { break }
         }
         return await condition()
     }

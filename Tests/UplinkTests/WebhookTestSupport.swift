@@ -38,7 +38,7 @@ actor WebhookEventLog: EventLog {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if (cursors[uplink] ?? 0) >= seq { return true }
-            try? await Task.sleep(for: .milliseconds(10))
+            guard await Poll.pause(.milliseconds(10)) else { break }
         }
         return (cursors[uplink] ?? 0) >= seq
     }
