@@ -18,8 +18,7 @@ struct SerialMonitorTests {
         let deadline = ContinuousClock.now + timeout
         while true {
             if let value = condition() { return value }
-            guard ContinuousClock.now < deadline else { return nil }
-            try? await Task.sleep(for: .milliseconds(20))
+            guard ContinuousClock.now < deadline, await Poll.pause(.milliseconds(20)) else { return nil }
         }
     }
 

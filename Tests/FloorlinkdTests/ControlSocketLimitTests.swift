@@ -140,9 +140,12 @@ struct ControlSocketLimitTests {
     /// Sets the soft descriptor limit of the running process `pid` (util-linux's prlimit: Glibc's `prlimit` is
     /// not visible to Swift).
     static func setSoftFileLimit(of pid: pid_t, to count: Int) async throws {
-        let prlimit = try ChildProcess("/usr/bin/prlimit", ["--pid", "\(pid)", "--nofile=\(count):"])
-        let status = await prlimit.waitForExit(timeout: .seconds(30))
-        guard status == 0 else { throw HarnessError("prlimit --pid \(pid) --nofile=\(count): exit \(status ?? -1)") }
+        let status = try await ChildProcess.run(
+            "/usr/bin/prlimit",
+            ["--pid", "\(pid)", "--nofile=\(count):"],
+            timeout: .seconds(30)
+        )
+        guard status == 0 else { throw HarnessError("prlimit --pid \(pid) --nofile=\(count): exit \(status)") }
     }
 
     /// Opens `count` idle connections to `path` with blocking connects on a thread of their own (while the daemon's

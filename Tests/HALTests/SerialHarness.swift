@@ -109,7 +109,7 @@ final class PluggablePseudoTerminal: @unchecked Sendable {
         pair?.stop()
         pair = nil
         for _ in 0..<500 where FileManager.default.fileExists(atPath: portPath) {
-            try? await Task.sleep(for: .milliseconds(10))
+            guard await Poll.pause(.milliseconds(10)) else { return }
         }
     }
 

@@ -65,7 +65,7 @@ public final class HeldPseudoTerminal: Sendable {
                 unread += buffer[..<count]
                 lastData = ContinuousClock.now
             } else {
-                try? await Task.sleep(for: .milliseconds(5))
+                guard await Poll.pause(.milliseconds(5)) else { break }
             }
         }
         return unread

@@ -58,29 +58,8 @@ public final class WebhookTestServer: Sendable {
         keepAlive: Bool = false
     ) throws {
         let port = try port ?? UInt16(Loopback.freePort())
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard descriptor >= 0 else { throw POSIXFailure(operation: "socket", code: errno) }
-        var yes: Int32 = 1
-        setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard bound == 0, listen(descriptor, 16) == 0 else {
-            let code = errno
-            close(descriptor)
-            throw POSIXFailure(operation: "bind/listen 127.0.0.1:\(port)", code: code)
-        }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
-        }
-        self.port = UInt16(bigEndian: address.sin_port)
+        let descriptor = try Loopback.listener(port: Int(port))
+        self.port = UInt16(Loopback.localPort(of: descriptor))
         self.listener = descriptor
         self.path = path
         self.keepAlive = keepAlive
@@ -255,10 +234,4 @@ public final class WebhookTestServer: Sendable {
             offset += sent
         }
     }
-}
-
-public struct POSIXFailure: Error, CustomStringConvertible {
-    var operation: String
-    var code: Int32
-    public var description: String { "\(operation): \(String(cString: strerror(code)))" }
 }
