@@ -207,7 +207,7 @@ let package = Package(
         ),
         .testTarget(
             name: "OutboxTests",
-            dependencies: ["Outbox", "Events", "OutboxCrashProbe", "TestSupport"],
+            dependencies: ["Outbox", "Events", "IOEngine", "OutboxCrashProbe", "TestSupport"],
             swiftSettings: strict
         ),
         // End to end: the built floorlinkd as a process, with mosquitto and socat where installed.

@@ -1,4 +1,5 @@
 import Dispatch
+import Glibc
 import Locking
 
 /// Where an actor of the event path (the outbox, the MQTT uplink and its client) runs its jobs. Given the loop as
@@ -16,17 +17,41 @@ public enum ActorExecutor {
 
 /// The loop as a serial executor: its jobs run on the loop thread between two `epoll_wait`s, isolated to every
 /// actor that returns this executor (one thread runs one job at a time, so they exclude each other).
+///
+/// The loop thread runs nothing else at the same time, so whatever runs on it (a job of a task that prefers the loop,
+/// a closure posted with `IOLoop.execute`) is isolated to these actors as well: `checkIsolated` says so, and such
+/// code may enter an actor with `assumeIsolated` instead of hopping to its executor and back (two jobs).
 public final class LoopActorExecutor: SerialExecutor {
     private let jobs: Locked<JobQueue>
     private let wakeFD: Int32
+    private let thread: Locked<pthread_t?>
 
-    init(jobs: Locked<JobQueue>, wakeFD: Int32) {
+    init(jobs: Locked<JobQueue>, wakeFD: Int32, thread: Locked<pthread_t?>) {
         self.jobs = jobs
         self.wakeFD = wakeFD
+        self.thread = thread
     }
 
     public func enqueue(_ job: consuming ExecutorJob) {
-        IOLoop.post(LoopJob(job: UnownedJob(job), isolated: true), to: jobs, waking: wakeFD)
+        IOLoop.post(.actor(UnownedJob(job)), to: jobs, waking: wakeFD)
+    }
+
+    /// Whether the caller runs on the loop thread, and so is isolated to the actors on this executor.
+    public var isCurrent: Bool {
+        guard let loopThread = thread.withLock({ $0 }) else { return false }
+        return pthread_equal(loopThread, pthread_self()) != 0
+    }
+
+    /// Runs `body` on the loop thread, isolated to the actors on this executor, without a task (see
+    /// `IOLoop.execute`).
+    public func execute(_ body: @escaping @Sendable () -> Void) {
+        IOLoop.post(.closure(body), to: jobs, waking: wakeFD)
+    }
+
+    /// Called by the runtime for `assumeIsolated` outside a job of this executor: off the loop thread that is a
+    /// data race in the making, and the process stops here rather than run it.
+    public func checkIsolated() {
+        precondition(isCurrent, "code isolated to an actor on the I/O loop ran off the loop's thread")
     }
 }
 

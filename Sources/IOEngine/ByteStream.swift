@@ -13,6 +13,15 @@ public protocol ByteStream: Sendable {
     /// Writes all of `bytes`, waiting while the socket's send buffer is full.
     func write(_ bytes: [UInt8], deadline: Duration?) async throws(IOError)
 
+    /// Writes what the socket takes at once, without waiting, and returns how many bytes that was: 0 when it takes
+    /// none, when it failed (the next `write` reports why), or when the stream cannot write without waiting (TLS).
+    /// For a writer that is otherwise idle: the bytes go out on the caller's thread, with no task woken to send them.
+    func writeNow(_ bytes: [UInt8]) -> Int
+
     /// Closes the stream; later reads and writes throw `IOError.closed`, a waiting one ends with it.
     func close()
+}
+
+extension ByteStream {
+    public func writeNow(_ bytes: [UInt8]) -> Int { 0 }
 }

@@ -14,7 +14,13 @@ import Locking
 extension IOLoop: TaskExecutor {
     /// Queues `job` to run on the loop thread; wakes the loop when it sleeps in `epoll_wait`.
     public func enqueue(_ job: consuming ExecutorJob) {
-        Self.post(LoopJob(job: UnownedJob(job), isolated: false), to: jobs, waking: wakeFD)
+        Self.post(.task(UnownedJob(job)), to: jobs, waking: wakeFD)
+    }
+
+    /// Runs `body` on the loop thread after the jobs queued before it, without a task: where work done on another
+    /// thread (a sync) reports back to an actor on the loop, this costs one closure instead of a task and its hop.
+    public func execute(_ body: @escaping @Sendable () -> Void) {
+        Self.post(.closure(body), to: jobs, waking: wakeFD)
     }
 
     /// Appends `job` to `jobs`, writing `wakeFD` when the loop sleeps and no wake-up is on its way.
@@ -40,10 +46,10 @@ extension IOLoop: TaskExecutor {
             jobs.withLock { $0.takeAll(into: &batch) }
             if batch.isEmpty { return }
             for entry in batch {
-                if entry.isolated {
-                    entry.job.runSynchronously(isolatedTo: serial, taskExecutor: executor)
-                } else {
-                    entry.job.runSynchronously(on: executor)
+                switch entry {
+                case .task(let job): job.runSynchronously(on: executor)
+                case .actor(let job): job.runSynchronously(isolatedTo: serial, taskExecutor: executor)
+                case .closure(let body): body()
                 }
             }
             ran += batch.count
@@ -51,10 +57,12 @@ extension IOLoop: TaskExecutor {
     }
 }
 
-/// A job for the loop thread: a task's (it prefers the loop) or an actor's that lives on the loop (`isolated`).
-struct LoopJob: Sendable {
-    let job: UnownedJob
-    let isolated: Bool
+/// Work for the loop thread: a job of a task that prefers the loop, a job of an actor that lives on the loop, or a
+/// closure posted with `execute`.
+enum LoopJob: Sendable {
+    case task(UnownedJob)
+    case actor(UnownedJob)
+    case closure(@Sendable () -> Void)
 }
 
 /// The loop's queue of jobs, and whether the loop sleeps and must be woken for a new one.

@@ -146,7 +146,7 @@ public final class IOLoop: Sendable {
             SystemCall.closeQuietly(epollFD)
             throw error
         }
-        actorExecutor = LoopActorExecutor(jobs: jobs, wakeFD: wakeFD)
+        actorExecutor = LoopActorExecutor(jobs: jobs, wakeFD: wakeFD, thread: thread)
         try SystemCall.retrying("epoll_ctl", target: "timerfd") {
             floorlink_epoll_ctl(epollFD, EPOLL_CTL_ADD, timerFD, EPOLLIN.rawValue)
         }
@@ -272,10 +272,7 @@ public final class IOLoop: Sendable {
     }
 
     /// Whether the caller runs on the loop's thread (a task that prefers the loop does).
-    public var isCurrentThread: Bool {
-        guard let loopThread = thread.withLock({ $0 }) else { return false }
-        return pthread_equal(loopThread, pthread_self()) != 0
-    }
+    public var isCurrentThread: Bool { actorExecutor.isCurrent }
 
     /// The loop thread's name, as `top -H` and `/proc/PID/task/TID/comm` show it: it inherits its creator's
     /// otherwise (a Dispatch worker's, "com.apple.root…"), which says nothing about the thread doing the work.

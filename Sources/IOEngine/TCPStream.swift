@@ -146,6 +146,13 @@ public final class TCPStream: ByteStream {
     /// Ends this side's sending (`shutdown(SHUT_WR)`): the peer reads to end of stream while this side may still
     /// read what it sent. A server refusing a request does this before closing, so that unread request bytes do
     /// not make the kernel reset the connection and discard the refusal.
+    public func writeNow(_ bytes: [UInt8]) -> Int {
+        let count = try? attempt { fd in
+            bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        }
+        return max(0, count ?? 0)
+    }
+
     public func shutdownOutput() {
         _ = try? attempt { fd in Glibc.shutdown(fd, Int32(SHUT_WR)) }
     }

@@ -1,5 +1,6 @@
 import Events
 import Glibc
+import IOEngine
 
 extension Outbox {
     /// Stamps an event (next seq, a UUIDv7 id, the current time), appends it and returns it once it is durable
@@ -24,6 +25,30 @@ extension Outbox {
         let event = try write(type, device: device, data: data, ticket: ticket)
         raiseQuotaLevel()
         return (event, ticket)
+    }
+
+    /// `enqueue` from outside the outbox. On the loop thread the outbox lives on (a driver's task that prefers the
+    /// loop) it runs in place: the loop runs one thing at a time, so the caller is isolated to the outbox already and
+    /// a hop to the actor and back (two jobs per event) would buy nothing. Elsewhere it hops as any call does.
+    public nonisolated func enqueueFromLoop(
+        _ type: EventType,
+        device: String,
+        data: JSONValue
+    ) async throws(OutboxError) -> (event: Event, ticket: DurabilityTicket) {
+        guard let loop = executor as? LoopActorExecutor, loop.isCurrent else {
+            return try await enqueue(type, device: device, data: data)
+        }
+        return try enqueueInPlace(type, device: device, data: data).get()
+    }
+
+    private nonisolated func enqueueInPlace(
+        _ type: EventType,
+        device: String,
+        data: JSONValue
+    ) -> Result<(event: Event, ticket: DurabilityTicket), OutboxError> {
+        assumeIsolated { outbox in
+            Result { () throws(OutboxError) in try outbox.enqueue(type, device: device, data: data) }
+        }
     }
 
     /// Queues one of the outbox's own events and writes it (and any queued before it) now if possible.

@@ -1,4 +1,5 @@
 import Events
+import IOEngine
 
 extension Outbox {
     /// Arranges a sync for what was just written: at once under `.always`, at the end of the group-commit window
@@ -77,9 +78,19 @@ extension Outbox {
                 injected: injected
             )
             let syncDuration = ContinuousClock.now - syncStarted
-            Task(executorPreference: taskExecutor) {
-                await self.completeFlush(requests: requests, batch: batch, failure: failure, took: syncDuration)
+            isolated { outbox in
+                outbox.completeFlush(requests: requests, batch: batch, failure: failure, took: syncDuration)
             }
+        }
+    }
+
+    /// Runs `body` on the outbox from another thread: on a loop's thread without a task when the outbox lives on
+    /// the loop (a sync's report costs a closure, not a task and its hop to the actor), in a task otherwise.
+    private nonisolated func isolated(_ body: @escaping @Sendable (isolated Outbox) -> Void) {
+        if let loop = executor as? LoopActorExecutor {
+            loop.execute { self.assumeIsolated(body) }
+        } else {
+            Task(executorPreference: taskExecutor) { await body(self) }
         }
     }
 

@@ -50,7 +50,7 @@ public final class EventHub: EventSink {
     /// Writes the event and records it, or counts and logs the refusal (nil).
     private func enqueue(_ type: EventType, device: String, data: JSONValue) async -> DurabilityTicket? {
         do throws(OutboxError) {
-            let (event, ticket) = try await outbox.enqueue(type, device: device, data: data)
+            let (event, ticket) = try await outbox.enqueueFromLoop(type, device: device, data: data)
             record(event)
             return ticket
         } catch {

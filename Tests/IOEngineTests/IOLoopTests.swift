@@ -135,4 +135,61 @@ struct IOLoopTests {
         #expect(name == IOLoop.threadName)
         #expect(IOLoop.threadName == "floorlink-loop")
     }
+
+    /// An actor that lives on the loop, as the outbox and the MQTT client do in the daemon.
+    actor LoopTally {
+        nonisolated let loop: IOLoop
+        nonisolated var unownedExecutor: UnownedSerialExecutor { loop.actorExecutor.asUnownedSerialExecutor() }
+        var entries: [Int] = []
+        var offLoop = 0
+
+        init(loop: IOLoop) { self.loop = loop }
+
+        func add(_ entry: Int) {
+            if !loop.isCurrentThread { offLoop += 1 }
+            entries.append(entry)
+        }
+
+        /// Enters the actor without a hop: only valid on the loop's thread.
+        nonisolated func addInPlace(_ entry: Int) {
+            assumeIsolated { $0.add(entry) }
+        }
+    }
+
+    @Test("closures posted to the loop run on its thread in order, isolated to its actors alongside their own jobs")
+    func postedClosures() async throws {
+        let loop = try IOLoop.shared()
+        let tally = LoopTally(loop: loop)
+        let closures = 0..<200
+        // Posted from a Dispatch thread (as the outbox's sync reports back) while tasks call the actor as usual.
+        let posted = Task.detached {
+            for entry in closures { loop.actorExecutor.execute { tally.addInPlace(entry) } }
+        }
+        await withTaskGroup(of: Void.self) { group in
+            for entry in 1000..<1100 { group.addTask { await tally.add(entry) } }
+        }
+        await posted.value
+        // A closure posted last runs after the ones before it.
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            loop.actorExecutor.execute { continuation.resume() }
+        }
+        let entries = await tally.entries
+        #expect(entries.count == 300)
+        #expect(entries.filter { $0 < 1000 } == Array(closures))
+        #expect(await tally.offLoop == 0)
+    }
+
+    @Test("code on the loop's thread is isolated to the actors on it; other threads are not")
+    func loopThreadIsIsolated() async throws {
+        let loop = try IOLoop.shared()
+        let tally = LoopTally(loop: loop)
+        #expect(!loop.actorExecutor.isCurrent)
+        let isolated = await Task(executorPreference: loop) { () -> Bool in
+            tally.addInPlace(7)
+            return loop.actorExecutor.isCurrent
+        }.value
+        #expect(isolated)
+        #expect(await tally.entries == [7])
+        #expect(await Task.detached { loop.actorExecutor.isCurrent }.value == false)
+    }
 }
