@@ -82,11 +82,19 @@ final class MQTTTransport: Sendable {
         return transport
     }
 
-    /// Queues `bytes` for the writer; ignored once the connection is closing.
+    /// Sends `bytes`: at once when the writer is idle and the socket takes them all, otherwise (the rest) through the
+    /// writer; ignored once the connection is closing.
     func send(_ bytes: [UInt8]) {
         let writer = shared.withLock { shared -> CheckedContinuation<Void, Never>? in
             guard !shared.closing, !shared.closeAfterFlush else { return nil }
-            shared.outbound.append(contentsOf: bytes)
+            // The writer parked with nothing queued has written everything sent before: these bytes go out now, on
+            // this thread, and it wakes only for what the socket did not take (or to report why it took nothing).
+            var written = 0
+            if shared.outbound.isEmpty, shared.parkedWriter != nil {
+                written = stream.writeNow(bytes)
+                if written == bytes.count { return nil }
+            }
+            shared.outbound.append(contentsOf: bytes[written...])
             defer { shared.parkedWriter = nil }
             return shared.parkedWriter
         }

@@ -126,6 +126,27 @@ struct TCPStreamTests {
         }
     }
 
+    @Test("writeNow sends what the socket takes without waiting: all of a small write, part of a large one, none once closed")
+    func writeNow() async throws {
+        let listener = try LoopbackListener()
+        let stream = try await TCPStream.connect(host: "127.0.0.1", port: listener.port, timeout: .seconds(30))
+        defer { stream.close() }
+        let server = listener.accept()
+        try #require(server >= 0)
+        defer { close(server) }
+        #expect(stream.writeNow(Array("ping".utf8)) == 4)
+        var received = [UInt8](repeating: 0, count: 4)
+        #expect(recv(server, &received, 4, Int32(MSG_WAITALL)) == 4)
+        #expect(received == Array("ping".utf8))
+        // The peer reads nothing: 64 MiB cannot fit in the socket buffers, so writeNow takes part and returns at once.
+        let large = [UInt8](repeating: 0x5A, count: 64 << 20)
+        let taken = stream.writeNow(large)
+        #expect(taken > 0 && taken < large.count)
+        #expect(stream.writeNow(large) == 0)
+        stream.close()
+        #expect(stream.writeNow(Array("late".utf8)) == 0)
+    }
+
     @Test("closing a stream ends a read waiting on it with closed")
     func closeWhileReading() async throws {
         let listener = try LoopbackListener()

@@ -46,6 +46,50 @@ struct MQTTTransportTests {
         #expect(transport.unconsumedInboundCount == 0)
     }
 
+    @Test(
+        "sends leave in order whether they go out at once or through the writer, with the peer slow to read",
+        arguments: [1, 4 << 10, 256 << 10]
+    )
+    func sendsStayInOrder(blockBytes: Int) async throws {
+        let blocks = 48
+        let listener = try Loopback.listener(port: 0)
+        defer { close(listener) }
+        let port = Loopback.localPort(of: listener)
+        let received = Locked<[UInt8]>([])
+        let done = Locked(false)
+        TestThread.start {
+            let peer = accept(listener, nil, nil)
+            guard peer >= 0 else { return }
+            defer { close(peer) }
+            // Slow throughout, so some sends find the socket full and go through the writer, and later ones come
+            // while the writer still holds bytes and the peer has just made room.
+            usleep(20_000)
+            var buffer = [UInt8](repeating: 0, count: 16_384)
+            var all: [UInt8] = []
+            while all.count < blocks * blockBytes {
+                let count = recv(peer, &buffer, buffer.count, 0)
+                guard count > 0 else { break }
+                all += buffer[..<count]
+                usleep(100)
+            }
+            received.withLock { $0 = all }
+            done.withLock { $0 = true }
+        }
+        let transport = try await MQTTTransport.connect(host: "127.0.0.1", port: port, tls: nil, timeout: .seconds(5))
+        defer { transport.close() }
+        for block in 0..<blocks {
+            transport.send([UInt8](repeating: UInt8(block), count: blockBytes))
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        #expect(await TestSupport.eventually { done.withLock { $0 } })
+        let bytes = received.withLock { $0 }
+        #expect(bytes.count == blocks * blockBytes)
+        let inOrder = (0..<blocks).allSatisfy { block in
+            bytes[(block * blockBytes)..<((block + 1) * blockBytes)].allSatisfy { $0 == UInt8(block) }
+        }
+        #expect(inOrder)
+    }
+
     /// Counted in a process of its own (`TransportThreadProbe`): in this one, other suites start and end threads
     /// while it counts (Dispatch alone adds dozens when outbox tests block in fsync). A thread per connection adds 64.
     @Test("open connections cost no thread each: 64 more held open add fewer than 32 threads to the process")
