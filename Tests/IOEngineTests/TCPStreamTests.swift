@@ -126,7 +126,7 @@ struct TCPStreamTests {
         }
     }
 
-    @Test("writeNow sends what the socket takes without waiting: all of a small write, part of a large one, none once closed")
+    @Test("writeNow sends what the socket takes at once: all of a small write, part of a large, none once closed")
     func writeNow() async throws {
         let listener = try LoopbackListener()
         let stream = try await TCPStream.connect(host: "127.0.0.1", port: listener.port, timeout: .seconds(30))
