@@ -115,8 +115,8 @@ extension MQTTClient {
             if state == .connected || state == .connecting { state = .disconnected }
         }
         var decoder = MQTTPacketDecoder(maximumPacketSize: configuration.maximumPacketSize)
-        do {
-            for try await chunk in transport.inbound {
+        do throws(MQTTError) {
+            while let chunk = try await transport.nextChunk() {
                 lastReceived = milliseconds(since: clock.now)
                 decoder.append(chunk)
                 while let decoded = try decoder.next() {
@@ -127,15 +127,8 @@ extension MQTTClient {
                 }
                 transport.consumed(chunk.count)
             }
-        } catch let error as MQTTError {
-            throw closeReason ?? error
         } catch {
-            throw closeReason
-                ?? .connectionLost(
-                    host: configuration.broker.host,
-                    port: configuration.broker.port,
-                    reason: "\(error)"
-                )
+            throw closeReason ?? error
         }
         if let closeReason { throw closeReason }
         throw .stopped

@@ -1,8 +1,8 @@
 import IOEngine
 import Locking
 
-/// One TCP (optionally TLS) connection to a broker on the I/O engine's `ByteStream`: a reader task feeds
-/// `inbound`, a writer task writes what `send` queued (coalesced, each write with a deadline). Both wait in the
+/// One TCP (optionally TLS) connection to a broker on the I/O engine's `ByteStream`: a reader task reads what
+/// `nextChunk` hands out, a writer task writes what `send` queued (coalesced, each write with a deadline). Both wait in the
 /// one `IOLoop`, so a connection costs two suspended tasks, not a thread. `close` drops the connection at once
 /// (no DISCONNECT).
 final class MQTTTransport: Sendable {
@@ -12,7 +12,7 @@ final class MQTTTransport: Sendable {
         var outbound: [UInt8] = []
         var closing = false
         var closeAfterFlush = false
-        /// Bytes yielded on `inbound` and not yet reported back through `consumed`.
+        /// Bytes read and not yet reported back through `consumed`.
         var unconsumedInbound = 0
         /// Whether the broker has sent anything yet: before that, a failed write leaves the verdict to the reader.
         var receivedAny = false
@@ -20,9 +20,23 @@ final class MQTTTransport: Sendable {
         var parkedReader: CheckedContinuation<Void, Never>?
         /// The writer, parked while there is nothing to write.
         var parkedWriter: CheckedContinuation<Void, Never>?
+        /// Read and not yet taken by `nextChunk`, oldest first from `chunksHead`.
+        var chunks: [[UInt8]] = []
+        var chunksHead = 0
+        /// Set when the reader stopped: `.some(nil)` for a clean end (a close asked for), else why it failed.
+        var end: MQTTError?? = nil
+        /// The consumer, parked in `nextChunk` while nothing is read.
+        var parkedConsumer: CheckedContinuation<Void, Never>?
     }
 
-    /// The reader stops reading while this many received bytes wait on `inbound` unprocessed, so a slow
+    /// What `nextChunk` finds.
+    private enum Inbound {
+        case chunk([UInt8])
+        case end(MQTTError?)
+        case nothingYet
+    }
+
+    /// The reader stops reading while this many received bytes wait unprocessed, so a slow
     /// consumer (or a huge message) makes the broker wait (TCP flow control) instead of growing memory.
     static let maximumUnconsumedInbound = 1 << 20
     /// The most one read takes from the stream.
@@ -34,9 +48,6 @@ final class MQTTTransport: Sendable {
     let port: Int
     /// The negotiated TLS protocol (`TLSv1.3`), nil on a plain TCP connection.
     let tlsVersion: String?
-    /// Received bytes; finishes normally after `close()`, or with an `MQTTError` when the connection fails.
-    let inbound: AsyncThrowingStream<[UInt8], any Error>
-    private let inboundContinuation: AsyncThrowingStream<[UInt8], any Error>.Continuation
     private let stream: any ByteStream
     private let shared = Locked(Shared())
 
@@ -45,7 +56,6 @@ final class MQTTTransport: Sendable {
         self.port = port
         self.stream = stream
         self.tlsVersion = tlsVersion
-        (inbound, inboundContinuation) = AsyncThrowingStream.makeStream(of: [UInt8].self)
     }
 
     /// Resolves `host` and connects within `timeout` (then the TLS handshake, when `tls` is given, within the same
@@ -101,7 +111,7 @@ final class MQTTTransport: Sendable {
         writer?.resume()
     }
 
-    /// Reports that `count` bytes taken from `inbound` were processed; the reader resumes if it had stopped at
+    /// Reports that `count` bytes taken with `nextChunk` were processed; the reader resumes if it had stopped at
     /// `maximumUnconsumedInbound`.
     func consumed(_ count: Int) {
         let reader = shared.withLock { shared -> CheckedContinuation<Void, Never>? in
@@ -116,8 +126,8 @@ final class MQTTTransport: Sendable {
     /// Bytes received and not yet reported consumed.
     var unconsumedInboundCount: Int { shared.withLock { $0.unconsumedInbound } }
 
-    /// Drops the connection at once, without an MQTT DISCONNECT: a waiting read or write ends, `inbound`
-    /// finishes normally.
+    /// Drops the connection at once, without an MQTT DISCONNECT: a waiting read or write ends, `nextChunk` then
+    /// ends normally (nil).
     func close() {
         let (reader, writer) = shared.withLock { shared in
             shared.closing = true
@@ -144,21 +154,78 @@ final class MQTTTransport: Sendable {
 
     private var isClosing: Bool { shared.withLock { $0.closing } }
 
-    /// Ends `inbound` with `error` (unless this side is closing) and closes the stream.
+    /// Ends what `nextChunk` hands out with `error` (normally when this side is closing) and closes the stream.
     private func fail(_ error: MQTTError) {
-        if !isClosing { inboundContinuation.finish(throwing: error) }
+        finishInbound(with: error)
         close()
-        inboundContinuation.finish()
+    }
+
+    /// Ends the inbound side: after the chunks read so far, `nextChunk` returns nil (`error` nil, or this side was
+    /// closing) or throws `error`. The first end stays.
+    private func finishInbound(with error: MQTTError?) {
+        let consumer = shared.withLock { shared -> CheckedContinuation<Void, Never>? in
+            if shared.end == nil { shared.end = .some(shared.closing ? nil : error) }
+            defer { shared.parkedConsumer = nil }
+            return shared.parkedConsumer
+        }
+        consumer?.resume()
     }
 
     // MARK: reading
+
+    /// The next chunk the broker sent, nil once the connection was closed from this side; throws why it failed
+    /// otherwise. For one consumer. It waits isolated to the caller (the client's actor): the reader's chunk then
+    /// resumes it with one job on that actor's executor, where a stream's iterator hopped through the task's
+    /// executor and back (three jobs per chunk). A cancelled caller gets nil.
+    func nextChunk(isolation: isolated (any Actor)? = #isolation) async throws(MQTTError) -> [UInt8]? {
+        while true {
+            let found = shared.withLock { shared -> Inbound in
+                if shared.chunksHead < shared.chunks.count {
+                    let chunk = shared.chunks[shared.chunksHead]
+                    shared.chunksHead += 1
+                    if shared.chunksHead == shared.chunks.count {
+                        shared.chunks.removeAll(keepingCapacity: true)
+                        shared.chunksHead = 0
+                    }
+                    return .chunk(chunk)
+                }
+                if let end = shared.end { return .end(end) }
+                return .nothingYet
+            }
+            switch found {
+            case .chunk(let chunk): return chunk
+            case .end(let error?): throw error
+            case .end(nil): return nil
+            case .nothingYet: break
+            }
+            if Task.isCancelled { return nil }
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                    let ready = shared.withLock { shared in
+                        if shared.chunksHead < shared.chunks.count || shared.end != nil || Task.isCancelled {
+                            return true
+                        }
+                        shared.parkedConsumer = continuation
+                        return false
+                    }
+                    if ready { continuation.resume() }
+                }
+            } onCancel: {
+                let consumer = shared.withLock { shared -> CheckedContinuation<Void, Never>? in
+                    defer { shared.parkedConsumer = nil }
+                    return shared.parkedConsumer
+                }
+                consumer?.resume()
+            }
+        }
+    }
 
     /// Reads until the stream ends or fails, parking while `maximumUnconsumedInbound` bytes wait unprocessed.
     private func readLoop() async {
         while true {
             await waitForRoom()
             if isClosing {
-                inboundContinuation.finish()
+                finishInbound(with: nil)
                 return
             }
             let bytes: [UInt8]
@@ -172,11 +239,14 @@ final class MQTTTransport: Sendable {
                 fail(.connectionLost(host: host, port: port, reason: "the broker closed the connection"))
                 return
             }
-            shared.withLock { shared in
+            let consumer = shared.withLock { shared -> CheckedContinuation<Void, Never>? in
                 shared.receivedAny = true
                 shared.unconsumedInbound += bytes.count
+                shared.chunks.append(bytes)
+                defer { shared.parkedConsumer = nil }
+                return shared.parkedConsumer
             }
-            inboundContinuation.yield(bytes)
+            consumer?.resume()
         }
     }
 

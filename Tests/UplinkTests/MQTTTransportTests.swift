@@ -36,7 +36,7 @@ struct MQTTTransportTests {
 
         // Consuming lets it read on, to the last byte.
         var received = 0
-        for try await chunk in transport.inbound {
+        while let chunk = try await transport.nextChunk() {
             #expect(chunk.allSatisfy { $0 == 0x5a })
             received += chunk.count
             transport.consumed(chunk.count)
@@ -44,6 +44,57 @@ struct MQTTTransportTests {
         }
         #expect(received == total)
         #expect(transport.unconsumedInboundCount == 0)
+    }
+
+    /// How a wait for the next chunk ends.
+    enum InboundEnd: CaseIterable, Sendable {
+        case brokerCloses
+        case transportClosed
+        case consumerCancelled
+    }
+
+    @Test(
+        "a chunk sent before the end is taken first; then the broker's close fails the wait, a close or cancel ends it",
+        arguments: InboundEnd.allCases
+    )
+    func inboundEnds(_ end: InboundEnd) async throws {
+        let listener = try Loopback.listener(port: 0)
+        defer { close(listener) }
+        let port = Loopback.localPort(of: listener)
+        let peer = Locked<Int32>(-1)
+        TestThread.start {
+            let connection = accept(listener, nil, nil)
+            guard connection >= 0 else { return }
+            peer.withLock { $0 = connection }
+            _ = Loopback.writeAll(connection, Array("abc".utf8))
+        }
+        let transport = try await MQTTTransport.connect(host: "127.0.0.1", port: port, tls: nil, timeout: .seconds(5))
+        defer {
+            transport.close()
+            peer.withLock { if $0 >= 0 { close($0) } }
+        }
+        #expect(try await transport.nextChunk() == Array("abc".utf8))
+        let waiting = Task { () async -> Result<[UInt8]?, MQTTError> in
+            do throws(MQTTError) {
+                return .success(try await transport.nextChunk())
+            } catch {
+                return .failure(error)
+            }
+        }
+        switch end {
+        case .brokerCloses: peer.withLock { shutdown($0, Int32(SHUT_RDWR)) }
+        case .transportClosed: transport.close()
+        case .consumerCancelled: waiting.cancel()
+        }
+        let result = await waiting.value
+        switch (end, result) {
+        case (.brokerCloses, .failure(.connectionLost(_, _, let reason))):
+            #expect(reason == "the broker closed the connection")
+        case (.transportClosed, .success(nil)), (.consumerCancelled, .success(nil)):
+            break
+        default:
+            Issue.record("\(end): \(result)")
+        }
     }
 
     @Test(
