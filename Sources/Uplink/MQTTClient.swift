@@ -59,6 +59,7 @@ public actor MQTTClient {
     var nextReceipt: UInt64 = 1
     var unacknowledged: Set<UInt64> = []
     var acknowledgementWaiters: [UInt64: [CheckedContinuation<Result<Void, MQTTError>, Never>]] = [:]
+    var acknowledgementActions: [UInt64: [@Sendable (Bool) -> Void]] = [:]
     var pendingSubscriptions: [UInt16: [MQTTSubscription]] = [:]
     var deliveries: AsyncStream<MQTTInboundMessage>.Continuation?
 
@@ -145,6 +146,19 @@ public actor MQTTClient {
         try result.get()
     }
 
+    /// Calls `action` with true once the broker has acknowledged `receipt` (at once if it has), with false if the
+    /// client stops first. For code on the client's executor that hands a waiting task's continuation on rather than
+    /// wake that task just to wait again (the uplink's acknowledgement loop).
+    func whenAcknowledged(_ receipt: MQTTPublishReceipt, _ action: @escaping @Sendable (Bool) -> Void) {
+        if isAcknowledged(receipt) {
+            action(true)
+        } else if stopRequested {
+            action(false)
+        } else {
+            acknowledgementActions[receipt.id, default: []].append(action)
+        }
+    }
+
     /// How many of `receipts`, from the front, are acknowledged (nil counts as acknowledged).
     public func acknowledgedPrefixCount(_ receipts: [MQTTPublishReceipt?]) -> Int {
         receipts.prefix { $0.map(isAcknowledged) ?? true }.count
@@ -188,6 +202,7 @@ public actor MQTTClient {
         for waiter in acknowledgementWaiters.removeValue(forKey: receipt) ?? [] {
             waiter.resume(returning: .success(()))
         }
+        for action in acknowledgementActions.removeValue(forKey: receipt) ?? [] { action(true) }
         admitWaiting()
     }
 
@@ -220,6 +235,9 @@ public actor MQTTClient {
             for waiter in waiters { waiter.resume(returning: .failure(.stopped)) }
         }
         acknowledgementWaiters.removeAll()
+        let actions = acknowledgementActions.values.joined()
+        acknowledgementActions.removeAll()
+        for action in actions { action(false) }
     }
 
     /// Encodes and queues `packet`; an encoding failure here is a bug in this client, recorded as the error.

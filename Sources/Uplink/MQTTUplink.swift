@@ -300,8 +300,15 @@ public actor MQTTUplink {
 
     private func enqueue(_ event: MQTTPendingEvent) {
         pending.append(event)
-        pendingWaiter?.resume(returning: true)
+        guard let waiter = pendingWaiter else { return }
         pendingWaiter = nil
+        // The acknowledge loop waits for an event only to wait for its PUBACK next: it is woken once, by the PUBACK
+        // (or the client's stop), not twice. The client shares this actor's executor, so it is entered in place.
+        if let receipt = event.receipt {
+            client.assumeIsolated { $0.whenAcknowledged(receipt) { waiter.resume(returning: $0) } }
+        } else {
+            waiter.resume(returning: true)
+        }
     }
 
     /// True once something is pending; false when stopped or cancelled.
