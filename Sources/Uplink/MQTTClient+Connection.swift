@@ -104,6 +104,24 @@ extension MQTTClient {
             username: configuration.username,
             password: configuration.password
         )
+        decoder = MQTTPacketDecoder(maximumPacketSize: configuration.maximumPacketSize)
+        if let loop = executor as? LoopActorExecutor {
+            // On the loop, the reader's chunks are handled where it reads them (see `receiveInPlace`); set before
+            // CONNECT, so no chunk can be waiting in `nextChunk` while a later one is handled here.
+            transport.receiveInPlace { [self] chunk in
+                guard loop.isCurrent else { return .declined }
+                return assumeIsolated { client in
+                    // A late read of a connection already given up feeds nothing into the next one's decoder.
+                    guard client.transport === transport else { return .taken }
+                    do throws(MQTTError) {
+                        try client.receive(chunk, on: transport)
+                        return .taken
+                    } catch {
+                        return .failed(error)
+                    }
+                }
+            }
+        }
         send(.connect(connect), on: transport)
         let keepAliveTask = Task(executorPreference: configuration.taskExecutor) { [generation] in
             await self.keepAliveLoop(generation: generation)
@@ -114,17 +132,9 @@ extension MQTTClient {
             self.transport = nil
             if state == .connected || state == .connecting { state = .disconnected }
         }
-        var decoder = MQTTPacketDecoder(maximumPacketSize: configuration.maximumPacketSize)
         do throws(MQTTError) {
             while let chunk = try await transport.nextChunk() {
-                lastReceived = milliseconds(since: clock.now)
-                decoder.append(chunk)
-                while let decoded = try decoder.next() {
-                    switch decoded {
-                    case .packet(let packet): try handle(packet, on: transport)
-                    case .oversizedPublish(let publish): try handleOversized(publish)
-                    }
-                }
+                try receive(chunk, on: transport)
                 transport.consumed(chunk.count)
             }
         } catch {
@@ -132,6 +142,18 @@ extension MQTTClient {
         }
         if let closeReason { throw closeReason }
         throw .stopped
+    }
+
+    /// Decodes `chunk`, read on `transport`, and handles the packets it completes.
+    private func receive(_ chunk: [UInt8], on transport: MQTTTransport) throws(MQTTError) {
+        lastReceived = milliseconds(since: clock.now)
+        decoder.append(chunk)
+        while let decoded = try decoder.next() {
+            switch decoded {
+            case .packet(let packet): try handle(packet, on: transport)
+            case .oversizedPublish(let publish): try handleOversized(publish)
+            }
+        }
     }
 
     private func handle(_ packet: MQTTPacket, on transport: MQTTTransport) throws(MQTTError) {

@@ -62,6 +62,8 @@ public actor MQTTClient {
     var acknowledgementActions: [UInt64: [@Sendable (Bool) -> Void]] = [:]
     var pendingSubscriptions: [UInt16: [MQTTSubscription]] = [:]
     var deliveries: AsyncStream<MQTTInboundMessage>.Continuation?
+    /// The current connection's packet decoder.
+    var decoder = MQTTPacketDecoder()
 
     /// A client for `configuration`; `onMessage` receives what the subscriptions deliver, `onOversizedMessage`
     /// what they delivered over `maximumPacketSize` (skipped, acknowledged, and otherwise dropped). `logger`

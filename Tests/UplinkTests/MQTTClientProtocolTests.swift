@@ -1,3 +1,4 @@
+import IOEngine
 import Testing
 
 @testable import Uplink
@@ -6,8 +7,11 @@ import Testing
 /// with its original packet id, and PINGREQ at half the keep-alive.
 @Suite("MQTTClient on the wire")
 struct MQTTClientProtocolTests {
-    @Test("an unacknowledged publish is sent again after a reconnect with DUP and the same packet id")
-    func resendWithDup() async throws {
+    @Test(
+        "an unacknowledged publish is sent again after a reconnect with DUP and the same packet id",
+        arguments: [false, true]
+    )
+    func resendWithDup(onLoop: Bool) async throws {
         let broker = try ScriptedBroker()
         defer { broker.close() }
         var configuration = TestSupport.configuration(port: broker.port, clientID: "dock-03")
@@ -16,8 +20,10 @@ struct MQTTClientProtocolTests {
         configuration.username = "floor"
         configuration.password = Array("pw".utf8)
         configuration.will = MQTTMessage(topic: "floorlink/s/c/status", text: "offline", retain: true)
+        // On the loop, the reader hands what it reads to the client in place (MQTTTransport.receiveInPlace).
+        configuration.taskExecutor = onLoop ? try IOLoop.shared() : nil
         let client = MQTTClient(configuration: configuration)
-        let task = Task { await client.run() }
+        let task = Task(executorPreference: configuration.taskExecutor) { await client.run() }
         defer { task.cancel() }
         let receipt = try await client.publish(MQTTMessage(topic: "floorlink/s/c/events/scan", text: "{}"))
         // A conditional wait: generous because a loaded CI machine (the whole suite on 2 cores) can starve it.

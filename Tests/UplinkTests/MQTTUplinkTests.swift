@@ -267,12 +267,18 @@ struct MQTTUplinkTests {
         await subscriber.stop()
     }
 
-    @Test("garbage from a fake broker is a protocol violation, then a reconnect, never a crash")
-    func garbage() async throws {
+    @Test(
+        "garbage from a fake broker is a protocol violation, then a reconnect, never a crash",
+        arguments: [false, true]
+    )
+    func garbage(onLoop: Bool) async throws {
         let junk = try JunkBroker(junk: Array("HTTP/1.1 400 Bad Request\r\n\r\n".utf8) + [0xff, 0x00, 0x13])
         defer { junk.close() }
-        let client = MQTTClient(configuration: TestSupport.configuration(port: junk.port, clientID: "dock-03"))
-        let task = Task { await client.run() }
+        var configuration = TestSupport.configuration(port: junk.port, clientID: "dock-03")
+        // On the loop, the reader hands what it reads to the client in place (MQTTTransport.receiveInPlace).
+        configuration.taskExecutor = onLoop ? try IOLoop.shared() : nil
+        let client = MQTTClient(configuration: configuration)
+        let task = Task(executorPreference: configuration.taskExecutor) { await client.run() }
         defer { task.cancel() }
         #expect(await TestSupport.eventually(timeout: .seconds(30)) { junk.acceptedCount >= 3 })
         let error = await client.lastError
