@@ -1,4 +1,5 @@
 import Glibc
+import IOEngine
 import TestSupport
 import Testing
 
@@ -20,6 +21,15 @@ final class LoopbackListener {
         let connection = Glibc.accept(fd, nil, nil)
         if connection >= 0 { _ = fcntl(connection, F_SETFD, FD_CLOEXEC) }
         return connection
+    }
+
+    /// A stream connected to this listener through `host`, and the accepted server side (the caller closes both).
+    func connectStream(host: String = "127.0.0.1") async throws -> (stream: TCPStream, server: Int32) {
+        let stream = try await TCPStream.connect(host: host, port: port, timeout: .seconds(30))
+        let server = accept()
+        if server < 0 { stream.close() }
+        try #require(server >= 0)
+        return (stream, server)
     }
 
     /// A client socket connecting to this listener without waiting for the handshake.

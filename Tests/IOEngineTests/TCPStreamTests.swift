@@ -51,10 +51,8 @@ struct TCPStreamTests {
     @Test("a read from a silent peer ends with timedOut at its deadline; the peer's bytes then its close arrive")
     func readTimeoutAndPeerClose() async throws {
         let listener = try LoopbackListener()
-        let stream = try await TCPStream.connect(host: "localhost", port: listener.port, timeout: .seconds(30))
+        let (stream, server) = try await listener.connectStream(host: "localhost")
         defer { stream.close() }
-        let server = listener.accept()
-        try #require(server >= 0)
         let start = IOLoop.now
         do {
             _ = try await stream.read(upTo: 100, deadline: start + .milliseconds(100))
@@ -96,10 +94,8 @@ struct TCPStreamTests {
     )
     func readAfterShortRead(then next: AfterShortRead) async throws {
         let listener = try LoopbackListener()
-        let stream = try await TCPStream.connect(host: "127.0.0.1", port: listener.port, timeout: .seconds(30))
+        let (stream, server) = try await listener.connectStream()
         defer { stream.close() }
-        let server = listener.accept()
-        try #require(server >= 0)
         defer { close(server) }
         #expect(send(server, "@\u{2}\u{0}\u{1}", 4, 0) == 4)
         var first: [UInt8] = []
@@ -129,10 +125,8 @@ struct TCPStreamTests {
     @Test("writeNow sends what the socket takes at once: all of a small write, part of a large, none once closed")
     func writeNow() async throws {
         let listener = try LoopbackListener()
-        let stream = try await TCPStream.connect(host: "127.0.0.1", port: listener.port, timeout: .seconds(30))
+        let (stream, server) = try await listener.connectStream()
         defer { stream.close() }
-        let server = listener.accept()
-        try #require(server >= 0)
         defer { close(server) }
         #expect(stream.writeNow(Array("ping".utf8)) == 4)
         var received = [UInt8](repeating: 0, count: 4)
@@ -150,8 +144,7 @@ struct TCPStreamTests {
     @Test("closing a stream ends a read waiting on it with closed")
     func closeWhileReading() async throws {
         let listener = try LoopbackListener()
-        let stream = try await TCPStream.connect(host: "127.0.0.1", port: listener.port, timeout: .seconds(30))
-        let server = listener.accept()
+        let (stream, server) = try await listener.connectStream()
         defer { close(server) }
         let reader = Task { () async throws(IOError) -> [UInt8] in
             try await stream.read(upTo: 10, deadline: IOLoop.now + .seconds(30))

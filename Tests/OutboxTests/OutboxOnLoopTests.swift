@@ -12,6 +12,7 @@ struct OutboxOnLoopTests {
         arguments: [FsyncPolicy.always, .groupCommit(maxDelay: .milliseconds(5))]
     )
     func enqueueOnTheLoop(policy: FsyncPolicy) async throws {
+        typealias Enqueued = (event: Event, ticket: DurabilityTicket, onLoop: Bool)
         let loop = try IOLoop.shared()
         let directory = try TemporaryDirectory()
         let outbox = try await Outbox.open(
@@ -22,38 +23,29 @@ struct OutboxOnLoopTests {
             policy: policy,
             taskExecutor: loop
         )
-        // Half from a task that prefers the loop (in place), half from tasks off the loop (a hop as usual).
-        let onLoop = Task(executorPreference: loop) { () async throws -> [(Event, DurabilityTicket, Bool)] in
-            var enqueued: [(Event, DurabilityTicket, Bool)] = []
-            for number in 0..<50 {
+        /// Enqueues `numbers` from the calling task; with each event, whether it ran on the loop's thread.
+        @Sendable func enqueue(_ numbers: Range<Int>, device: String) async throws -> [Enqueued] {
+            var enqueued: [Enqueued] = []
+            for number in numbers {
                 let (event, ticket) = try await outbox.enqueueFromLoop(
                     .scan,
-                    device: "scanner-1",
+                    device: device,
                     data: OutboxFixture.scanData(number)
                 )
                 enqueued.append((event, ticket, loop.isCurrentThread))
             }
             return enqueued
         }
-        let offLoop = Task.detached { () async throws -> [(Event, DurabilityTicket, Bool)] in
-            var enqueued: [(Event, DurabilityTicket, Bool)] = []
-            for number in 50..<100 {
-                let (event, ticket) = try await outbox.enqueueFromLoop(
-                    .scan,
-                    device: "scanner-2",
-                    data: OutboxFixture.scanData(number)
-                )
-                enqueued.append((event, ticket, loop.isCurrentThread))
-            }
-            return enqueued
-        }
+        // Half from a task that prefers the loop (in place), half from a task off the loop (a hop as usual).
+        let onLoop = Task(executorPreference: loop) { try await enqueue(0..<50, device: "scanner-1") }
+        let offLoop = Task.detached { try await enqueue(50..<100, device: "scanner-2") }
         let all = try await onLoop.value + offLoop.value
-        #expect(all.filter(\.2).count == 50)
-        for (_, ticket, _) in all { try await ticket.wait() }
-        #expect(Set(all.map(\.0.seq)) == Set(1...100))
+        #expect(all.filter(\.onLoop).count == 50)
+        for entry in all { try await entry.ticket.wait() }
+        #expect(Set(all.map(\.event.seq)) == Set(1...100))
         let stored = try await OutboxFixture.readAll(outbox)
         #expect(stored.map(\.seq) == Array(1...100))
-        #expect(Set(stored.map(\.id)) == Set(all.map(\.0.id)))
+        #expect(Set(stored.map(\.id)) == Set(all.map(\.event.id)))
         await outbox.close()
     }
 }
