@@ -98,7 +98,13 @@ public final class Site: Sendable {
             taskExecutor: taskExecutor,
             logger: logger
         )
-        let webhook = try makeWebhook(config, outbox: outbox, clock: clock, logger: logger)
+        let webhook = try makeWebhook(
+            config,
+            outbox: outbox,
+            clock: clock,
+            logger: logger,
+            taskExecutor: taskExecutor
+        )
         services.append(
             ClosureService(name: "outbox") {
                 while !Task.isCancelled { try? await clock.sleep(for: .seconds(3600)) }
@@ -293,7 +299,8 @@ public final class Site: Sendable {
         _ config: SiteConfiguration,
         outbox: Outbox,
         clock: any Clock,
-        logger: Logger
+        logger: Logger,
+        taskExecutor: (any TaskExecutor)?
     ) throws(SiteError) -> WebhookUplink? {
         guard let settings = config.webhook else { return nil }
         let secret: [UInt8]?
@@ -330,7 +337,8 @@ public final class Site: Sendable {
             batchDelay: settings.batchDelay,
             tls: tls,
             clock: clock,
-            logger: logger.labelled("webhook")
+            logger: logger.labelled("webhook"),
+            taskExecutor: taskExecutor
         )
     }
 

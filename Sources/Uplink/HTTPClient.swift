@@ -37,12 +37,17 @@ public actor HTTPClient {
     }
 
     public let configuration: Configuration
+    private let executor: any SerialExecutor
+    /// On the loop with the outbox and the uplinks when `taskExecutor` is the loop (see `ActorExecutor`).
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
     private var idle: Connection?
     private var systemTLS: TLSContext?
 
-    /// A client with `configuration`; it connects on the first request.
-    public init(configuration: Configuration = Configuration()) {
+    /// A client with `configuration`; it connects on the first request. `taskExecutor` is where the caller's
+    /// tasks run: given the loop, the client lives on it too.
+    public init(configuration: Configuration = Configuration(), taskExecutor: (any TaskExecutor)? = nil) {
         self.configuration = configuration
+        executor = ActorExecutor.preferring(taskExecutor, label: "floorlink.http-client")
     }
 
     /// Sends `request` to `url` and returns the final response. A 3xx throws `redirectRefused`.

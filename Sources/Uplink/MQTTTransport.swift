@@ -144,6 +144,8 @@ final class MQTTTransport: Sendable {
     func close() {
         let (reader, writer) = shared.withLock { shared in
             shared.closing = true
+            // The receiver holds its client, which holds this transport while connected: let both go.
+            shared.inPlace = nil
             defer {
                 shared.parkedReader = nil
                 shared.parkedWriter = nil

@@ -31,6 +31,9 @@ public actor WebhookUplink {
     /// The failure last logged at warning level, so a retry that fails the same way is logged at debug only.
     private var loggedProblem: String?
     private let client: HTTPClient
+    /// On the loop with the outbox, its HTTP client and the MQTT uplink when `taskExecutor` is the loop: a call
+    /// between them is then a call, not two jobs (see `ActorExecutor`).
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { client.unownedExecutor }
     private var current = WebhookStatus()
     /// How long each delivering POST took (request sent to 2xx answer), for `/metrics`.
     public private(set) var publishLatency = LatencyHistogram()
@@ -50,7 +53,8 @@ public actor WebhookUplink {
     /// bounds each wait for the receiver.
     /// `logger` receives each state change once: a failure (with the HTTP status that holds a batch and the next
     /// retry delay) when it starts or changes, and the recovery. `now` stamps lag figures; `clock` times the
-    /// waits between attempts (a `ManualClock` in tests).
+    /// waits between attempts (a `ManualClock` in tests). `taskExecutor` is where `run` is called from (the
+    /// daemon's loop).
     public init(
         url: HTTPURL,
         secret: [UInt8]?,
@@ -63,7 +67,8 @@ public actor WebhookUplink {
         tls: TLSContext? = nil,
         now: @escaping @Sendable () -> EventTime = { EventTime.now() },
         clock: any HAL.Clock = SystemClock(),
-        logger: Logger = Logger(label: "webhook", handler: DiscardingLogHandler())
+        logger: Logger = Logger(label: "webhook", handler: DiscardingLogHandler()),
+        taskExecutor: (any TaskExecutor)? = nil
     ) {
         self.url = url
         self.secret = secret
@@ -81,7 +86,8 @@ public actor WebhookUplink {
                 connectTimeout: min(requestTimeout, .seconds(10)),
                 readTimeout: requestTimeout,
                 tls: tls
-            )
+            ),
+            taskExecutor: taskExecutor
         )
     }
 

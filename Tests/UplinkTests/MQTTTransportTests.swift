@@ -46,6 +46,42 @@ struct MQTTTransportTests {
         #expect(transport.unconsumedInboundCount == 0)
     }
 
+    @Test("a closed transport is freed although its in-place receiver holds it (a reconnect must not leak one)")
+    func closedTransportIsFreed() async throws {
+        let listener = try Loopback.listener(port: 0)
+        defer { close(listener) }
+        let port = Loopback.localPort(of: listener)
+        TestThread.start {
+            let peer = accept(listener, nil, nil)
+            guard peer >= 0 else { return }
+            var byte: UInt8 = 0
+            _ = recv(peer, &byte, 1, 0)  // until the transport closes
+            close(peer)
+        }
+        /// Holds the transport weakly, readable from the polling closure.
+        final class Watch: @unchecked Sendable {
+            weak var transport: MQTTTransport?
+        }
+        let watch = Watch()
+        do {
+            let transport = try await MQTTTransport.connect(
+                host: "127.0.0.1",
+                port: port,
+                tls: nil,
+                timeout: .seconds(5)
+            )
+            // As the client's receiver does: it holds the transport it reads for.
+            transport.receiveInPlace { _ in
+                _ = transport.unconsumedInboundCount
+                return .declined
+            }
+            watch.transport = transport
+            transport.close()
+        }
+        // The reader and writer tasks let go of it as they end.
+        #expect(await TestSupport.eventually(timeout: .seconds(10)) { watch.transport == nil })
+    }
+
     /// How a wait for the next chunk ends.
     enum InboundEnd: CaseIterable, Sendable {
         case brokerCloses

@@ -2,6 +2,7 @@ import Events
 import Foundation
 import HAL
 import HALSimulated
+import IOEngine
 import Logging
 import TestSupport
 import Testing
@@ -18,14 +19,20 @@ struct WebhookUplinkTests {
         rejectedRetryInterval: .seconds(60)
     )
 
-    private func uplink(_ server: WebhookTestServer, _ log: WebhookEventLog, batchSize: Int = 100) -> WebhookUplink {
+    private func uplink(
+        _ server: WebhookTestServer,
+        _ log: WebhookEventLog,
+        batchSize: Int = 100,
+        taskExecutor: (any TaskExecutor)? = nil
+    ) -> WebhookUplink {
         WebhookUplink(
             url: server.endpoint,
             secret: WebhookFixtures.secret,
             log: log,
             batchSize: batchSize,
             backoff: Self.fast,
-            now: { WebhookFixtures.now }
+            now: { WebhookFixtures.now },
+            taskExecutor: taskExecutor
         )
     }
 
@@ -78,12 +85,17 @@ struct WebhookUplinkTests {
         )
     }
 
-    @Test("batches arrive in order with the documented headers and a valid signature")
-    func batchesInOrder() async throws {
+    @Test(
+        "batches arrive in order with the documented headers and a valid signature",
+        arguments: [false, true]
+    )
+    func batchesInOrder(onLoop: Bool) async throws {
         let server = try WebhookTestServer()
         let log = WebhookEventLog(events: WebhookFixtures.events(1...5))
-        let uplink = uplink(server, log, batchSize: 2)
-        let run = Task { await uplink.run() }
+        // On the loop, the uplink and its HTTP client live there as the daemon runs them.
+        let taskExecutor: (any TaskExecutor)? = onLoop ? try IOLoop.shared() : nil
+        let uplink = uplink(server, log, batchSize: 2, taskExecutor: taskExecutor)
+        let run = Task(executorPreference: taskExecutor) { await uplink.run() }
         let first = await log.waitForCursor("webhook", 5)
         let statusAfterFirst = await uplink.status
         #expect(first, "status \(statusAfterFirst) requests \(server.requests.count)")
