@@ -79,7 +79,7 @@ struct MQTTTransportTests {
             transport.close()
         }
         // The reader and writer tasks let go of it as they end.
-        #expect(await TestSupport.eventually(timeout: .seconds(10)) { watch.transport == nil })
+        #expect(await TestSupport.eventually { watch.transport == nil })
     }
 
     /// How a wait for the next chunk ends.
