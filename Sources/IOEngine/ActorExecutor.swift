@@ -19,7 +19,7 @@ public enum ActorExecutor {
 /// actor that returns this executor (one thread runs one job at a time, so they exclude each other).
 ///
 /// The loop thread runs nothing else at the same time, so whatever runs on it (a job of a task that prefers the loop,
-/// a closure posted with `IOLoop.execute`) is isolated to these actors as well: `checkIsolated` says so, and such
+/// a closure posted with `execute`) is isolated to these actors as well: `checkIsolated` says so, and such
 /// code may enter an actor with `assumeIsolated` instead of hopping to its executor and back (two jobs).
 public final class LoopActorExecutor: SerialExecutor {
     private let jobs: Locked<JobQueue>
@@ -42,8 +42,9 @@ public final class LoopActorExecutor: SerialExecutor {
         return pthread_equal(loopThread, pthread_self()) != 0
     }
 
-    /// Runs `body` on the loop thread, isolated to the actors on this executor, without a task (see
-    /// `IOLoop.execute`).
+    /// Runs `body` on the loop thread after the jobs queued before it, isolated to the actors on this executor,
+    /// without a task: where work done on another thread (a sync) reports back to such an actor, this costs one
+    /// closure instead of a task and its hop to the actor.
     public func execute(_ body: @escaping @Sendable () -> Void) {
         IOLoop.post(.closure(body), to: jobs, waking: wakeFD)
     }

@@ -17,12 +17,6 @@ extension IOLoop: TaskExecutor {
         Self.post(.task(UnownedJob(job)), to: jobs, waking: wakeFD)
     }
 
-    /// Runs `body` on the loop thread after the jobs queued before it, without a task: where work done on another
-    /// thread (a sync) reports back to an actor on the loop, this costs one closure instead of a task and its hop.
-    public func execute(_ body: @escaping @Sendable () -> Void) {
-        Self.post(.closure(body), to: jobs, waking: wakeFD)
-    }
-
     /// Appends `job` to `jobs`, writing `wakeFD` when the loop sleeps and no wake-up is on its way.
     static func post(_ job: LoopJob, to jobs: Locked<JobQueue>, waking wakeFD: Int32) {
         if jobs.withLock({ $0.append(job) }) {
@@ -58,7 +52,7 @@ extension IOLoop: TaskExecutor {
 }
 
 /// Work for the loop thread: a job of a task that prefers the loop, a job of an actor that lives on the loop, or a
-/// closure posted with `execute`.
+/// closure posted with `LoopActorExecutor.execute`.
 enum LoopJob: Sendable {
     case task(UnownedJob)
     case actor(UnownedJob)
