@@ -58,7 +58,6 @@ public actor MQTTClient {
     var nextPacketID: UInt16 = 1
     var nextReceipt: UInt64 = 1
     var unacknowledged: Set<UInt64> = []
-    var acknowledgementWaiters: [UInt64: [CheckedContinuation<Result<Void, MQTTError>, Never>]] = [:]
     var acknowledgementActions: [UInt64: [@Sendable (Bool) -> Void]] = [:]
     var pendingSubscriptions: [UInt16: [MQTTSubscription]] = [:]
     var deliveries: AsyncStream<MQTTInboundMessage>.Continuation?
@@ -138,19 +137,20 @@ public actor MQTTClient {
     public func waitForAcknowledgement(_ receipt: MQTTPublishReceipt) async throws(MQTTError) {
         if isAcknowledged(receipt) { return }
         guard !stopRequested else { throw .stopped }
-        let result = await withTaskCancellationHandler {
+        let acknowledged = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                acknowledgementWaiters[receipt.id, default: []].append(continuation)
+                whenAcknowledged(receipt) { continuation.resume(returning: $0) }
             }
         } onCancel: {
             Task { await self.cancelAcknowledgementWaiters(receipt: receipt.id) }
         }
-        try result.get()
+        guard acknowledged else { throw .stopped }
     }
 
     /// Calls `action` with true once the broker has acknowledged `receipt` (at once if it has), with false if the
-    /// client stops first. For code on the client's executor that hands a waiting task's continuation on rather than
-    /// wake that task just to wait again (the uplink's acknowledgement loop).
+    /// client stops first or a `waitForAcknowledgement` on it is cancelled. `waitForAcknowledgement` waits through it;
+    /// code on the client's executor uses it to hand a waiting task's continuation on rather than wake that task just
+    /// to wait again (the uplink's acknowledgement loop).
     func whenAcknowledged(_ receipt: MQTTPublishReceipt, _ action: @escaping @Sendable (Bool) -> Void) {
         if isAcknowledged(receipt) {
             action(true)
@@ -201,9 +201,6 @@ public actor MQTTClient {
         let receipt = inflight.remove(at: index).receipt
         usedPacketIDs.remove(packetID)
         unacknowledged.remove(receipt)
-        for waiter in acknowledgementWaiters.removeValue(forKey: receipt) ?? [] {
-            waiter.resume(returning: .success(()))
-        }
         for action in acknowledgementActions.removeValue(forKey: receipt) ?? [] { action(true) }
         admitWaiting()
     }
@@ -224,19 +221,13 @@ public actor MQTTClient {
     }
 
     private func cancelAcknowledgementWaiters(receipt: UInt64) {
-        for waiter in acknowledgementWaiters.removeValue(forKey: receipt) ?? [] {
-            waiter.resume(returning: .failure(.stopped))
-        }
+        for action in acknowledgementActions.removeValue(forKey: receipt) ?? [] { action(false) }
     }
 
     /// Fails everything still waiting with `stopped`.
     func failWaiters() {
         for waiter in waiting { waiter.continuation.resume(returning: .failure(.stopped)) }
         waiting.removeAll()
-        for waiters in acknowledgementWaiters.values {
-            for waiter in waiters { waiter.resume(returning: .failure(.stopped)) }
-        }
-        acknowledgementWaiters.removeAll()
         let actions = acknowledgementActions.values.joined()
         acknowledgementActions.removeAll()
         for action in actions { action(false) }
